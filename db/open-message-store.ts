@@ -1,0 +1,13 @@
+import type { MessageStore } from "./message-store";
+import { openSqliteMessageStore } from "./sqlite-message-store";
+
+/** Picks the store from DATABASE_URL: `file:<path>` is SQLite (the zero-setup default). */
+export async function openMessageStore(databaseUrl: string): Promise<MessageStore> {
+  if (databaseUrl.startsWith("file:")) return openSqliteMessageStore(databaseUrl.slice("file:".length));
+  throw new Error(`DATABASE_URL: unsupported scheme in "${redactUrl(databaseUrl)}" (expected file:<path>)`);
+}
+
+/** A database URL as it may appear in logs: without its password. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@/]*@/, "//$1:***@");
+}

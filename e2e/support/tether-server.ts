@@ -1,0 +1,97 @@
+/**
+ * Starts the real production server (server.ts after `next build`) as a child process on a fresh SQLite file,
+ * and can kill it with SIGKILL and start it again on the same file.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+
+export interface TetherServerOptions {
+  env?: Record<string, string>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export class TetherServer {
+  readonly dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tether-e2e-"));
+  readonly dbPath = path.join(this.dataDir, "tether.db");
+  port = 0;
+  private child: ChildProcess | null = null;
+  private output = "";
+
+  constructor(private readonly options: TetherServerOptions = {}) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    if (this.port === 0) this.port = await freePort();
+    this.output = "";
+    const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
+      env: {
+        ...process.env,
+        NODE_ENV: "production",
+        NEXT_TELEMETRY_DISABLED: "1",
+        PORT: String(this.port),
+        HOST: "127.0.0.1",
+        DATABASE_URL: `file:${this.dbPath}`,
+        SESSION_SECRET: "e2e-secret-e2e-secret-e2e-secret-e2e!",
+        SOCKET_PING_INTERVAL_MS: "2000",
+        SOCKET_PING_TIMEOUT_MS: "2000",
+        LOG_LEVEL: "warn",
+        ...this.options.env,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.child = child;
+    child.stdout!.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stderr!.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}):\n${this.output}`);
+      if (Date.now() > deadline) throw new Error(`server did not start in time:\n${this.output}`);
+      try {
+        const res = await fetch(`${this.url}/`, { redirect: "manual" });
+        if (res.status < 500) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /** SIGKILL: no shutdown code runs, as in a crash. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGKILL");
+    await exited;
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGTERM");
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    if (child.exitCode === null) await this.kill();
+  }
+
+  logs(): string {
+    return this.output;
+  }
+}

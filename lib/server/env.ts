@@ -1,0 +1,52 @@
+/**
+ * Configuration from the environment, validated once at start-up. A bad value stops the process with a
+ * message naming the variable, instead of failing later in some handler.
+ */
+import { z } from "zod";
+import { DEFAULT_MAX_MESSAGE_LENGTH } from "../shared/limits";
+
+const integer = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .optional()
+    .transform((value) => value ?? fallback);
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: integer(3000, 0, 65535),
+  HOST: z.string().trim().min(1).optional(),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .default("file:./data/tether.db")
+    .refine((url) => /^(file:.+|postgres(ql)?:\/\/.+)$/.test(url), "must be file:<path> or postgres://…"),
+  /** Secret that signs session cookies; generated and kept in the data directory when absent. */
+  SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  /** How long Socket.IO keeps a disconnected session recoverable without the database. */
+  RECOVERY_WINDOW_MS: integer(120_000, 0, 24 * 3600_000),
+  SOCKET_PING_INTERVAL_MS: integer(25_000, 100, 600_000),
+  SOCKET_PING_TIMEOUT_MS: integer(20_000, 100, 600_000),
+  MAX_MESSAGE_LENGTH: integer(DEFAULT_MAX_MESSAGE_LENGTH, 1, 100_000),
+  /** Largest Socket.IO packet accepted; larger ones close the connection at the transport. */
+  MAX_PACKET_BYTES: integer(1_000_000, 1024, 100_000_000),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Messages per catch-up batch. */
+  REPLAY_BATCH_SIZE: integer(1000, 1, 100_000),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  // Empty strings count as unset, as shells and .env files commonly produce them.
+  const present = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ""));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`).join("\n");
+    throw new Error(`Invalid environment configuration:\n${problems}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,110 @@
+/**
+ * Socket.IO on an HTTP server, wired to its components: the composition of the realtime layer. Tests build it
+ * on a bare HTTP server with a real store; server.ts builds it next to Next.js.
+ */
+import type { Server as HttpServer } from "node:http";
+import { Server } from "socket.io";
+import type { MessageStore } from "../../../db/message-store";
+import { fail } from "../../shared/ack";
+import type { ClientToServerEvents } from "../../shared/events";
+import { attachReplayGate } from "../delivery/replay-gate";
+import type { SessionSigner } from "../identity/session-cookie";
+import type { Logger } from "../logger";
+import { createInFlightTracker, registerAckHandler } from "./ack-handler";
+import { createChannelDirectory } from "./channel-directory";
+import { createChannelHandlers } from "./channel-handlers";
+import { bringSocketUpToDate } from "./connection";
+import { createIdentityMiddleware } from "./identity-middleware";
+import { createMessageHandlers } from "./message-handlers";
+import type { TetherServer } from "./types";
+
+export interface RealtimeOptions {
+  store: MessageStore;
+  signer: SessionSigner;
+  logger: Logger;
+  recoveryWindowMs: number;
+  pingIntervalMs: number;
+  pingTimeoutMs: number;
+  maxPacketBytes: number;
+  maxMessageLength: number;
+  replayBatchSize: number;
+}
+
+export interface RealtimeServer {
+  io: TetherServer;
+  /** Stops taking new work, lets in-flight writes finish and acknowledge, then closes every socket. */
+  close(): Promise<void>;
+}
+
+const KNOWN_EVENTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>([
+  "message:send",
+  "history:fetch",
+  "channel:list",
+  "channel:create",
+  "profile:update",
+]);
+
+/** A broadcast's message id, for the replay gate: only `message:new` carries one. */
+function messageIdOf(packetData: unknown[]): number | null {
+  const [event, message] = packetData;
+  return event === "message:new" && typeof message === "object" && message !== null ? (message as { id: number }).id : null;
+}
+
+export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOptions): RealtimeServer {
+  const { store, logger } = options;
+  const io: TetherServer = new Server(httpServer, {
+    serveClient: false,
+    maxHttpBufferSize: options.maxPacketBytes,
+    pingInterval: options.pingIntervalMs,
+    pingTimeout: options.pingTimeoutMs,
+    connectionStateRecovery: { maxDisconnectionDuration: options.recoveryWindowMs, skipMiddlewares: true },
+  });
+  const gate = attachReplayGate(io.of("/").adapter, messageIdOf);
+  const channels = createChannelDirectory(store);
+  const inFlight = createInFlightTracker();
+  const messages = createMessageHandlers({ io, store, channels, logger, maxMessageLength: options.maxMessageLength });
+  const channelHandlers = createChannelHandlers({ io, store, channels });
+  const handlerDeps = { logger, inFlight };
+
+  io.use(createIdentityMiddleware(options.signer));
+
+  io.on("connection", (socket) => {
+    registerAckHandler(socket, "message:send", (payload) => messages.sendMessage(socket, payload), handlerDeps);
+    registerAckHandler(socket, "history:fetch", (payload) => messages.fetchHistory(payload), handlerDeps);
+    registerAckHandler(socket, "channel:list", () => channelHandlers.listChannels(), handlerDeps);
+    registerAckHandler(socket, "channel:create", (payload) => channelHandlers.createChannel(socket, payload), handlerDeps);
+    registerAckHandler(socket, "profile:update", (payload) => channelHandlers.updateProfile(socket, payload), handlerDeps);
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      if (typeof event === "string" && KNOWN_EVENTS.has(event)) return;
+      const ack = args[args.length - 1];
+      // Without an ack there is nobody to tell; the event is ignored.
+      if (typeof ack === "function") ack(fail("unknown_event", `Unknown event "${String(event).slice(0, 64)}".`));
+    });
+    socket.on("error", (error) => logger.warn({ err: error, socketId: socket.id }, "socket error"));
+
+    bringSocketUpToDate(socket, {
+      store,
+      gate,
+      logger,
+      replayBatchSize: options.replayBatchSize,
+      maxMessageLength: options.maxMessageLength,
+    }).catch((error: unknown) => {
+      // Without a complete catch-up the client would have a silent gap: drop it so it reconnects and retries.
+      logger.error({ err: error, socketId: socket.id }, "catch-up failed; disconnecting");
+      gate.discard(socket.id);
+      socket.disconnect(true);
+    });
+  });
+
+  return {
+    io,
+    async close() {
+      // Refuse new connections, let every write already accepted commit and acknowledge, then close sockets;
+      // clients see a transport close and reconnect (to another instance, or to this one once restarted).
+      io.engine.opts.allowRequest = (_req, callback) => callback("server shutting down", false);
+      inFlight.draining = true;
+      await inFlight.whenIdle();
+      await io.close();
+    },
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * message:send and history:fetch. A send is validate → persist (durably) → broadcast → acknowledge; a retry of a
+ * stored clientOffset is acknowledged again with the original id and broadcast to nobody.
+ */
+import { fail, ok, type Ack } from "../../shared/ack";
+import type { HistoryPage, SendMessageResult } from "../../shared/dto";
+import { parseHistoryFetch, parseSendMessage } from "../../shared/schemas";
+import { StorageUnavailableError, type MessageStore } from "../../../db/message-store";
+import type { Logger } from "../logger";
+import type { ChannelDirectory } from "./channel-directory";
+import { LIVE_FEED_ROOM, type TetherServer, type TetherSocket } from "./types";
+
+export interface MessageHandlerDeps {
+  io: TetherServer;
+  store: MessageStore;
+  channels: ChannelDirectory;
+  logger: Logger;
+  maxMessageLength: number;
+}
+
+export function createMessageHandlers({ io, store, channels, logger, maxMessageLength }: MessageHandlerDeps) {
+  async function sendMessage(socket: TetherSocket, payload: unknown): Promise<Ack<SendMessageResult>> {
+    const parsed = parseSendMessage(payload, maxMessageLength);
+    if (!parsed.ok) return { error: parsed.error };
+    const { channel, content, clientOffset } = parsed.value;
+    if (!(await channels.exists(channel))) return fail("unknown_channel", `There is no channel "${channel}".`);
+
+    let stored;
+    try {
+      stored = await store.insertMessage({ clientOffset, channel, content, author: socket.data.user });
+    } catch (error) {
+      if (!(error instanceof StorageUnavailableError)) throw error;
+      logger.error({ err: error, socketId: socket.id, clientOffset }, "message not stored");
+      return fail("unavailable", "The message could not be saved right now; it will be retried.");
+    }
+    // Broadcast synchronously on resolution: stores resolve in commit order, so the feed stays in id order.
+    if (!stored.duplicate) io.to(LIVE_FEED_ROOM).emit("message:new", stored.message);
+    return ok({ id: stored.message.id, duplicate: stored.duplicate });
+  }
+
+  async function fetchHistory(payload: unknown): Promise<Ack<HistoryPage>> {
+    const parsed = parseHistoryFetch(payload);
+    if (!parsed.ok) return { error: parsed.error };
+    const { channel, before, limit } = parsed.value;
+    if (!(await channels.exists(channel))) return fail("unknown_channel", `There is no channel "${channel}".`);
+    return ok(await store.getHistoryPage(channel, before, limit));
+  }
+
+  return { sendMessage, fetchHistory };
+}

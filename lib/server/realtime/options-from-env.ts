@@ -1,0 +1,18 @@
+import type { Env } from "../env";
+import type { RealtimeOptions } from "./create-realtime-server";
+
+/** The realtime tunables taken from the validated environment. */
+export function realtimeOptionsFromEnv(
+  env: Env,
+  components: Pick<RealtimeOptions, "store" | "signer" | "logger">,
+): RealtimeOptions {
+  return {
+    ...components,
+    recoveryWindowMs: env.RECOVERY_WINDOW_MS,
+    pingIntervalMs: env.SOCKET_PING_INTERVAL_MS,
+    pingTimeoutMs: env.SOCKET_PING_TIMEOUT_MS,
+    maxPacketBytes: env.MAX_PACKET_BYTES,
+    maxMessageLength: env.MAX_MESSAGE_LENGTH,
+    replayBatchSize: env.REPLAY_BATCH_SIZE,
+  };
+}

@@ -1,0 +1,45 @@
+/** Data shapes that cross the wire. Ids are always JSON numbers. */
+
+export interface Author {
+  id: string;
+  name: string;
+}
+
+export interface ChatMessage {
+  /** The server offset: strictly increasing across all channels. */
+  id: number;
+  channel: string;
+  content: string;
+  clientOffset: string;
+  author: Author;
+  /** ISO 8601 */
+  createdAt: string;
+}
+
+export interface Channel {
+  name: string;
+  createdAt: string;
+}
+
+export interface HistoryPage {
+  /** Ascending by id. */
+  messages: ChatMessage[];
+  hasMore: boolean;
+}
+
+export interface SendMessageResult {
+  id: number;
+  duplicate: boolean;
+}
+
+/** Sent once per connection, after any catch-up replay has been delivered. */
+export interface SessionReady {
+  user: Author;
+  /** Socket.IO restored the session from its buffer (no database replay was needed). */
+  recovered: boolean;
+  /** Messages replayed from the database on this connection. */
+  replayed: number;
+  /** Highest message id the server has stored when the session became ready. */
+  latestId: number;
+  limits: { maxMessageLength: number };
+}

@@ -1,0 +1,31 @@
+/**
+ * Stable error codes sent to clients. Details are logged server-side; clients only ever see a code and a
+ * short human message, never a stack trace or SQL.
+ */
+export const ERROR_CODES = [
+  "invalid_payload",
+  "invalid_client_offset",
+  "invalid_channel_name",
+  "content_empty",
+  "content_too_long",
+  "invalid_content",
+  "unknown_channel",
+  "channel_exists",
+  "invalid_name",
+  "rate_limited",
+  "unavailable",
+  "unknown_event",
+  "internal",
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface AckError {
+  code: ErrorCode;
+  message: string;
+  /** For `rate_limited`: how long to wait before trying again. */
+  retryAfterMs?: number;
+}
+
+/** Errors a client should retry automatically (after a back-off); every other code is permanent. */
+export const RETRYABLE_ERROR_CODES: ReadonlySet<ErrorCode> = new Set(["rate_limited", "unavailable", "internal"]);

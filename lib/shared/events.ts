@@ -1,0 +1,55 @@
+/**
+ * The wire contract, typed once for server (`Server<C2S, S2C, {}, SocketData>`) and client (`Socket<S2C, C2S>`).
+ * Documented in docs/protocol.md. Types never replace runtime validation: see ./schemas.ts.
+ */
+import type { AckCallback } from "./ack";
+import type { Author, Channel, ChatMessage, HistoryPage, SendMessageResult, SessionReady } from "./dto";
+
+export interface HandshakeAuth {
+  /** Highest message id this client has processed. */
+  serverOffset?: number;
+  name?: string;
+}
+
+export interface SendMessagePayload {
+  channel: string;
+  content: string;
+  clientOffset: string;
+}
+
+export interface HistoryFetchPayload {
+  channel: string;
+  before?: number;
+  limit?: number;
+}
+
+export interface ChannelCreatePayload {
+  name: string;
+}
+
+export interface ProfileUpdatePayload {
+  name: string;
+}
+
+export interface ClientToServerEvents {
+  "message:send": (payload: SendMessagePayload, ack: AckCallback<SendMessageResult>) => void;
+  "history:fetch": (payload: HistoryFetchPayload, ack: AckCallback<HistoryPage>) => void;
+  "channel:list": (ack: AckCallback<{ channels: Channel[] }>) => void;
+  "channel:create": (payload: ChannelCreatePayload, ack: AckCallback<{ channel: Channel }>) => void;
+  "profile:update": (payload: ProfileUpdatePayload, ack: AckCallback<{ user: Author }>) => void;
+}
+
+export interface ServerToClientEvents {
+  /** One live message. */
+  "message:new": (message: ChatMessage) => void;
+  /** Catch-up replay: ascending by id, sent before any live message with a higher id. */
+  "message:batch": (messages: ChatMessage[]) => void;
+  "channel:created": (channel: Channel) => void;
+  "session:ready": (info: SessionReady) => void;
+}
+
+export interface SocketData {
+  user: Author;
+  /** Set once this connection has been fully caught up and joined the live feed. */
+  live: boolean;
+}

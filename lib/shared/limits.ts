@@ -1,0 +1,15 @@
+/** Limits both sides agree on. The server may lower MAX_MESSAGE_LENGTH by env; it tells clients in `session:ready`. */
+export const DEFAULT_MAX_MESSAGE_LENGTH = 4000;
+export const HISTORY_DEFAULT_LIMIT = 50;
+export const HISTORY_MAX_LIMIT = 500;
+export const MAX_DISPLAY_NAME_LENGTH = 32;
+export const MAX_CHANNEL_NAME_LENGTH = 32;
+export const MAX_CLIENT_OFFSET_LENGTH = 128;
+export const GENERAL_CHANNEL = "general";
+
+/** Length as a person counts it: code points, so an emoji is one character, not two UTF-16 units. */
+export function countCharacters(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+}

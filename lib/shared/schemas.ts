@@ -1,0 +1,109 @@
+/**
+ * Runtime validation of every client payload. Each parser returns a value or a stable error, so handlers can
+ * answer bad input with a precise code instead of throwing.
+ */
+import { z } from "zod";
+import type { AckError } from "./errors";
+import type {
+  ChannelCreatePayload,
+  HistoryFetchPayload,
+  ProfileUpdatePayload,
+  SendMessagePayload,
+} from "./events";
+import {
+  countCharacters,
+  HISTORY_DEFAULT_LIMIT,
+  HISTORY_MAX_LIMIT,
+  MAX_CHANNEL_NAME_LENGTH,
+  MAX_CLIENT_OFFSET_LENGTH,
+  MAX_DISPLAY_NAME_LENGTH,
+} from "./limits";
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: AckError };
+
+const invalid = (code: AckError["code"], message: string): { ok: false; error: AckError } => ({
+  ok: false,
+  error: { code, message },
+});
+
+export const CHANNEL_NAME_PATTERN = new RegExp(`^[a-z0-9][a-z0-9_-]{0,${MAX_CHANNEL_NAME_LENGTH - 1}}$`);
+export const CLIENT_OFFSET_PATTERN = new RegExp(`^[A-Za-z0-9._:-]{1,${MAX_CLIENT_OFFSET_LENGTH}}$`);
+// A lone surrogate cannot be stored as UTF-8 without being silently replaced, so it is rejected instead.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001F\u007F]/;
+
+const sendMessageShape = z.object({
+  channel: z.string(),
+  content: z.string(),
+  clientOffset: z.unknown().optional(),
+});
+
+export function parseSendMessage(payload: unknown, maxMessageLength: number): Parsed<SendMessagePayload> {
+  const shape = sendMessageShape.safeParse(payload);
+  if (!shape.success) return invalid("invalid_payload", "Expected { channel: string, content: string, clientOffset: string }.");
+  const { channel, content, clientOffset } = shape.data;
+  if (typeof clientOffset !== "string" || !CLIENT_OFFSET_PATTERN.test(clientOffset)) {
+    return invalid("invalid_client_offset", `clientOffset must be 1-${MAX_CLIENT_OFFSET_LENGTH} characters of [A-Za-z0-9._:-].`);
+  }
+  if (!CHANNEL_NAME_PATTERN.test(channel)) return invalid("unknown_channel", "No such channel.");
+  if (content.trim().length === 0) return invalid("content_empty", "A message cannot be empty.");
+  // Cheap bound first, so a megabyte string is not walked code point by code point.
+  if (content.length > maxMessageLength * 2 || countCharacters(content) > maxMessageLength) {
+    return invalid("content_too_long", `A message can be at most ${maxMessageLength} characters.`);
+  }
+  if (LONE_SURROGATE.test(content)) return invalid("invalid_content", "The message contains invalid characters.");
+  return { ok: true, value: { channel, content, clientOffset } };
+}
+
+const historyShape = z.object({
+  channel: z.string(),
+  before: z.number().int().positive().optional(),
+  limit: z.number().int().optional(),
+});
+
+export function parseHistoryFetch(payload: unknown): Parsed<Required<Pick<HistoryFetchPayload, "channel" | "limit">> & Pick<HistoryFetchPayload, "before">> {
+  const shape = historyShape.safeParse(payload);
+  if (!shape.success) return invalid("invalid_payload", "Expected { channel: string, before?: positive integer, limit?: integer }.");
+  const { channel, before } = shape.data;
+  if (!CHANNEL_NAME_PATTERN.test(channel)) return invalid("unknown_channel", "No such channel.");
+  // Out-of-range limits are clamped rather than refused: a client asking for too much still gets a page.
+  const limit = Math.min(HISTORY_MAX_LIMIT, Math.max(1, shape.data.limit ?? HISTORY_DEFAULT_LIMIT));
+  return { ok: true, value: before === undefined ? { channel, limit } : { channel, before, limit } };
+}
+
+export function parseChannelCreate(payload: unknown): Parsed<ChannelCreatePayload> {
+  const shape = z.object({ name: z.string() }).safeParse(payload);
+  if (!shape.success) return invalid("invalid_payload", "Expected { name: string }.");
+  const name = shape.data.name.trim().toLowerCase();
+  if (!CHANNEL_NAME_PATTERN.test(name)) {
+    return invalid(
+      "invalid_channel_name",
+      `A channel name is 1-${MAX_CHANNEL_NAME_LENGTH} characters: lowercase letters, digits, - and _, starting with a letter or digit.`,
+    );
+  }
+  return { ok: true, value: { name } };
+}
+
+/** A display name: trimmed, 1-32 characters, no control characters. */
+export function normalizeDisplayName(name: unknown): string | null {
+  if (typeof name !== "string") return null;
+  const trimmed = name.trim().replace(/\s+/g, " ");
+  if (trimmed.length === 0 || countCharacters(trimmed) > MAX_DISPLAY_NAME_LENGTH) return null;
+  if (CONTROL_CHARACTERS.test(trimmed) || LONE_SURROGATE.test(trimmed)) return null;
+  return trimmed;
+}
+
+export function parseProfileUpdate(payload: unknown): Parsed<ProfileUpdatePayload> {
+  const shape = z.object({ name: z.unknown() }).safeParse(payload);
+  const name = shape.success ? normalizeDisplayName(shape.data.name) : null;
+  if (name === null) return invalid("invalid_name", `A display name is 1-${MAX_DISPLAY_NAME_LENGTH} characters.`);
+  return { ok: true, value: { name } };
+}
+
+/** `serverOffset` from the handshake: absent means 0 (a fresh client). */
+export function parseServerOffset(value: unknown): number | null {
+  if (value === undefined || value === null) return 0;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) return null;
+  return value;
+}

@@ -1,0 +1,64 @@
+/**
+ * Composition root: validated env → database → HTTP server → Next.js handler → Socket.IO → listen → graceful
+ * shutdown. Nothing else lives here.
+ */
+import { createServer } from "node:http";
+import path from "node:path";
+import next from "next";
+import { openMessageStore, redactUrl } from "./db/open-message-store";
+import { loadEnv } from "./lib/server/env";
+import { createSessionSigner, ensureSessionCookie, resolveSessionSecret } from "./lib/server/identity/session-cookie";
+import { createLogger } from "./lib/server/logger";
+import { createRealtimeServer } from "./lib/server/realtime/create-realtime-server";
+import { realtimeOptionsFromEnv } from "./lib/server/realtime/options-from-env";
+
+async function main() {
+  let env;
+  try {
+    env = loadEnv();
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
+  const logger = createLogger(env.LOG_LEVEL);
+  const dev = env.NODE_ENV !== "production";
+
+  const store = await openMessageStore(env.DATABASE_URL);
+  const dataDir = env.DATABASE_URL.startsWith("file:") ? path.dirname(env.DATABASE_URL.slice("file:".length)) : "./data";
+  const signer = createSessionSigner(resolveSessionSecret(env.SESSION_SECRET, dataDir));
+
+  const nextApp = next({ dev, hostname: env.HOST ?? "localhost", port: env.PORT });
+  const handleRequest = nextApp.getRequestHandler();
+  await nextApp.prepare();
+
+  const httpServer = createServer((req, res) => {
+    // Page loads get their identity here, before Next renders; assets need none.
+    if (!req.url?.startsWith("/_next/")) ensureSessionCookie(signer, req, res);
+    void handleRequest(req, res);
+  });
+  const realtime = createRealtimeServer(httpServer, realtimeOptionsFromEnv(env, { store, signer, logger }));
+
+  await new Promise<void>((resolve) => httpServer.listen(env.PORT, env.HOST, resolve));
+  const address = httpServer.address();
+  const port = typeof address === "object" && address ? address.port : env.PORT;
+  logger.info({ port, host: env.HOST ?? "*", database: redactUrl(env.DATABASE_URL), dev }, `Tether ready on http://localhost:${port}`);
+
+  let shuttingDown = false;
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal }, "shutting down");
+    await realtime.close();
+    await nextApp.close();
+    await store.close();
+    logger.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  console.error("Tether failed to start:", error);
+  process.exit(1);
+});

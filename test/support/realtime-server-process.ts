@@ -1,0 +1,29 @@
+/**
+ * The realtime server without Next.js, as a process of its own: for tests that kill it with SIGKILL and start it
+ * again on the same database file. Same env, store and realtime composition as server.ts.
+ */
+import { createServer } from "node:http";
+import { openMessageStore } from "../../db/open-message-store";
+import { loadEnv } from "../../lib/server/env";
+import { createSessionSigner } from "../../lib/server/identity/session-cookie";
+import { createLogger } from "../../lib/server/logger";
+import { createRealtimeServer } from "../../lib/server/realtime/create-realtime-server";
+import { realtimeOptionsFromEnv } from "../../lib/server/realtime/options-from-env";
+
+async function main() {
+  const env = loadEnv();
+  const store = await openMessageStore(env.DATABASE_URL);
+  const httpServer = createServer((_req, res) => res.writeHead(404).end());
+  const signer = createSessionSigner(env.SESSION_SECRET ?? "test-secret-test-secret-test-secret!");
+  const realtime = createRealtimeServer(httpServer, realtimeOptionsFromEnv(env, { store, signer, logger: createLogger(env.LOG_LEVEL) }));
+  httpServer.listen(env.PORT, "127.0.0.1", () => {
+    const address = httpServer.address();
+    // The parent test reads this line to learn the port.
+    process.stdout.write(`LISTENING ${typeof address === "object" && address ? address.port : env.PORT}\n`);
+  });
+  process.on("SIGTERM", () => {
+    void realtime.close().then(() => store.close()).then(() => process.exit(0));
+  });
+}
+
+void main();

@@ -1,0 +1,94 @@
+/**
+ * A socket.io-client that behaves like a careful Tether client and records what it saw on the wire: keeps
+ * messages by id, advances its offset only after a message is stored, presents the offset on every reconnect,
+ * and counts anything that arrives twice or out of order.
+ */
+import { io, type Socket } from "socket.io-client";
+import type { Ack } from "../../lib/shared/ack";
+import type { ChatMessage, SendMessageResult, SessionReady } from "../../lib/shared/dto";
+import type { ClientToServerEvents, ServerToClientEvents } from "../../lib/shared/events";
+
+export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface TestClientOptions {
+  serverOffset?: number;
+  name?: string;
+  cookie?: string;
+  /** socket.io-client options passed through (reconnection delays, ackTimeout, retries…). */
+  socketOptions?: Record<string, unknown>;
+}
+
+export class TestClient {
+  readonly socket: ClientSocket;
+  /** Every message as it arrived, including repeats. */
+  readonly wire: ChatMessage[] = [];
+  readonly messages = new Map<number, ChatMessage>();
+  serverOffset: number;
+  /** Messages that arrived with an id already stored. */
+  duplicates = 0;
+  /** New messages that arrived with an id below the offset: a reordering that could become a loss. */
+  outOfOrder = 0;
+  readonly sessions: SessionReady[] = [];
+
+  constructor(url: string, options: TestClientOptions = {}) {
+    this.serverOffset = options.serverOffset ?? 0;
+    this.socket = io(url, {
+      transports: ["websocket"],
+      reconnectionDelay: 50,
+      reconnectionDelayMax: 200,
+      extraHeaders: options.cookie ? { cookie: options.cookie } : undefined,
+      auth: (cb) => cb({ serverOffset: this.serverOffset, ...(options.name ? { name: options.name } : {}) }),
+      ...options.socketOptions,
+    }) as ClientSocket;
+    this.socket.on("message:new", (message) => this.process([message]));
+    this.socket.on("message:batch", (batch) => this.process(batch));
+    this.socket.on("session:ready", (info) => this.sessions.push(info));
+  }
+
+  private process(batch: ChatMessage[]) {
+    for (const message of batch) {
+      this.wire.push(message);
+      if (this.messages.has(message.id)) {
+        this.duplicates++;
+        continue;
+      }
+      if (message.id < this.serverOffset) this.outOfOrder++;
+      this.messages.set(message.id, message);
+      this.serverOffset = Math.max(this.serverOffset, message.id);
+    }
+  }
+
+  /** Messages in id order. */
+  ordered(): ChatMessage[] {
+    return [...this.messages.values()].sort((a, b) => a.id - b.id);
+  }
+
+  ready(count = 1, timeoutMs = 10_000): Promise<void> {
+    return waitFor(() => this.sessions.length >= count, timeoutMs, `session:ready #${count}`);
+  }
+
+  send(channel: string, content: string, clientOffset: string, timeoutMs = 5_000): Promise<Ack<SendMessageResult>> {
+    return this.socket.timeout(timeoutMs).emitWithAck("message:send", { channel, content, clientOffset });
+  }
+
+  /** Any event, any arguments: for hostile-input tests. */
+  emitRaw(event: string, ...args: unknown[]): Promise<unknown> {
+    return (this.socket.timeout(5_000) as unknown as { emitWithAck(e: string, ...a: unknown[]): Promise<unknown> }).emitWithAck(event, ...args);
+  }
+
+  close() {
+    this.socket.disconnect();
+  }
+}
+
+export async function waitFor(condition: () => boolean, timeoutMs = 10_000, what = "condition"): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+export function connected(client: TestClient): Promise<void> {
+  return waitFor(() => client.socket.connected, 10_000, "connect");
+}
