@@ -45,11 +45,18 @@ export interface ServerToClientEvents {
   /** Catch-up replay: ascending by id, sent before any live message with a higher id. */
   "message:batch": (messages: ChatMessage[]) => void;
   "channel:created": (channel: Channel) => void;
-  "session:ready": (info: SessionReady) => void;
+  /**
+   * Sent once per connection, after any catch-up. Acknowledge it: the acknowledgement confirms the catch-up
+   * arrived, which lets Socket.IO recover the next short disconnection without a database replay.
+   */
+  "session:ready": (info: SessionReady, confirm: () => void) => void;
 }
 
 export interface SocketData {
   user: Author;
-  /** Set once this connection has been fully caught up and joined the live feed. */
+  /**
+   * The client is known to hold everything up to the live feed (no catch-up was needed, or it acknowledged
+   * session:ready). Only such a session may be recovered by Socket.IO.
+   */
   live: boolean;
 }

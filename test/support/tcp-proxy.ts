@@ -1,6 +1,8 @@
 /**
  * A TCP proxy between clients and the server, to cut connections the way a network does: `cut()` destroys
- * every open connection at once (both ends see a reset), `pause()` refuses new ones until `resume()`.
+ * every open connection at once (both ends see a reset), `pause()` refuses new ones until `resume()`, and
+ * `dropDownstreamAfter(n)` makes new connections lose everything the server sends after its first n bytes —
+ * data the server wrote successfully that never reaches the client, as on a network that dies silently.
  */
 import net from "node:net";
 import type { AddressInfo } from "node:net";
@@ -10,6 +12,7 @@ export interface TcpProxy {
   port: number;
   cut(): void;
   pause(): void;
+  dropDownstreamAfter(bytes: number | null): void;
   resume(): void;
   close(): Promise<void>;
 }
@@ -17,6 +20,7 @@ export interface TcpProxy {
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const open = new Set<net.Socket>();
   let refusing = false;
+  let downstreamLimit: number | null = null;
   const server = net.createServer((inbound) => {
     if (refusing) {
       inbound.destroy();
@@ -26,7 +30,17 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     open.add(inbound);
     open.add(outbound);
     inbound.pipe(outbound);
-    outbound.pipe(inbound);
+    const limit = downstreamLimit;
+    if (limit === null) {
+      outbound.pipe(inbound);
+    } else {
+      let forwarded = 0;
+      outbound.on("data", (chunk: Buffer) => {
+        const room = limit - forwarded;
+        if (room > 0) inbound.write(chunk.subarray(0, room));
+        forwarded += chunk.length;
+      });
+    }
     const drop = () => {
       inbound.destroy();
       outbound.destroy();
@@ -46,6 +60,9 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     url: `http://127.0.0.1:${port}`,
     port,
     cut,
+    dropDownstreamAfter: (bytes) => {
+      downstreamLimit = bytes;
+    },
     pause: () => {
       refusing = true;
     },

@@ -14,6 +14,8 @@ export interface TestClientOptions {
   serverOffset?: number;
   name?: string;
   cookie?: string;
+  /** Acknowledge session:ready, as Tether's own client does (default true). */
+  confirmCatchUp?: boolean;
   /** socket.io-client options passed through (reconnection delays, ackTimeout, retries…). */
   socketOptions?: Record<string, unknown>;
 }
@@ -42,7 +44,10 @@ export class TestClient {
     }) as ClientSocket;
     this.socket.on("message:new", (message) => this.process([message]));
     this.socket.on("message:batch", (batch) => this.process(batch));
-    this.socket.on("session:ready", (info) => this.sessions.push(info));
+    this.socket.on("session:ready", (info, confirm) => {
+      this.sessions.push(info);
+      if (options.confirmCatchUp !== false) confirm();
+    });
   }
 
   private process(batch: ChatMessage[]) {

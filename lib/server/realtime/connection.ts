@@ -20,41 +20,42 @@ export interface ConnectionDeps {
 
 export async function bringSocketUpToDate(socket: TetherSocket, deps: ConnectionDeps): Promise<void> {
   const { store, gate, logger } = deps;
-  // A recovered session that lacks the live room was saved while a replay was still running (see below):
+  // A recovered session without the live room was saved before its catch-up was confirmed (see below):
   // Socket.IO restored nothing useful, so it is caught up from the database like any other connection.
   const recovered = socket.recovered && socket.rooms.has(LIVE_FEED_ROOM);
   let replayed = 0;
 
   if (!recovered) {
+    socket.data.live = false;
+    // Until the client confirms it received the catch-up (by acknowledging session:ready), a dropped
+    // connection must not leave a recoverable session in the live room: Socket.IO recovery re-sends buffered
+    // broadcasts only, never the replay batches the client may have lost, so it would silently leave a gap.
+    socket.once("disconnecting", () => {
+      if (!socket.data.live) socket.leave(LIVE_FEED_ROOM);
+      gate.discard(socket.id);
+    });
     const fromOffset = parseServerOffset((socket.handshake.auth as Record<string, unknown> | undefined)?.serverOffset) ?? 0;
     if (fromOffset > 0) {
+      // Join first, then replay: whatever is committed from now on reaches the socket either in the replay or
+      // as a held broadcast, and the gate drops held ones the replay already covered.
       gate.hold(socket.id);
-      // If the connection drops mid-replay, the session Socket.IO saves must not hold the live room: a later
-      // recovery would then replay from the buffer on top of a replay that never finished.
-      const leaveIfReplaying = () => {
-        if (gate.isHeld(socket.id)) socket.leave(LIVE_FEED_ROOM);
-        gate.discard(socket.id);
-      };
-      socket.once("disconnecting", leaveIfReplaying);
       await socket.join(LIVE_FEED_ROOM);
       const result = await replayMissedMessages(socket, store, fromOffset, deps.replayBatchSize);
       if (result.aborted) return;
-      socket.off("disconnecting", leaveIfReplaying);
       replayed = result.replayed;
       gate.release(socket.id, result.lastId);
       logger.debug({ socketId: socket.id, fromOffset, replayed }, "caught up from the database");
     } else {
+      // Nothing to catch up (a fresh client reads history instead), so nothing can be lost in a drop.
       await socket.join(LIVE_FEED_ROOM);
+      socket.data.live = true;
     }
   }
 
+  const latestId = await store.getLatestMessageId();
   if (!socket.connected) return;
-  socket.data.live = true;
-  socket.emit("session:ready", {
-    user: socket.data.user,
-    recovered,
-    replayed,
-    latestId: await store.getLatestMessageId(),
-    limits: { maxMessageLength: deps.maxMessageLength },
+  const ready = { user: socket.data.user, recovered, replayed, latestId, limits: { maxMessageLength: deps.maxMessageLength } };
+  socket.emit("session:ready", ready, () => {
+    socket.data.live = true;
   });
 }
