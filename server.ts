@@ -8,7 +8,10 @@ import next from "next";
 import { openMessageStore, redactUrl } from "./db/open-message-store";
 import { loadEnv } from "./lib/server/env";
 import { createSessionSigner, ensureSessionCookie, resolveSessionSecret } from "./lib/server/identity/session-cookie";
+import { createOperationalRoutes } from "./lib/server/http/operational-routes";
+import { applySecurityHeaders } from "./lib/server/http/security-headers";
 import { createLogger } from "./lib/server/logger";
+import { createMetrics } from "./lib/server/metrics";
 import { createRealtimeServer } from "./lib/server/realtime/create-realtime-server";
 import { realtimeOptionsFromEnv } from "./lib/server/realtime/options-from-env";
 
@@ -26,17 +29,25 @@ async function main() {
   const store = await openMessageStore(env.DATABASE_URL);
   const dataDir = env.DATABASE_URL.startsWith("file:") ? path.dirname(env.DATABASE_URL.slice("file:".length)) : "./data";
   const signer = createSessionSigner(resolveSessionSecret(env.SESSION_SECRET, dataDir));
+  const metrics = createMetrics();
+  const handleOperationalRequest = createOperationalRoutes({
+    checks: [{ name: "database", check: () => store.ping() }],
+    metrics,
+    logger,
+  });
 
   const nextApp = next({ dev, hostname: env.HOST ?? "localhost", port: env.PORT });
   const handleRequest = nextApp.getRequestHandler();
   await nextApp.prepare();
 
   const httpServer = createServer((req, res) => {
+    if (handleOperationalRequest(req, res)) return;
+    applySecurityHeaders(res, { dev });
     // Page loads get their identity here, before Next renders; assets need none.
     if (!req.url?.startsWith("/_next/")) ensureSessionCookie(signer, req, res);
     void handleRequest(req, res);
   });
-  const realtime = createRealtimeServer(httpServer, realtimeOptionsFromEnv(env, { store, signer, logger }));
+  const realtime = createRealtimeServer(httpServer, realtimeOptionsFromEnv(env, { store, signer, logger, metrics }));
 
   await new Promise<void>((resolve) => httpServer.listen(env.PORT, env.HOST, resolve));
   const address = httpServer.address();

@@ -33,6 +33,21 @@ const envSchema = z.object({
   MAX_MESSAGE_LENGTH: integer(DEFAULT_MAX_MESSAGE_LENGTH, 1, 100_000),
   /** Largest Socket.IO packet accepted; larger ones close the connection at the transport. */
   MAX_PACKET_BYTES: integer(1_000_000, 1024, 100_000_000),
+  /** Token bucket for message:send, per connection and per identity; RATE_LIMIT_PER_SECOND=0 turns it off. */
+  RATE_LIMIT_BURST: integer(20, 1, 1_000_000),
+  RATE_LIMIT_PER_SECOND: integer(5, 0, 1_000_000),
+  /** Concurrent Socket.IO connections per client address; 0 = no limit. */
+  MAX_CONNECTIONS_PER_IP: integer(50, 0, 1_000_000),
+  /** Extra origins allowed to open Socket.IO connections (comma-separated, or *); the app's own always is. */
+  ALLOWED_ORIGINS: z
+    .string()
+    .optional()
+    .transform((value) => (value ?? "").split(",").map((origin) => origin.trim()).filter(Boolean)),
+  /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
+  TRUST_PROXY: z
+    .enum(["0", "1", "true", "false"])
+    .default("false")
+    .transform((value) => value === "1" || value === "true"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Messages per catch-up batch. */
   REPLAY_BATCH_SIZE: integer(1000, 1, 100_000),
@@ -40,7 +55,7 @@ const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
-export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
   // Empty strings count as unset, as shells and .env files commonly produce them.
   const present = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ""));
   const parsed = envSchema.safeParse(present);

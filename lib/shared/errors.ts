@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   "channel_exists",
   "invalid_name",
   "rate_limited",
+  "too_many_connections",
   "unavailable",
   "unknown_event",
   "internal",

@@ -7,6 +7,7 @@ import { openMessageStore } from "../../db/open-message-store";
 import { loadEnv } from "../../lib/server/env";
 import { createSessionSigner } from "../../lib/server/identity/session-cookie";
 import { createLogger } from "../../lib/server/logger";
+import { createMetrics } from "../../lib/server/metrics";
 import { createRealtimeServer } from "../../lib/server/realtime/create-realtime-server";
 import { realtimeOptionsFromEnv } from "../../lib/server/realtime/options-from-env";
 
@@ -15,7 +16,7 @@ async function main() {
   const store = await openMessageStore(env.DATABASE_URL);
   const httpServer = createServer((_req, res) => res.writeHead(404).end());
   const signer = createSessionSigner(env.SESSION_SECRET ?? "test-secret-test-secret-test-secret!");
-  const realtime = createRealtimeServer(httpServer, realtimeOptionsFromEnv(env, { store, signer, logger: createLogger(env.LOG_LEVEL) }));
+  const realtime = createRealtimeServer(httpServer, realtimeOptionsFromEnv(env, { store, signer, logger: createLogger(env.LOG_LEVEL), metrics: createMetrics() }));
   httpServer.listen(env.PORT, "127.0.0.1", () => {
     const address = httpServer.address();
     // The parent test reads this line to learn the port.

@@ -17,7 +17,17 @@ export class RealtimeServerProcess {
 
   async start(): Promise<void> {
     const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "realtime-server-process.ts")], {
-      env: { ...process.env, LOG_LEVEL: "warn", SOCKET_PING_INTERVAL_MS: "2000", SOCKET_PING_TIMEOUT_MS: "2000", ...this.env, PORT: String(this.port) },
+      env: {
+        ...process.env,
+        LOG_LEVEL: "warn",
+        SOCKET_PING_INTERVAL_MS: "2000",
+        SOCKET_PING_TIMEOUT_MS: "2000",
+        // Load tests share one client address and send as fast as they can.
+        RATE_LIMIT_PER_SECOND: "0",
+        MAX_CONNECTIONS_PER_IP: "0",
+        ...this.env,
+        PORT: String(this.port),
+      },
       stdio: ["ignore", "pipe", "inherit"],
     });
     this.child = child;

@@ -11,6 +11,7 @@ import type { MessageStore } from "../../db/message-store";
 import { openSqliteMessageStore } from "../../db/sqlite-message-store";
 import { createSessionSigner, type SessionSigner } from "../../lib/server/identity/session-cookie";
 import { createLogger } from "../../lib/server/logger";
+import { createMetrics } from "../../lib/server/metrics";
 import { createRealtimeServer, type RealtimeOptions, type RealtimeServer } from "../../lib/server/realtime/create-realtime-server";
 
 export const TEST_SESSION_SECRET = "test-secret-test-secret-test-secret!";
@@ -39,12 +40,18 @@ export async function startTestServer(overrides: Partial<RealtimeOptions> & { db
     store,
     signer,
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? "silent"),
+    metrics: createMetrics(),
     recoveryWindowMs: 120_000,
     pingIntervalMs: 5_000,
     pingTimeoutMs: 3_000,
     maxPacketBytes: 1_000_000,
     maxMessageLength: 4000,
     replayBatchSize: 500,
+    // Off by default: many test clients share one address and send fast; the limits have their own tests.
+    rateLimit: { burst: 20, perSecond: 0 },
+    maxConnectionsPerIp: 0,
+    allowedOrigins: [],
+    trustProxy: false,
     ...overrides,
   });
   await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));

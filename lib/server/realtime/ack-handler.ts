@@ -5,6 +5,7 @@
  */
 import { fail, type Ack } from "../../shared/ack";
 import type { Logger } from "../logger";
+import type { Metrics } from "../metrics";
 import type { TetherSocket } from "./types";
 
 /** Counts running handlers, so a shutdown can wait for in-flight writes and their acks. */
@@ -40,13 +41,14 @@ export function registerAckHandler<T>(
   socket: TetherSocket,
   event: string,
   handler: AckHandler<T>,
-  deps: { logger: Logger; inFlight: ReturnType<typeof createInFlightTracker> },
+  deps: { logger: Logger; metrics: Metrics; inFlight: ReturnType<typeof createInFlightTracker> },
 ): void {
   const listener = async (...args: unknown[]) => {
     const last = args[args.length - 1];
     const ack = typeof last === "function" ? (last as (response: Ack<T>) => void) : undefined;
     const payload = ack && args.length === 1 ? undefined : args[0];
     if (deps.inFlight.draining) {
+      deps.metrics.acks.inc({ event, code: "unavailable" });
       ack?.(fail("unavailable", "The server is restarting; try again."));
       return;
     }
@@ -56,8 +58,10 @@ export function registerAckHandler<T>(
       response = await handler(payload);
     } catch (error) {
       deps.logger.error({ err: error, event, socketId: socket.id }, "handler failed");
+      deps.metrics.errors.inc({ kind: "handler" });
       response = fail("internal", "Something went wrong on the server.");
     }
+    deps.metrics.acks.inc({ event, code: "error" in response ? response.error.code : "ok" });
     try {
       ack?.(response);
     } finally {

@@ -8,22 +8,28 @@ import { parseServerOffset } from "../../shared/schemas";
 import { replayMissedMessages } from "../delivery/catch-up";
 import type { ReplayGate } from "../delivery/replay-gate";
 import type { Logger } from "../logger";
+import type { Metrics } from "../metrics";
 import { LIVE_FEED_ROOM, type TetherSocket } from "./types";
 
 export interface ConnectionDeps {
   store: MessageStore;
   gate: ReplayGate;
   logger: Logger;
+  metrics: Metrics;
   replayBatchSize: number;
   maxMessageLength: number;
 }
 
 export async function bringSocketUpToDate(socket: TetherSocket, deps: ConnectionDeps): Promise<void> {
-  const { store, gate, logger } = deps;
+  const { store, gate, logger, metrics } = deps;
   // A recovered session without the live room was saved before its catch-up was confirmed (see below):
   // Socket.IO restored nothing useful, so it is caught up from the database like any other connection.
   const recovered = socket.recovered && socket.rooms.has(LIVE_FEED_ROOM);
   let replayed = 0;
+  // socket.io-client sends pid and offset whenever it hopes to resume a session.
+  if ((socket.handshake.auth as Record<string, unknown> | undefined)?.pid !== undefined) {
+    metrics.recoveries.inc({ result: recovered ? "succeeded" : "missed" });
+  }
 
   if (!recovered) {
     socket.data.live = false;
@@ -38,11 +44,13 @@ export async function bringSocketUpToDate(socket: TetherSocket, deps: Connection
     if (fromOffset > 0) {
       // Join first, then replay: whatever is committed from now on reaches the socket either in the replay or
       // as a held broadcast, and the gate drops held ones the replay already covered.
+      metrics.replays.inc();
       gate.hold(socket.id);
       await socket.join(LIVE_FEED_ROOM);
       const result = await replayMissedMessages(socket, store, fromOffset, deps.replayBatchSize);
       if (result.aborted) return;
       replayed = result.replayed;
+      metrics.replayedMessages.inc(replayed);
       gate.release(socket.id, result.lastId);
       logger.debug({ socketId: socket.id, fromOffset, replayed }, "caught up from the database");
     } else {

@@ -8,8 +8,12 @@ import type { MessageStore } from "../../../db/message-store";
 import { fail } from "../../shared/ack";
 import type { ClientToServerEvents } from "../../shared/events";
 import { attachReplayGate } from "../delivery/replay-gate";
+import { clientAddress, isOriginAllowed } from "../http/client-address";
 import type { SessionSigner } from "../identity/session-cookie";
+import { createConnectionLimiter } from "../limits/connection-limiter";
+import { createSendRateLimiter } from "../limits/send-rate-limiter";
 import type { Logger } from "../logger";
+import type { Metrics } from "../metrics";
 import { createInFlightTracker, registerAckHandler } from "./ack-handler";
 import { createChannelDirectory } from "./channel-directory";
 import { createChannelHandlers } from "./channel-handlers";
@@ -22,12 +26,17 @@ export interface RealtimeOptions {
   store: MessageStore;
   signer: SessionSigner;
   logger: Logger;
+  metrics: Metrics;
   recoveryWindowMs: number;
   pingIntervalMs: number;
   pingTimeoutMs: number;
   maxPacketBytes: number;
   maxMessageLength: number;
   replayBatchSize: number;
+  rateLimit: { burst: number; perSecond: number };
+  maxConnectionsPerIp: number;
+  allowedOrigins: readonly string[];
+  trustProxy: boolean;
 }
 
 export interface RealtimeServer {
@@ -51,9 +60,16 @@ function messageIdOf(packetData: unknown[]): number | null {
 }
 
 export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOptions): RealtimeServer {
-  const { store, logger } = options;
+  const { store, logger, metrics } = options;
   const io: TetherServer = new Server(httpServer, {
     serveClient: false,
+    // Browsers on other sites must not open sockets that carry this site's session cookie.
+    allowRequest: (req, callback) => {
+      if (isOriginAllowed(req, options.allowedOrigins)) return callback(null, true);
+      metrics.connectionsRefused.inc({ reason: "origin" });
+      callback("origin not allowed", false);
+    },
+    cors: options.allowedOrigins.length > 0 ? { origin: [...options.allowedOrigins], credentials: true } : undefined,
     maxHttpBufferSize: options.maxPacketBytes,
     pingInterval: options.pingIntervalMs,
     pingTimeout: options.pingTimeoutMs,
@@ -62,13 +78,41 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
   const gate = attachReplayGate(io.of("/").adapter, messageIdOf);
   const channels = createChannelDirectory(store);
   const inFlight = createInFlightTracker();
-  const messages = createMessageHandlers({ io, store, channels, logger, maxMessageLength: options.maxMessageLength });
+  const rateLimiter = createSendRateLimiter(options.rateLimit.burst, options.rateLimit.perSecond);
+  const connectionLimiter = createConnectionLimiter(options.maxConnectionsPerIp);
+  const messages = createMessageHandlers({
+    io,
+    store,
+    channels,
+    logger,
+    metrics,
+    rateLimiter,
+    maxMessageLength: options.maxMessageLength,
+  });
   const channelHandlers = createChannelHandlers({ io, store, channels });
-  const handlerDeps = { logger, inFlight };
+  const handlerDeps = { logger, metrics, inFlight };
+  const addressOf = (socket: { request: Parameters<typeof clientAddress>[0] }) => clientAddress(socket.request, options.trustProxy);
 
+  io.use((socket, next) => {
+    if (connectionLimiter.allows(addressOf(socket))) return next();
+    metrics.connectionsRefused.inc({ reason: "too_many_connections" });
+    const error = new Error("too_many_connections") as Error & { data?: unknown };
+    error.data = { code: "too_many_connections", message: "Too many connections from your address." };
+    next(error);
+  });
   io.use(createIdentityMiddleware(options.signer));
 
   io.on("connection", (socket) => {
+    // Counted here rather than in the middleware, so recovered sessions (which skip middlewares) count too.
+    const address = addressOf(socket);
+    connectionLimiter.opened(address);
+    metrics.connections.inc();
+    socket.on("disconnect", () => {
+      connectionLimiter.closed(address);
+      rateLimiter.forgetSocket(socket.id);
+      metrics.connections.dec();
+    });
+
     registerAckHandler(socket, "message:send", (payload) => messages.sendMessage(socket, payload), handlerDeps);
     registerAckHandler(socket, "history:fetch", (payload) => messages.fetchHistory(payload), handlerDeps);
     registerAckHandler(socket, "channel:list", () => channelHandlers.listChannels(), handlerDeps);
@@ -86,11 +130,13 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
       store,
       gate,
       logger,
+      metrics,
       replayBatchSize: options.replayBatchSize,
       maxMessageLength: options.maxMessageLength,
     }).catch((error: unknown) => {
       // Without a complete catch-up the client would have a silent gap: drop it so it reconnects and retries.
       logger.error({ err: error, socketId: socket.id }, "catch-up failed; disconnecting");
+      metrics.errors.inc({ kind: "catch_up" });
       gate.discard(socket.id);
       socket.disconnect(true);
     });

@@ -6,7 +6,9 @@ import { fail, ok, type Ack } from "../../shared/ack";
 import type { HistoryPage, SendMessageResult } from "../../shared/dto";
 import { parseHistoryFetch, parseSendMessage } from "../../shared/schemas";
 import { StorageUnavailableError, type MessageStore } from "../../../db/message-store";
+import type { SendRateLimiter } from "../limits/send-rate-limiter";
 import type { Logger } from "../logger";
+import type { Metrics } from "../metrics";
 import type { ChannelDirectory } from "./channel-directory";
 import { LIVE_FEED_ROOM, type TetherServer, type TetherSocket } from "./types";
 
@@ -15,11 +17,18 @@ export interface MessageHandlerDeps {
   store: MessageStore;
   channels: ChannelDirectory;
   logger: Logger;
+  metrics: Metrics;
+  rateLimiter: SendRateLimiter;
   maxMessageLength: number;
 }
 
-export function createMessageHandlers({ io, store, channels, logger, maxMessageLength }: MessageHandlerDeps) {
+export function createMessageHandlers({ io, store, channels, logger, metrics, rateLimiter, maxMessageLength }: MessageHandlerDeps) {
   async function sendMessage(socket: TetherSocket, payload: unknown): Promise<Ack<SendMessageResult>> {
+    const limited = rateLimiter.check(socket.id, socket.data.user.id);
+    if (limited) {
+      metrics.rateLimited.inc();
+      return fail("rate_limited", "You are sending too fast; slow down.", { retryAfterMs: limited.retryAfterMs });
+    }
     const parsed = parseSendMessage(payload, maxMessageLength);
     if (!parsed.ok) return { error: parsed.error };
     const { channel, content, clientOffset } = parsed.value;
@@ -31,10 +40,16 @@ export function createMessageHandlers({ io, store, channels, logger, maxMessageL
     } catch (error) {
       if (!(error instanceof StorageUnavailableError)) throw error;
       logger.error({ err: error, socketId: socket.id, clientOffset }, "message not stored");
+      metrics.errors.inc({ kind: "storage" });
       return fail("unavailable", "The message could not be saved right now; it will be retried.");
     }
     // Broadcast synchronously on resolution: stores resolve in commit order, so the feed stays in id order.
-    if (!stored.duplicate) io.to(LIVE_FEED_ROOM).emit("message:new", stored.message);
+    if (stored.duplicate) {
+      metrics.duplicatesAbsorbed.inc();
+    } else {
+      metrics.messagesStored.inc();
+      io.to(LIVE_FEED_ROOM).emit("message:new", stored.message);
+    }
     return ok({ id: stored.message.id, duplicate: stored.duplicate });
   }
 

@@ -4,7 +4,7 @@ import type { RealtimeOptions } from "./create-realtime-server";
 /** The realtime tunables taken from the validated environment. */
 export function realtimeOptionsFromEnv(
   env: Env,
-  components: Pick<RealtimeOptions, "store" | "signer" | "logger">,
+  components: Pick<RealtimeOptions, "store" | "signer" | "logger" | "metrics">,
 ): RealtimeOptions {
   return {
     ...components,
@@ -14,5 +14,9 @@ export function realtimeOptionsFromEnv(
     maxPacketBytes: env.MAX_PACKET_BYTES,
     maxMessageLength: env.MAX_MESSAGE_LENGTH,
     replayBatchSize: env.REPLAY_BATCH_SIZE,
+    rateLimit: { burst: env.RATE_LIMIT_BURST, perSecond: env.RATE_LIMIT_PER_SECOND },
+    maxConnectionsPerIp: env.MAX_CONNECTIONS_PER_IP,
+    allowedOrigins: env.ALLOWED_ORIGINS,
+    trustProxy: env.TRUST_PROXY,
   };
 }

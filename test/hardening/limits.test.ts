@@ -1,0 +1,108 @@
+import { io } from "socket.io-client";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Ack } from "../../lib/shared/ack";
+import type { SendMessageResult } from "../../lib/shared/dto";
+import { startTestServer, type TestServer } from "../support/test-server";
+import { TestClient } from "../support/test-client";
+
+let server: TestServer;
+const clients: TestClient[] = [];
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await server.close();
+});
+
+function client(options?: ConstructorParameters<typeof TestClient>[1]) {
+  const c = new TestClient(server.url, options);
+  clients.push(c);
+  return c;
+}
+
+describe("rate limiting of message:send", () => {
+  it("refuses most of a burst of hundreds of sends with rate_limited and a retry-after hint", async () => {
+    server = await startTestServer({ rateLimit: { burst: 20, perSecond: 5 } });
+    const flooder = client();
+    await flooder.ready();
+    const acks = await Promise.all(Array.from({ length: 300 }, (_, i) => flooder.send("general", `flood ${i}`, `flood-${i}`)));
+    const accepted = acks.filter((a): a is { data: SendMessageResult } => "data" in a);
+    const limited = acks.filter((a) => "error" in a && a.error.code === "rate_limited") as Array<{ error: { retryAfterMs: number } }>;
+    expect(accepted.length).toBeGreaterThanOrEqual(20);
+    expect(accepted.length).toBeLessThan(30);
+    expect(limited.length).toBe(300 - accepted.length);
+    expect(limited.every((a) => a.error.retryAfterMs > 0 && a.error.retryAfterMs <= 1000)).toBe(true);
+    const stored = await server.store.getMessagesAfter(0, 1000);
+    expect(stored).toHaveLength(accepted.length);
+  });
+
+  it("limits an identity across its connections, and leaves other people alone", async () => {
+    server = await startTestServer({ rateLimit: { burst: 10, perSecond: 1 } });
+    const cookie = `tether_session=${encodeURIComponent(server.signer.sign("u_flooderflooder1"))}`;
+    const tabs = [client({ cookie }), client({ cookie })];
+    const bystander = client();
+    await Promise.all([...tabs, bystander].map((c) => c.ready()));
+    const acks: Array<Ack<SendMessageResult>> = [];
+    for (let i = 0; i < 12; i++) acks.push(await tabs[i % 2]!.send("general", `tab ${i}`, `tab-${i}`));
+    expect(acks.filter((a) => "data" in a)).toHaveLength(10);
+    expect(await bystander.send("general", "still fine", "bystander-1")).toMatchObject({ data: { duplicate: false } });
+  });
+
+  it("is off when the rate is 0", async () => {
+    server = await startTestServer({ rateLimit: { burst: 1, perSecond: 0 } });
+    const sender = client();
+    await sender.ready();
+    const acks = await Promise.all(Array.from({ length: 50 }, (_, i) => sender.send("general", `m ${i}`, `m-${i}`)));
+    expect(acks.every((a) => "data" in a)).toBe(true);
+  });
+});
+
+describe("connections per address", () => {
+  it("refuses connections beyond the limit with too_many_connections, and frees a slot on disconnect", async () => {
+    server = await startTestServer({ maxConnectionsPerIp: 3 });
+    const allowed = [client(), client(), client()];
+    await Promise.all(allowed.map((c) => c.ready()));
+    const extra = client({ socketOptions: { reconnection: false } });
+    const error = await new Promise<Error & { data?: { code: string } }>((resolve) => extra.socket.once("connect_error", resolve));
+    expect(error.message).toBe("too_many_connections");
+    expect(error.data?.code).toBe("too_many_connections");
+
+    allowed[0]!.close();
+    const later = client();
+    await later.ready();
+  });
+});
+
+describe("origins", () => {
+  it("accepts the app's own origin and non-browser clients, and refuses other sites", async () => {
+    server = await startTestServer();
+    const connect = (origin?: string) =>
+      new Promise<"connected" | "refused">((resolve) => {
+        const socket = io(server.url, {
+          transports: ["polling"],
+          reconnection: false,
+          extraHeaders: origin ? { origin } : {},
+        });
+        socket.once("connect", () => {
+          socket.disconnect();
+          resolve("connected");
+        });
+        socket.once("connect_error", () => {
+          socket.disconnect();
+          resolve("refused");
+        });
+      });
+    expect(await connect()).toBe("connected");
+    expect(await connect(server.url)).toBe("connected");
+    expect(await connect("https://evil.example")).toBe("refused");
+  });
+
+  it("accepts an origin listed in ALLOWED_ORIGINS", async () => {
+    server = await startTestServer({ allowedOrigins: ["https://chat.example"] });
+    const socket = io(server.url, { transports: ["polling"], reconnection: false, extraHeaders: { origin: "https://chat.example" } });
+    await new Promise<void>((resolve, reject) => {
+      socket.once("connect", () => resolve());
+      socket.once("connect_error", reject);
+    });
+    socket.disconnect();
+  });
+});
