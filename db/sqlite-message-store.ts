@@ -39,13 +39,21 @@ function toChannel(row: ChannelRow): Channel {
   return { name: row.name, createdAt: new Date(row.createdAt).toISOString() };
 }
 
-export function openSqliteMessageStore(filePath: string): MessageStore {
+export interface SqliteStoreOptions {
+  /**
+   * How long a write waits for a lock held by another connection (a backup, an admin shell) before failing
+   * with `unavailable`. better-sqlite3 waits synchronously, blocking the event loop, so keep it short.
+   */
+  busyTimeoutMs?: number;
+}
+
+export function openSqliteMessageStore(filePath: string, options: SqliteStoreOptions = {}): MessageStore {
   fs.mkdirSync(path.dirname(path.resolve(filePath)), { recursive: true });
   const sqlite = new Database(filePath);
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = FULL");
   sqlite.pragma("foreign_keys = ON");
-  sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 1000}`);
   const db = drizzle(sqlite);
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
   db.insert(channels).values({ name: GENERAL_CHANNEL, createdAt: Date.now() }).onConflictDoNothing().run();

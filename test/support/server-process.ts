@@ -11,6 +11,15 @@ export class RealtimeServerProcess {
 
   constructor(private readonly env: Record<string, string>) {}
 
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** null while running. */
+  get exitCode(): number | null {
+    return this.child?.exitCode ?? null;
+  }
+
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }

@@ -1,0 +1,199 @@
+/**
+ * Thousands of malformed packets to every event, reproducible from a seed (FUZZ_SEED=… to replay a run). The
+ * server must stay up, answer every call that has an ack with a known error code, keep its memory bounded, and
+ * leave the stored data exactly as it was.
+ */
+import Database from "better-sqlite3";
+import fs from "node:fs";
+import path from "node:path";
+import { io, type Socket } from "socket.io-client";
+import { afterEach, expect, it } from "vitest";
+import { ERROR_CODES } from "../../lib/shared/errors";
+import { RealtimeServerProcess } from "../support/server-process";
+import { makeTempDir } from "../support/test-server";
+import { TestClient, waitFor } from "../support/test-client";
+
+const SEED = Number(process.env.FUZZ_SEED ?? 20261122);
+const PACKETS = 3000;
+
+let server: RealtimeServerProcess;
+afterEach(async () => {
+  await server.stop();
+});
+
+/** mulberry32: a small seeded PRNG, so a failing run can be replayed. */
+function prng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function generators(random: () => number) {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const deep = (depth: number): unknown => (depth === 0 ? "bottom" : { nested: deep(depth - 1) });
+  const junk = (): unknown =>
+    pick([
+      () => null,
+      () => undefined,
+      () => Math.floor(random() * 1e9) - 5e8,
+      () => random() * 1e308,
+      () => Number.NaN,
+      () => true,
+      () => "x".repeat(Math.floor(random() * 200_000)),
+      () => "\uD800\uDFFF\uDC00".repeat(Math.floor(random() * 100)),
+      () => Array.from({ length: Math.floor(random() * 50_000) }, (_, i) => i),
+      () => deep(Math.floor(random() * 400)),
+      () => Buffer.alloc(Math.floor(random() * 50_000), 7),
+      () => JSON.parse('{"__proto__": {"polluted": true}, "constructor": {"prototype": {"polluted": true}}}'),
+      () => ({ toString: "not a function", valueOf: 42 }),
+      () => [[[]]],
+      () => ({}),
+    ])();
+  // message:send payloads that are each invalid in at least one way, so nothing may be stored.
+  const badSend = (): unknown =>
+    pick([
+      () => junk(),
+      () => ({ channel: "general", content: junk(), clientOffset: `fz-${random()}`.replace(".", "") }),
+      () => ({ channel: "general", content: "hello", clientOffset: junk() }),
+      () => ({ channel: junk(), content: "hello", clientOffset: `fz${Math.floor(random() * 1e9)}` }),
+      () => ({ channel: "no-such-channel", content: "hello", clientOffset: `fz${Math.floor(random() * 1e9)}` }),
+      () => ({ channel: "general", content: " \n ", clientOffset: `fz${Math.floor(random() * 1e9)}`, extra: junk() }),
+      () => ({ channel: "general", content: "a".repeat(4001 + Math.floor(random() * 10_000)), clientOffset: "fz-long" }),
+      () => ({ channel: "general", content: "bad \uDC00 surrogate", clientOffset: "fz-surrogate" }),
+    ])();
+  const badChannelCreate = (): unknown =>
+    pick([() => junk(), () => ({ name: junk() }), () => ({ name: "Has Spaces!" }), () => ({ name: "-leading" }), () => ({ name: "x".repeat(40) })]);
+  const badHistory = (): unknown =>
+    pick([() => junk(), () => ({ channel: junk() }), () => ({ channel: "general", before: junk() }), () => ({ channel: "nope", limit: 5 })]);
+  const event = () =>
+    pick([
+      ["message:send", badSend],
+      ["channel:create", badChannelCreate],
+      ["history:fetch", badHistory],
+      ["profile:update", () => pick([() => junk(), () => ({ name: "" }), () => ({ name: "x".repeat(100) })])()],
+      ["channel:list", junk],
+      [pick(["message:delete", "admin", "__proto__", "constructor", "x".repeat(500), ""]), junk],
+    ] as const);
+  return { pick, junk, event };
+}
+
+function snapshot(dbPath: string) {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    return {
+      messages: db.prepare("SELECT * FROM messages ORDER BY id").all(),
+      channels: db.prepare("SELECT * FROM channels ORDER BY id").all(),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+function rssOf(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) * 1024;
+}
+
+it(`survives ${PACKETS} malformed packets (seed ${SEED}) with clear errors, bounded memory and untouched data`, async () => {
+  const dbPath = path.join(makeTempDir(), "tether.db");
+  server = new RealtimeServerProcess({ DATABASE_URL: `file:${dbPath}`, RATE_LIMIT_PER_SECOND: "0" });
+  await server.start();
+
+  const writer = new TestClient(server.url);
+  await writer.ready();
+  for (let i = 0; i < 20; i++) await writer.send("general", `kept ${i}`, `kept-${i}`);
+  const before = snapshot(dbPath);
+
+  const random = prng(SEED);
+  const { pick, event } = generators(random);
+  const sockets: Socket[] = Array.from({ length: 4 }, () => io(server.url, { transports: ["websocket"], reconnectionDelay: 20 }));
+  await waitFor(() => sockets.every((s) => s.connected), 10_000, "fuzz sockets");
+  // Socket.IO closes a connection that sends a packet it cannot parse (a reserved event name, an oversize
+  // frame); calls in flight on it are then never answered, which is expected. Every other call must be.
+  const drops = new Map<Socket, number>(sockets.map((s) => [s, 0]));
+  for (const s of sockets) s.on("disconnect", () => drops.set(s, drops.get(s)! + 1));
+  const rssBefore = rssOf(server.pid!);
+
+  const errorCodes = new Set<string>(ERROR_CODES);
+  const unexpected: unknown[] = [];
+  const pending: Array<Promise<void>> = [];
+  let answered = 0;
+  for (let n = 0; n < PACKETS; n++) {
+    const socket = pick(sockets);
+    const [name, payload] = event();
+    const args: unknown[] = [payload()];
+    // Reserved names get the connection closed by Socket.IO, so they are kept rare to leave most calls answerable.
+    const ackStyle = random() < 0.02 ? "reserved-name" : pick(["ack", "none", "non-function", "extra-args"] as const);
+    if (ackStyle === "reserved-name") {
+      // socket.io-client refuses to emit these, so the raw packet is written as a hostile client would.
+      const raw = socket as unknown as { packet(p: { type: number; data: unknown[] }): void };
+      raw.packet({ type: 2, data: [pick(["connect", "disconnect", "disconnecting", "connect_error"]), ...args] });
+      continue;
+    }
+    if (ackStyle === "extra-args") args.push(payload(), payload());
+    if (ackStyle === "none") {
+      (socket as unknown as { emit(...a: unknown[]): void }).emit(name, ...args);
+      continue;
+    }
+    if (ackStyle === "non-function") {
+      (socket as unknown as { emit(...a: unknown[]): void }).emit(name, ...args, pick([42, "ack", { call: true }, null]));
+      continue;
+    }
+    const dropsAtEmit = drops.get(socket);
+    const response = new Promise<unknown>((resolve) => {
+      (socket.timeout(15_000) as unknown as { emit(...a: unknown[]): void }).emit(name, ...args, (err: unknown, value: unknown) =>
+        resolve(err ? { timeout: true } : value),
+      );
+    });
+    pending.push(
+      response.then((value) => {
+        const code = (value as { error?: { code?: unknown } } | undefined)?.error?.code;
+        const isData = typeof value === "object" && value !== null && "data" in value;
+        const isAnswer = (typeof code === "string" && errorCodes.has(code)) || isData;
+        const connectionWasClosed = drops.get(socket) !== dropsAtEmit;
+        if (isAnswer) answered++;
+        else if (!connectionWasClosed) unexpected.push({ name, value });
+      }),
+    );
+    if (pending.length % 200 === 0) await Promise.all(pending.splice(0));
+  }
+  await Promise.all(pending);
+  // Connections dropped for oversize packets reconnect; the server must still be there for everyone.
+  await waitFor(() => sockets.every((s) => s.connected), 10_000, "fuzz sockets to be connected again");
+
+  expect(unexpected).toEqual([]);
+  // Most calls must really have been answered, or the run proved little.
+  expect(answered).toBeGreaterThan(PACKETS / 4);
+  expect(server.exitCode).toBeNull();
+  expect(await writer.send("general", "after the storm", "after-fuzz")).toMatchObject({ data: { duplicate: false } });
+  const after = snapshot(dbPath);
+  expect(after.channels).toEqual(before.channels);
+  expect(after.messages.slice(0, -1)).toEqual(before.messages);
+  expect(after.messages).toHaveLength(before.messages.length + 1);
+  // Bounded: nothing the fuzz sent is retained (generous margin for allocator slack).
+  expect(rssOf(server.pid!) - rssBefore).toBeLessThan(150 * 1024 * 1024);
+
+  for (const s of sockets) s.disconnect();
+  writer.close();
+});
+
+it("closes a connection whose packet is over MAX_PACKET_BYTES, and keeps serving", async () => {
+  const dbPath = path.join(makeTempDir(), "tether.db");
+  server = new RealtimeServerProcess({ DATABASE_URL: `file:${dbPath}`, MAX_PACKET_BYTES: "100000" });
+  await server.start();
+  const big = new TestClient(server.url, { socketOptions: { reconnection: false } });
+  await big.ready();
+  const closed = new Promise<string>((resolve) => big.socket.once("disconnect", resolve));
+  big.socket.emit("message:send", { channel: "general", content: "x".repeat(200_000), clientOffset: "too-big" }, () => {});
+  expect(await closed).toBe("transport close");
+  const other = new TestClient(server.url);
+  await other.ready();
+  expect(await other.send("general", "fine", "fine-1")).toMatchObject({ data: { duplicate: false } });
+  other.close();
+  expect(snapshot(dbPath).messages).toHaveLength(1);
+});
