@@ -1,0 +1,101 @@
+/**
+ * Chatting as people do: two people in two channels, a long history read by scrolling up, and hostile text
+ * shown as text. Each test checks the page and the SQLite file.
+ */
+import { expect, test, type Browser } from "@playwright/test";
+import { ChatPage } from "./support/chat-page";
+import { createChannel, sendAll, withScriptClient } from "./support/script-client";
+import { TetherServer } from "./support/tether-server";
+
+const server = new TetherServer();
+
+test.beforeAll(async () => {
+  await server.start();
+});
+
+test.afterAll(async () => {
+  await server.stop();
+});
+
+async function person(browser: Browser, name: string): Promise<ChatPage> {
+  const context = await browser.newContext();
+  const chat = new ChatPage(await context.newPage());
+  await chat.open(server.url, name);
+  return chat;
+}
+
+test("two people chat in real time in two channels, with unread counts", async ({ browser }, testInfo) => {
+  const alice = await person(browser, "Alice");
+  const bob = await person(browser, "Bob");
+
+  await alice.send("Hi Bob!");
+  await expect(bob.item("Hi Bob!")).toContainText("Alice");
+  await expect(alice.item("Hi Bob!")).toHaveAttribute("data-status", "sent");
+  await bob.send("Hello Alice, how are you?");
+  await bob.send("Lovely day for a chat.");
+  await expect(alice.item("Lovely day for a chat.")).toBeVisible();
+  // Bob's two messages in a row are grouped under one name.
+  await expect(alice.item("Lovely day for a chat.")).toHaveClass(/continues/);
+
+  await alice.createChannel("random");
+  await expect(bob.channel("random")).toBeVisible();
+  await alice.send("Anyone here in random?");
+  await expect(bob.channel("random")).toContainText("1 unread");
+  await bob.switchTo("random");
+  await expect(bob.item("Anyone here in random?")).toBeVisible();
+  await expect(bob.channel("random")).not.toContainText("unread");
+  await bob.send("Me!");
+  await expect(alice.item("Me!")).toContainText("Bob");
+  // General stayed as it was: switching channels shows each channel's own messages.
+  await alice.switchTo("general");
+  await alice.expectShown(["Hi Bob!", "Hello Alice, how are you?", "Lovely day for a chat."]);
+  await alice.send("Back in general.");
+  await expect(bob.channel("general")).toContainText("1 unread");
+  await alice.screenshot(testInfo, "chatting");
+
+  expect(server.storedContents("general")).toEqual(["Hi Bob!", "Hello Alice, how are you?", "Lovely day for a chat.", "Back in general."]);
+  expect(server.storedContents("random")).toEqual(["Anyone here in random?", "Me!"]);
+  expect(server.storedMessages().map((m) => m.authorName)).toEqual(["Alice", "Bob", "Bob", "Alice", "Bob", "Alice"]);
+});
+
+test("scrolling up loads older history without gaps or duplicates", async ({ page }) => {
+  const contents = Array.from({ length: 130 }, (_, i) => `history message ${i + 1}`);
+  await withScriptClient(server.url, "Archivist", async (socket) => {
+    await createChannel(socket, "archive");
+    await sendAll(socket, "archive", contents, "archive");
+  });
+  const reader = new ChatPage(page);
+  await reader.open(server.url, "Reader");
+  await reader.switchTo("archive");
+  // The newest page is shown first, pinned to the bottom.
+  await expect(reader.item("history message 130")).toBeInViewport();
+  expect((await reader.shownTexts()).length).toBeLessThan(contents.length);
+
+  const beginning = reader.log.getByText("This is the beginning of #archive.");
+  await expect(async () => {
+    await reader.log.evaluate((el) => el.scrollTo({ top: 0 }));
+    await expect(beginning).toBeVisible({ timeout: 1000 });
+  }).toPass();
+  await reader.expectShown(contents);
+  expect(server.storedContents("archive")).toEqual(contents);
+});
+
+test("a message with HTML and script is shown as text, nothing executes, links are safe", async ({ browser }) => {
+  const alice = await person(browser, "Mallory");
+  const bob = await person(browser, "Victim");
+  const hostile = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script><b>bold?</b> javascript:alert(1) see https://example.com/a?b=1.`;
+  await alice.send(hostile);
+
+  for (const chat of [alice, bob]) {
+    const item = chat.item(hostile);
+    await expect(item).toBeVisible();
+    await expect(item.locator("img, script, b")).toHaveCount(0);
+    const links = item.getByRole("link");
+    await expect(links).toHaveCount(1);
+    await expect(links).toHaveAttribute("href", "https://example.com/a?b=1");
+    await expect(links).toHaveAttribute("rel", "noopener noreferrer nofollow");
+    await expect(links).toHaveAttribute("target", "_blank");
+    expect(await chat.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+  }
+  expect(server.storedContents("general")).toContain(hostile);
+});
