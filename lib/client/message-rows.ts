@@ -32,8 +32,9 @@ export function buildMessageRows(
 ): MessageRow[] {
   const stored: ChatMessage[] = channel ? channel.ids.map((id) => channel.byId[id]!) : [];
   const storedOffsets = new Set(stored.map((m) => m.clientOffset));
-  const rows: MessageRow[] = stored.map((m) => ({
+  const rows: Array<MessageRow & { id?: number }> = stored.map((m) => ({
     key: `m${m.id}`,
+    id: m.id,
     authorId: m.author.id,
     authorName: m.author.name,
     content: m.content,
@@ -42,10 +43,12 @@ export function buildMessageRows(
     clientOffset: m.clientOffset,
     continuesGroup: false,
   }));
+  const waiting: MessageRow[] = [];
   for (const entry of outbox) {
     if (entry.channel !== channelName || storedOffsets.has(entry.clientOffset)) continue;
-    rows.push({
+    const row: MessageRow & { id?: number } = {
       key: `o${entry.clientOffset}`,
+      id: entry.id,
       authorId: me?.id ?? "me",
       authorName: me?.name ?? fallbackName,
       content: entry.content,
@@ -54,8 +57,16 @@ export function buildMessageRows(
       error: entry.error,
       clientOffset: entry.clientOffset,
       continuesGroup: false,
-    });
+    };
+    if (entry.id === undefined) {
+      waiting.push(row);
+      continue;
+    }
+    // Acknowledged but not delivered back yet: its id already says where it belongs.
+    const at = rows.findIndex((r) => r.id !== undefined && r.id > entry.id!);
+    rows.splice(at === -1 ? rows.length : at, 0, row);
   }
+  rows.push(...waiting);
   for (let i = 1; i < rows.length; i++) {
     const previous = rows[i - 1]!;
     const row = rows[i]!;

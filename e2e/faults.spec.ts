@@ -1,0 +1,119 @@
+/**
+ * A connection cut between a send and its ack, and the Disconnect/Connect toggle.
+ */
+import { expect, test, type Browser } from "@playwright/test";
+import { ChatPage } from "./support/chat-page";
+import { TetherServer } from "./support/tether-server";
+
+const server = new TetherServer();
+
+test.beforeAll(async () => {
+  await server.start();
+});
+
+test.afterAll(async () => {
+  await server.stop();
+});
+
+async function person(browser: Browser, name: string): Promise<ChatPage> {
+  const context = await browser.newContext();
+  const chat = new ChatPage(await context.newPage());
+  await chat.open(server.url, name);
+  return chat;
+}
+
+/**
+ * Relays every WebSocket of the page. The first connection that carries a send of `text` is cut as soon as the
+ * server answers it: the server has stored the message, the page has neither its ack nor its broadcast. With
+ * `loseReplayedCopy`, later connections also drop the server's copies of that message (the buffered broadcast
+ * or the catch-up batch), so the only way the page can learn the fate of its message is to send it again.
+ */
+async function cutAfterSend(chat: ChatPage, text: string, loseReplayedCopy: boolean) {
+  const seen = { sends: 0, cut: false };
+  await chat.page.routeWebSocket(/\/socket\.io\//, (ws) => {
+    const toServer = ws.connectToServer();
+    let cutting = false;
+    ws.onMessage((frame) => {
+      if (String(frame).startsWith("42") && String(frame).includes(JSON.stringify(text))) {
+        seen.sends++;
+        if (!seen.cut) cutting = true;
+      }
+      toServer.send(frame);
+    });
+    toServer.onMessage((frame) => {
+      const data = String(frame);
+      if (cutting) {
+        if (data.startsWith("43")) {
+          seen.cut = true;
+          cutting = false;
+          void ws.close();
+          void toServer.close();
+        }
+        return;
+      }
+      if (seen.cut && loseReplayedCopy && data.startsWith("42") && data.includes(JSON.stringify(text))) return;
+      ws.send(frame);
+    });
+  });
+  return seen;
+}
+
+test("a connection cut after a send, before its ack, stores nothing twice and nobody sees a duplicate", async ({ browser }) => {
+  const alice = new ChatPage(await (await browser.newContext()).newPage());
+  const bob = await person(browser, "Bob");
+  const text = "c4 cut before the ack";
+  const seen = await cutAfterSend(alice, text, false);
+  await alice.open(server.url, "Alice");
+
+  await alice.send(text);
+  await expect.poll(() => seen.cut).toBe(true);
+  await alice.expectConnected();
+  await expect(alice.item(text)).toHaveAttribute("data-status", "sent");
+  await alice.send("c4 after");
+  await alice.expectShown([text, "c4 after"], (t) => t.startsWith("c4 "));
+  await bob.expectShown([text, "c4 after"], (t) => t.startsWith("c4 "));
+  expect(server.storedContents("general").filter((t) => t.startsWith("c4 "))).toEqual([text, "c4 after"]);
+});
+
+test("a resend of a message the server already stored is acknowledged as a duplicate and counts as sent", async ({ browser }) => {
+  const alice = new ChatPage(await (await browser.newContext()).newPage());
+  const bob = await person(browser, "Bob");
+  const text = "c4b stored but unacknowledged";
+  const seen = await cutAfterSend(alice, text, true);
+  await alice.open(server.url, "Alice");
+
+  await alice.send(text);
+  await expect.poll(() => seen.cut).toBe(true);
+  await alice.expectConnected();
+  await expect(alice.item(text)).toHaveAttribute("data-status", "sent");
+  // It really went out again, with the same clientOffset, and the server kept the first copy only.
+  expect(seen.sends).toBeGreaterThanOrEqual(2);
+  await alice.send("c4b after");
+  await alice.expectShown([text, "c4b after"], (t) => t.startsWith("c4b "));
+  await bob.expectShown([text, "c4b after"], (t) => t.startsWith("c4b "));
+  expect(server.storedContents("general").filter((t) => t.startsWith("c4b "))).toEqual([text, "c4b after"]);
+});
+
+test("the Disconnect/Connect toggle really disconnects, and catches up what arrived meanwhile", async ({ browser }) => {
+  const alice = await person(browser, "Alice");
+  const bob = await person(browser, "Bob");
+  const tag = (t: string) => t.startsWith("c7 ");
+  await bob.send("c7 hello");
+  await expect(alice.item("c7 hello")).toBeVisible();
+
+  await alice.page.getByRole("button", { name: "Disconnect" }).click();
+  await expect(alice.status).toContainText("Offline");
+  await expect(alice.page.getByRole("button", { name: "Connect", exact: true })).toBeVisible();
+  const missed = ["c7 while you were away 1", "c7 while you were away 2", "c7 while you were away 3"];
+  for (const text of missed) await bob.send(text);
+  await expect.poll(() => server.storedContents("general").filter(tag)).toEqual(["c7 hello", ...missed]);
+  await expect(bob.item(missed[2]!)).toHaveAttribute("data-status", "sent");
+  // Disconnected means disconnected: nothing arrives.
+  await alice.expectShown(["c7 hello"], tag);
+
+  await alice.page.getByRole("button", { name: "Connect", exact: true }).click();
+  await alice.expectConnected();
+  await expect(alice.status).toContainText("caught up, 3 new messages");
+  await expect(alice.page.getByRole("button", { name: "Disconnect" })).toBeVisible();
+  await alice.expectShown(["c7 hello", ...missed], tag);
+});
