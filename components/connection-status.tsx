@@ -4,6 +4,7 @@ import { toggleConnection } from "../lib/client/chat-client";
 import { useTetherStore, type TetherState } from "../lib/client/store";
 
 function plural(n: number, word: string): string {
+  if (n === 0) return `no ${word}s`;
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
