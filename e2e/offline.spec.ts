@@ -140,3 +140,46 @@ test("two tabs of one browser share the outbox and send each message once", asyn
   expect(server.storedContents("general").filter(tag)).toEqual(all);
   for (const text of all) expect(sends.get(text), text).toBe(1);
 });
+
+test("while one tab waits for an ack, the other tab does not send the same message again", async ({ browser }) => {
+  const context = await browser.newContext();
+  const sends = new Map<string, number>();
+  // Socket.IO packets from the server (acks and broadcasts) are held while `holding`; heartbeats pass.
+  let holding = false;
+  const held: Array<() => void> = [];
+  await context.routeWebSocket(/\/socket\.io\//, (ws) => {
+    const toServer = ws.connectToServer();
+    ws.onMessage((frame) => {
+      const match = /^42\d*\["message:send",(.*)\]$/s.exec(String(frame));
+      if (match) {
+        const { content } = JSON.parse(match[1]!) as { content: string };
+        sends.set(content, (sends.get(content) ?? 0) + 1);
+      }
+      toServer.send(frame);
+    });
+    toServer.onMessage((frame) => {
+      if (holding && String(frame).startsWith("4")) held.push(() => ws.send(frame));
+      else ws.send(frame);
+    });
+  });
+  const first = new ChatPage(await context.newPage());
+  await first.open(server.url, "Tabby");
+  const second = new ChatPage(await context.newPage());
+  await second.open(server.url);
+
+  holding = true;
+  const text = "t3 awaiting its ack";
+  await first.send(text);
+  await expect.poll(() => sends.get(text)).toBe(1);
+  // The second tab has taken the message into its outbox: it knows of it, and is connected, yet must not send it.
+  await expect(second.item(text)).toHaveAttribute("data-status", "pending");
+  await expect(first.item(text)).toHaveAttribute("data-status", "pending");
+  holding = false;
+  for (const release of held.splice(0)) release();
+
+  for (const chat of [first, second]) await expect(chat.item(text)).toHaveAttribute("data-status", "sent");
+  await first.send("t3 next");
+  await second.expectShown([text, "t3 next"], (t) => t.startsWith("t3 "));
+  expect(server.storedContents("general").filter((t) => t.startsWith("t3 "))).toEqual([text, "t3 next"]);
+  expect(sends.get(text)).toBe(1);
+});
