@@ -99,3 +99,24 @@ test("a message with HTML and script is shown as text, nothing executes, links a
   }
   expect(server.storedContents("general")).toContain(hostile);
 });
+
+test("the composer: Enter sends, Shift+Enter adds a line, and the length limit shows before sending", async ({ page }) => {
+  const chat = new ChatPage(page);
+  await chat.open(server.url, "Writer");
+  await chat.messageInput.fill("first line");
+  await chat.messageInput.press("Shift+Enter");
+  await chat.messageInput.pressSequentially("second line");
+  await expect(chat.messageInput).toHaveValue("first line\nsecond line");
+  await chat.messageInput.press("Enter");
+  await expect(chat.item("first line\nsecond line")).toHaveAttribute("data-status", "sent");
+
+  await chat.messageInput.fill("é".repeat(4001));
+  await expect(page.getByText("1 too many · 4001 / 4000")).toBeVisible();
+  await expect(chat.sendButton).toBeDisabled();
+  await chat.messageInput.press("Backspace");
+  await expect(page.getByText("4000 / 4000")).toBeVisible();
+  await chat.sendButton.click();
+  await expect(chat.messageInput).toHaveValue("");
+  await expect(chat.item("é".repeat(4000))).toHaveAttribute("data-status", "sent");
+  expect(server.storedContents("general")).toEqual(expect.arrayContaining(["first line\nsecond line", "é".repeat(4000)]));
+});

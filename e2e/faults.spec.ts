@@ -117,3 +117,25 @@ test("the Disconnect/Connect toggle really disconnects, and catches up what arri
   await expect(alice.page.getByRole("button", { name: "Disconnect" })).toBeVisible();
   await alice.expectShown(["c7 hello", ...missed], tag);
 });
+
+test("a message the server refuses for good is marked failed with the reason, and can be retried or discarded", async ({ page }) => {
+  const tooLong = "z".repeat(4001);
+  // A message written earlier (say under a larger limit) waits in the stored outbox when the page opens.
+  await page.addInitScript((content) => {
+    if (localStorage.getItem("tether")) return;
+    const entry = { clientOffset: "refused-entry-1", channel: "general", content, createdAt: Date.now(), seq: 0, status: "pending" };
+    localStorage.setItem("tether", JSON.stringify({ version: 1, state: { outbox: [entry], settled: [] } }));
+  }, tooLong);
+  const chat = new ChatPage(page);
+  await chat.open(server.url, "Refused");
+  const item = chat.items.and(page.locator('[data-status="failed"]'));
+  await expect(item).toContainText("at most 4000 characters");
+  await item.getByRole("button", { name: "Retry" }).click();
+  // Permanent means permanent: the retry fails again instead of looping.
+  await expect(item).toContainText("at most 4000 characters");
+  await item.getByRole("button", { name: "Discard" }).click();
+  await expect(chat.items.filter({ hasText: "zzzz" })).toHaveCount(0);
+  await chat.send("c9 works after a refusal");
+  await expect(chat.item("c9 works after a refusal")).toHaveAttribute("data-status", "sent");
+  expect(server.storedContents("general").filter((t) => t.startsWith("zzz"))).toEqual([]);
+});
