@@ -3,26 +3,13 @@
  * shown as text. Each test checks the page and the SQLite file.
  */
 import { expect, test, type Browser } from "@playwright/test";
-import { ChatPage } from "./support/chat-page";
+import { ChatPage, openPerson } from "./support/chat-page";
 import { createChannel, sendAll, withScriptClient } from "./support/script-client";
-import { TetherServer } from "./support/tether-server";
+import { serverForThisFile } from "./support/tether-server";
 
-const server = new TetherServer();
+const server = serverForThisFile();
 
-test.beforeAll(async () => {
-  await server.start();
-});
-
-test.afterAll(async () => {
-  await server.stop();
-});
-
-async function person(browser: Browser, name: string): Promise<ChatPage> {
-  const context = await browser.newContext();
-  const chat = new ChatPage(await context.newPage());
-  await chat.open(server.url, name);
-  return chat;
-}
+const person = (browser: Browser, name: string) => openPerson(browser, server.url, name);
 
 test("two people chat in real time in two channels, with unread counts", async ({ browser }, testInfo) => {
   const alice = await person(browser, "Alice");

@@ -2,25 +2,12 @@
  * A connection cut between a send and its ack, and the Disconnect/Connect toggle.
  */
 import { expect, test, type Browser } from "@playwright/test";
-import { ChatPage } from "./support/chat-page";
-import { TetherServer } from "./support/tether-server";
+import { ChatPage, openPerson } from "./support/chat-page";
+import { serverForThisFile } from "./support/tether-server";
 
-const server = new TetherServer();
+const server = serverForThisFile();
 
-test.beforeAll(async () => {
-  await server.start();
-});
-
-test.afterAll(async () => {
-  await server.stop();
-});
-
-async function person(browser: Browser, name: string): Promise<ChatPage> {
-  const context = await browser.newContext();
-  const chat = new ChatPage(await context.newPage());
-  await chat.open(server.url, name);
-  return chat;
-}
+const person = (browser: Browser, name: string) => openPerson(browser, server.url, name);
 
 /**
  * Relays every WebSocket of the page. The first connection that carries a send of `text` is cut as soon as the

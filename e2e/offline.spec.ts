@@ -4,17 +4,9 @@
  */
 import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import { ChatPage } from "./support/chat-page";
-import { TetherServer } from "./support/tether-server";
+import { serverForThisFile } from "./support/tether-server";
 
-const server = new TetherServer();
-
-test.beforeAll(async () => {
-  await server.start();
-});
-
-test.afterAll(async () => {
-  await server.stop();
-});
+const server = serverForThisFile();
 
 async function person(browser: Browser, name: string): Promise<{ chat: ChatPage; context: BrowserContext }> {
   const context = await browser.newContext();

@@ -4,18 +4,10 @@
  */
 import { expect, test } from "@playwright/test";
 import { ChatPage } from "./support/chat-page";
-import { TetherServer } from "./support/tether-server";
+import { serverForThisFile } from "./support/tether-server";
 
 const RECOVERY_WINDOW_MS = 1000;
-const server = new TetherServer({ env: { RECOVERY_WINDOW_MS: String(RECOVERY_WINDOW_MS) } });
-
-test.beforeAll(async () => {
-  await server.start();
-});
-
-test.afterAll(async () => {
-  await server.stop();
-});
+const server = serverForThisFile({ env: { RECOVERY_WINDOW_MS: String(RECOVERY_WINDOW_MS) } });
 
 test("a short outage is recovered from the buffer; one longer than the window is caught up from the database", async ({ browser }) => {
   const alice = new ChatPage(await (await browser.newContext()).newPage());

@@ -4,17 +4,9 @@
  */
 import { expect, test } from "@playwright/test";
 import { ChatPage } from "./support/chat-page";
-import { TetherServer } from "./support/tether-server";
+import { serverForThisFile } from "./support/tether-server";
 
-const server = new TetherServer();
-
-test.beforeAll(async () => {
-  await server.start();
-});
-
-test.afterAll(async () => {
-  await server.stop();
-});
+const server = serverForThisFile();
 
 test("a SIGKILL and restart loses nothing acknowledged and shows nothing twice; both catch up", async ({ browser }, testInfo) => {
   const alice = new ChatPage(await (await browser.newContext()).newPage());

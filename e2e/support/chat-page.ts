@@ -2,7 +2,7 @@
  * Page object for the Tether chat, built only on the accessible names the UI promises (see issue 3), so the
  * specs read as what a person does and sees.
  */
-import { expect, type Locator, type Page, type TestInfo } from "@playwright/test";
+import { expect, type Browser, type Locator, type Page, type TestInfo } from "@playwright/test";
 
 export class ChatPage {
   readonly messageInput: Locator;
@@ -84,4 +84,12 @@ export class ChatPage {
 
 export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** A person in their own browser context (own cookie, own storage), with the chat open and live. */
+export async function openPerson(browser: Browser, url: string, name?: string): Promise<ChatPage> {
+  const context = await browser.newContext();
+  const chat = new ChatPage(await context.newPage());
+  await chat.open(url, name);
+  return chat;
 }

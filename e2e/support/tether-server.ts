@@ -3,6 +3,7 @@
  * and can kill it with SIGKILL and start it again on the same file.
  */
 import Database from "better-sqlite3";
+import { test } from "@playwright/test";
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
@@ -124,4 +125,16 @@ export class TetherServer {
   storedContents(channel: string): string[] {
     return this.storedMessages(channel).map((m) => m.content);
   }
+}
+
+/** One server on a fresh SQLite file for the spec file that calls this at its top level. */
+export function serverForThisFile(options?: TetherServerOptions): TetherServer {
+  const server = new TetherServer(options);
+  test.beforeAll(async () => {
+    await server.start();
+  });
+  test.afterAll(async () => {
+    await server.stop();
+  });
+  return server;
 }

@@ -15,8 +15,9 @@ export async function loadOlderMessages(socket: TetherClientSocket, store: Tethe
     const payload = before === undefined ? { channel: channelName, limit: HISTORY_DEFAULT_LIMIT } : { channel: channelName, before, limit: HISTORY_DEFAULT_LIMIT };
     const ack = await request(socket, REQUEST_TIMEOUT_MS, "history:fetch", payload);
     if (isAckError(ack)) {
+      // A refused page (say, a channel this server does not know) is not asked for again and again.
       console.warn("history:fetch failed", ack.error);
-      store.getState().setLoadingOlder(channelName, false);
+      store.getState().receiveHistoryPage(channelName, [], false);
       return;
     }
     store.getState().receiveHistoryPage(channelName, ack.data.messages, ack.data.hasMore);
