@@ -6,7 +6,7 @@ import { expect, test } from "@playwright/test";
 import { ChatPage } from "./support/chat-page";
 import { serverForThisFile } from "./support/tether-server";
 
-const RECOVERY_WINDOW_MS = 1000;
+const RECOVERY_WINDOW_MS = 3000;
 const server = serverForThisFile({ env: { RECOVERY_WINDOW_MS: String(RECOVERY_WINDOW_MS) } });
 
 test("a short outage is recovered from the buffer; one longer than the window is caught up from the database", async ({ browser }) => {

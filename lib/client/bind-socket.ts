@@ -45,7 +45,15 @@ export function bindSocketToStore(socket: TetherClientSocket, store: TetherStore
     if ((state().channels[active]?.ids.length ?? 0) === 0) void loadOlderMessages(socket, store, active);
   };
 
-  const onOnline = () => state().browserOnlineChanged(true);
+  const onOnline = () => {
+    state().browserOnlineChanged(true);
+    // Back online: try at once instead of waiting out the reconnection back-off (up to seconds). Closing the
+    // manager and opening it again is the supported way; it resets the back-off and keeps one connection.
+    if (!socket.connected && state().phase !== "disconnected") {
+      socket.disconnect();
+      socket.connect();
+    }
+  };
   const onOffline = () => state().browserOnlineChanged(false);
   const onStorage = (event: StorageEvent) => {
     if (event.key !== STORAGE_KEY) return;
