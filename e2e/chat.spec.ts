@@ -65,6 +65,16 @@ test("scrolling up loads older history without gaps or duplicates", async ({ pag
   }).toPass();
   await reader.expectShown(contents);
   expect(server.storedContents("archive")).toEqual(contents);
+
+  // Reading old messages: a new one arriving below does not move the view, it offers a way down.
+  const reading = reader.item("history message 5");
+  const topBefore = await reading.evaluate((el) => el.getBoundingClientRect().top);
+  await withScriptClient(server.url, "Archivist", (socket) => sendAll(socket, "archive", ["a late addition"], "late"));
+  const jump = reader.page.getByRole("button", { name: "New messages below" });
+  await expect(jump).toBeVisible();
+  expect(await reading.evaluate((el) => el.getBoundingClientRect().top)).toBe(topBefore);
+  await jump.click();
+  await expect(reader.item("a late addition")).toBeInViewport();
 });
 
 test("a message with HTML and script is shown as text, nothing executes, links are safe", async ({ browser }) => {
