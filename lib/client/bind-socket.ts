@@ -2,12 +2,10 @@
  * The one place where the socket and the browser talk to the store. Every listener is a named function with a
  * matching `off`, so binding, unbinding and binding again (React Strict Mode) leaves exactly one of each.
  */
-import type { ChatMessage, SessionReady } from "../shared/dto";
 import { isAckError } from "../shared/ack";
-import type { Channel } from "../shared/dto";
+import type { Channel, ChatMessage, SessionReady } from "../shared/dto";
 import { loadOlderMessages } from "./history";
-import type { OutboxSender } from "./outbox-sender";
-import { syncOutboxFromStorage } from "./outbox-sender";
+import { syncOutboxFromStorage, type OutboxSender } from "./outbox-sender";
 import { offsetPresentedAtHandshake, request, REQUEST_TIMEOUT_MS, type TetherClientSocket } from "./socket";
 import type { TetherStore } from "./store";
 import { STORAGE_KEY } from "./store/persistence";
