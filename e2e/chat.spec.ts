@@ -117,3 +117,26 @@ test("the composer: Enter sends, Shift+Enter adds a line, and the length limit s
   await expect(chat.item("é".repeat(4000))).toHaveAttribute("data-status", "sent");
   expect(server.storedContents("general")).toEqual(expect.arrayContaining(["first line\nsecond line", "é".repeat(4000)]));
 });
+
+test("on a phone-sized screen in dark mode, everything fits and works from the keyboard", async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 375, height: 667 }, colorScheme: "dark" });
+  const chat = new ChatPage(await context.newPage());
+  await chat.open(server.url, "Pocket");
+  await expect(chat.channels).toBeInViewport();
+  await expect(chat.messageInput).toBeInViewport();
+  await expect(chat.sendButton).toBeInViewport();
+  expect(await chat.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+  const background = await chat.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  expect(background).toBe("rgb(22, 23, 27)");
+
+  // Tab reaches the composer; Enter sends.
+  await chat.page.locator("body").focus();
+  await expect(async () => {
+    await chat.page.keyboard.press("Tab");
+    await expect(chat.messageInput).toBeFocused({ timeout: 100 });
+  }).toPass();
+  await chat.page.keyboard.type("sent from the keyboard");
+  await chat.page.keyboard.press("Enter");
+  await expect(chat.item("sent from the keyboard")).toHaveAttribute("data-status", "sent");
+  await context.close();
+});
