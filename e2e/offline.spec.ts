@@ -131,6 +131,15 @@ test("two tabs of one browser share the outbox and send each message once", asyn
   }
   expect(server.storedContents("general").filter(tag)).toEqual(all);
   for (const text of all) expect(sends.get(text), text).toBe(1);
+
+  // A rename in one tab reaches the other, and the other's later writes do not undo it.
+  await first.displayName.fill("Tabitha");
+  await expect(second.displayName).toHaveValue("Tabitha");
+  await second.send("t2 after the rename");
+  await expect(first.item("t2 after the rename")).toContainText("Tabitha");
+  await first.page.reload();
+  await expect(first.displayName).toHaveValue("Tabitha");
+  expect(server.storedMessages("general").find((m) => m.content === "t2 after the rename")?.authorName).toBe("Tabitha");
 });
 
 test("while one tab waits for an ack, the other tab does not send the same message again", async ({ browser }) => {

@@ -5,10 +5,11 @@
 import { isAckError } from "../shared/ack";
 import type { Channel, ChatMessage, SessionReady } from "../shared/dto";
 import { loadOlderMessages } from "./history";
+import { applyDisplayName } from "./profile";
 import { syncOutboxFromStorage, type OutboxSender } from "./outbox-sender";
 import { offsetPresentedAtHandshake, request, REQUEST_TIMEOUT_MS, type TetherClientSocket } from "./socket";
 import type { TetherStore } from "./store";
-import { STORAGE_KEY } from "./store/persistence";
+import { readPersisted, STORAGE_KEY } from "./store/persistence";
 
 
 export function bindSocketToStore(socket: TetherClientSocket, store: TetherStore, sender: OutboxSender): () => void {
@@ -55,6 +56,10 @@ export function bindSocketToStore(socket: TetherClientSocket, store: TetherStore
   const onOffline = () => state().browserOnlineChanged(false);
   const onStorage = (event: StorageEvent) => {
     if (event.key !== STORAGE_KEY) return;
+    const theirs = readPersisted(window.localStorage);
+    if (theirs && theirs.displayNameSetAt > state().displayNameSetAt) {
+      applyDisplayName(socket, store, theirs.displayName, theirs.displayNameSetAt);
+    }
     syncOutboxFromStorage(store);
     // Another tab queued something: if this tab is the one connected, it may be the one to send it.
     sender.requestDrain();

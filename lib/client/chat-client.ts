@@ -4,10 +4,10 @@
  */
 import { isAckError } from "../shared/ack";
 import { countCharacters } from "../shared/limits";
-import { normalizeDisplayName } from "../shared/schemas";
 import { bindSocketToStore } from "./bind-socket";
 import { loadOlderMessages } from "./history";
 import { createOutboxSender, type OutboxSender } from "./outbox-sender";
+import { applyDisplayName } from "./profile";
 import { getSocket, request, REQUEST_TIMEOUT_MS } from "./socket";
 import { useTetherStore } from "./store";
 
@@ -76,15 +76,7 @@ export async function createChannel(name: string): Promise<string | null> {
 
 /** Remembers the name and tells the server at once, so the next message already carries it. */
 export function setDisplayName(name: string): void {
-  useTetherStore.getState().setDisplayName(name);
-  const valid = normalizeDisplayName(name);
-  const socket = getSocket();
-  if (!valid || !socket.connected) return;
-  request(socket, REQUEST_TIMEOUT_MS, "profile:update", { name: valid })
-    .then((ack) => {
-      if (!isAckError(ack)) useTetherStore.getState().setMe(ack.data.user);
-    })
-    .catch((error: unknown) => console.warn("profile:update got no answer", error));
+  applyDisplayName(getSocket(), useTetherStore, name);
 }
 
 /** The Disconnect/Connect toggle: really closes the socket, and opens it again. */

@@ -17,6 +17,7 @@ export const CACHED_MESSAGES_PER_CHANNEL = 100;
 
 export interface PersistedState {
   displayName: string;
+  displayNameSetAt: number;
   me: TetherState["me"];
   activeChannel: string;
   channelNames: string[];
@@ -34,6 +35,7 @@ export function partializeState(state: TetherState, perChannel = CACHED_MESSAGES
   }
   return {
     displayName: state.displayName,
+    displayNameSetAt: state.displayNameSetAt,
     me: state.me,
     activeChannel: state.activeChannel,
     channelNames: state.channelNames,
@@ -52,6 +54,7 @@ export function mergePersistedIntoState(persisted: unknown, current: TetherState
   return {
     ...current,
     displayName: p.displayName ?? current.displayName,
+    displayNameSetAt: p.displayNameSetAt ?? 0,
     me: p.me ?? current.me,
     activeChannel: p.activeChannel ?? GENERAL_CHANNEL,
     channelNames: p.channelNames ?? current.channelNames,
@@ -83,6 +86,11 @@ export function createMergingStorage(getStorage: () => Storage): PersistStorage<
       const storage = getStorage();
       const theirs = readPersisted(storage);
       const state = theirs ? { ...value.state, ...mergeOutboxes(value.state, theirs) } : value.state;
+      if (theirs && (theirs.displayNameSetAt ?? 0) > state.displayNameSetAt) {
+        // Another tab renamed more recently than this one: its name stays.
+        state.displayName = theirs.displayName;
+        state.displayNameSetAt = theirs.displayNameSetAt;
+      }
       state.outbox = state.outbox.filter((e) => e.status !== "sent");
       try {
         storage.setItem(name, JSON.stringify({ state, version: value.version }));
