@@ -3,17 +3,16 @@
  * so the client is caught up from the database by its offset. The window is shortened for this server.
  */
 import { expect, test } from "@playwright/test";
-import { ChatPage } from "./support/chat-page";
+import { ChatPage, openPerson } from "./support/chat-page";
 import { serverForThisFile } from "./support/tether-server";
 
 const RECOVERY_WINDOW_MS = 3000;
 const server = serverForThisFile({ env: { RECOVERY_WINDOW_MS: String(RECOVERY_WINDOW_MS) } });
 
 test("a short outage is recovered from the buffer; one longer than the window is caught up from the database", async ({ browser }) => {
-  const alice = new ChatPage(await (await browser.newContext()).newPage());
+  const alice = await openPerson(browser, server.url, "Alice");
   const bobContext = await browser.newContext();
   const bob = new ChatPage(await bobContext.newPage());
-  await alice.open(server.url, "Alice");
   await bob.open(server.url, "Bob");
   const tag = (t: string) => t.startsWith("w8 ");
   await alice.send("w8 hello");

@@ -3,16 +3,14 @@
  * people keep typing.
  */
 import { expect, test } from "@playwright/test";
-import { ChatPage } from "./support/chat-page";
+import { openPerson } from "./support/chat-page";
 import { serverForThisFile } from "./support/tether-server";
 
 const server = serverForThisFile();
 
 test("a SIGKILL and restart loses nothing acknowledged and shows nothing twice; both catch up", async ({ browser }, testInfo) => {
-  const alice = new ChatPage(await (await browser.newContext()).newPage());
-  const bob = new ChatPage(await (await browser.newContext()).newPage());
-  await alice.open(server.url, "Alice");
-  await bob.open(server.url, "Bob");
+  const alice = await openPerson(browser, server.url, "Alice");
+  const bob = await openPerson(browser, server.url, "Bob");
   const tag = (t: string) => t.startsWith("k6 ");
   await alice.send("k6 before the crash");
   await expect(bob.item("k6 before the crash")).toBeVisible();
