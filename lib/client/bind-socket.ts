@@ -12,6 +12,9 @@ import type { TetherStore } from "./store";
 import { readPersisted, STORAGE_KEY } from "./store/persistence";
 
 
+/** Pause before coming back after the server dropped this socket on purpose. */
+const SERVER_DROP_RETRY_MS = 1000;
+
 export function bindSocketToStore(socket: TetherClientSocket, store: TetherStore, sender: OutboxSender): () => void {
   const state = () => store.getState();
 
@@ -21,7 +24,18 @@ export function bindSocketToStore(socket: TetherClientSocket, store: TetherStore
   }
 
   const onConnect = () => state().connectionOpened();
-  const onDisconnect = (reason: string) => state().connectionLost(reason === "io client disconnect");
+  let serverDropTimer: ReturnType<typeof setTimeout> | undefined;
+  const onDisconnect = (reason: string) => {
+    state().connectionLost(reason === "io client disconnect");
+    // Socket.IO does not reconnect by itself after the server closed the socket on purpose (the server does so
+    // when a catch-up failed, precisely so that the client comes back and is caught up again).
+    if (reason === "io server disconnect") {
+      clearTimeout(serverDropTimer);
+      serverDropTimer = setTimeout(() => {
+        if (!socket.connected && state().phase !== "disconnected") socket.connect();
+      }, SERVER_DROP_RETRY_MS);
+    }
+  };
   const onReconnectAttempt = (attempt: number) => state().reconnectAttempted(attempt);
   const onMessageNew = (message: ChatMessage) => receive([message]);
   const onMessageBatch = (messages: ChatMessage[]) => receive(messages);
@@ -78,6 +92,7 @@ export function bindSocketToStore(socket: TetherClientSocket, store: TetherStore
   state().browserOnlineChanged(navigator.onLine);
 
   return () => {
+    clearTimeout(serverDropTimer);
     socket.off("connect", onConnect);
     socket.off("disconnect", onDisconnect);
     socket.io.off("reconnect_attempt", onReconnectAttempt);
