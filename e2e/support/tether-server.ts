@@ -2,6 +2,8 @@
  * Starts the real production server (server.ts after `next build`) as a child process on a fresh SQLite file,
  * and can kill it with SIGKILL and start it again on the same file.
  */
+import Database from "better-sqlite3";
+import { test } from "@playwright/test";
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
@@ -10,6 +12,15 @@ import path from "node:path";
 
 export interface TetherServerOptions {
   env?: Record<string, string>;
+}
+
+/** A stored row as the tests check it: what the database holds, not what any page shows. */
+export interface StoredMessage {
+  id: number;
+  channel: string;
+  content: string;
+  clientOffset: string;
+  authorName: string;
 }
 
 async function freePort(): Promise<number> {
@@ -94,4 +105,36 @@ export class TetherServer {
   logs(): string {
     return this.output;
   }
+
+  /** Every stored message (optionally of one channel), ascending by id, read from the SQLite file read-only. */
+  storedMessages(channel?: string): StoredMessage[] {
+    const db = new Database(this.dbPath, { readonly: true, fileMustExist: true });
+    try {
+      const sql =
+        "SELECT id, channel, content, client_offset AS clientOffset, author_name AS authorName FROM messages" +
+        (channel ? " WHERE channel = ?" : "") +
+        " ORDER BY id";
+      const statement = db.prepare(sql);
+      return (channel ? statement.all(channel) : statement.all()) as StoredMessage[];
+    } finally {
+      db.close();
+    }
+  }
+
+  /** The stored contents of a channel, in id order. */
+  storedContents(channel: string): string[] {
+    return this.storedMessages(channel).map((m) => m.content);
+  }
+}
+
+/** One server on a fresh SQLite file for the spec file that calls this at its top level. */
+export function serverForThisFile(options?: TetherServerOptions): TetherServer {
+  const server = new TetherServer(options);
+  test.beforeAll(async () => {
+    await server.start();
+  });
+  test.afterAll(async () => {
+    await server.stop();
+  });
+  return server;
 }

@@ -1,0 +1,55 @@
+"use client";
+
+import { useState, type FormEvent, type KeyboardEvent } from "react";
+import { sendMessage } from "../lib/client/chat-client";
+import { useTetherStore } from "../lib/client/store";
+import { countCharacters } from "../lib/shared/limits";
+
+export function Composer() {
+  const channel = useTetherStore((s) => s.activeChannel);
+  const maxLength = useTetherStore((s) => s.maxMessageLength);
+  const [text, setText] = useState("");
+  const length = countCharacters(text);
+  const tooLong = length > maxLength;
+  const empty = text.trim().length === 0;
+
+  function submit() {
+    if (sendMessage(channel, text)) setText("");
+  }
+
+  function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    submit();
+  }
+
+  function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
+    // Enter sends; Shift+Enter is a newline; Enter that confirms an IME composition is not a send.
+    if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      submit();
+    }
+  }
+
+  return (
+    <form className="composer" onSubmit={onSubmit}>
+      <textarea
+        aria-label="Message"
+        aria-describedby="composer-counter"
+        placeholder={`Message #${channel}`}
+        rows={1}
+        value={text}
+        onChange={(event) => setText(event.target.value)}
+        onKeyDown={onKeyDown}
+      />
+      <div className="composer-side">
+        <span id="composer-counter" className={`counter${tooLong ? " counter-over" : ""}`}>
+          {tooLong ? `${length - maxLength} too many · ` : ""}
+          {length} / {maxLength}
+        </span>
+        <button type="submit" disabled={empty || tooLong}>
+          Send
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,49 @@
+"use client";
+
+import { memo } from "react";
+import { discardMessage, retryMessage } from "../lib/client/chat-client";
+import type { MessageRow } from "../lib/client/message-rows";
+import { MessageText } from "./message-text";
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
+
+const STATUS_LABEL = { pending: "Sending…", sent: "Sent", failed: "Not sent" } as const;
+
+function DeliveryState({ row }: { row: MessageRow }) {
+  if (!row.status) return null;
+  return <span className={`delivery delivery-${row.status}`}>{STATUS_LABEL[row.status]}</span>;
+}
+
+export const MessageItem = memo(function MessageItem({ row }: { row: MessageRow }) {
+  const date = new Date(row.createdAt);
+  return (
+    <li className={`message${row.continuesGroup ? " continues" : ""}${row.status ? " own" : ""}`} data-status={row.status}>
+      {row.continuesGroup ? (
+        <span className="visually-hidden">{row.authorName}</span>
+      ) : (
+        <div className="message-meta">
+          <span className="message-author">{row.authorName}</span>
+          <time dateTime={row.createdAt} title={fullFormat.format(date)}>
+            {timeFormat.format(date)}
+          </time>
+        </div>
+      )}
+      <div className="message-body">
+        <MessageText text={row.content} />
+        <DeliveryState row={row} />
+      </div>
+      {row.status === "failed" && (
+        <div className="message-failure" role="alert">
+          <span>{row.error?.message ?? "The server refused this message."}</span>
+          <button type="button" onClick={() => retryMessage(row.clientOffset)}>
+            Retry
+          </button>
+          <button type="button" className="button-secondary" onClick={() => discardMessage(row.clientOffset)}>
+            Discard
+          </button>
+        </div>
+      )}
+    </li>
+  );
+});

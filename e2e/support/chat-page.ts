@@ -1,0 +1,95 @@
+/**
+ * Page object for the Tether chat, built only on the accessible names the UI promises (see issue 3), so the
+ * specs read as what a person does and sees.
+ */
+import { expect, type Browser, type Locator, type Page, type TestInfo } from "@playwright/test";
+
+export class ChatPage {
+  readonly messageInput: Locator;
+  readonly sendButton: Locator;
+  readonly log: Locator;
+  readonly items: Locator;
+  readonly status: Locator;
+  readonly channels: Locator;
+  readonly displayName: Locator;
+
+  constructor(readonly page: Page) {
+    this.messageInput = page.getByRole("textbox", { name: "Message" });
+    this.sendButton = page.getByRole("button", { name: "Send" });
+    this.log = page.getByRole("log", { name: "Messages" });
+    this.items = this.log.getByRole("listitem");
+    this.status = page.getByRole("status");
+    this.channels = page.getByRole("navigation", { name: "Channels" });
+    this.displayName = page.getByRole("textbox", { name: "Display name" });
+  }
+
+  /** Opens the chat, waits until it is live, and sets the display name. */
+  async open(url: string, name?: string): Promise<void> {
+    await this.page.goto(url);
+    await this.expectConnected();
+    if (name) {
+      await this.displayName.fill(name);
+      await expect(this.displayName).toHaveValue(name);
+    }
+  }
+
+  async expectConnected(): Promise<void> {
+    await expect(this.status).toContainText("Connected");
+    await expect(this.status).not.toContainText("catching up");
+  }
+
+  async send(text: string): Promise<void> {
+    await this.messageInput.fill(text);
+    await this.messageInput.press("Enter");
+    await expect(this.messageInput).toHaveValue("");
+  }
+
+  /** The list item showing exactly this text as its message. */
+  item(text: string): Locator {
+    return this.items.filter({ has: this.page.locator(".message-text", { hasText: new RegExp(`^${escapeRegExp(text)}$`) }) });
+  }
+
+  /** The message texts shown in the current channel, top to bottom. */
+  async shownTexts(): Promise<string[]> {
+    return this.log.locator(".message-text").allTextContents();
+  }
+
+  /** Waits until the shown messages, filtered by `keep`, are exactly `expected` in this order. */
+  async expectShown(expected: string[], keep: (text: string) => boolean = () => true): Promise<void> {
+    await expect.poll(async () => (await this.shownTexts()).filter(keep)).toEqual(expected);
+  }
+
+  channel(name: string): Locator {
+    return this.channels.getByRole("button", { name: new RegExp(`^#?\\s*${escapeRegExp(name)}\\b`) });
+  }
+
+  async switchTo(name: string): Promise<void> {
+    await this.channel(name).click();
+    await expect(this.channel(name)).toHaveAttribute("aria-current", "page");
+  }
+
+  async createChannel(name: string): Promise<void> {
+    await this.page.getByRole("button", { name: "New channel" }).click();
+    await this.page.getByRole("textbox", { name: "Channel name" }).fill(name);
+    await this.page.getByRole("button", { name: "Create" }).click();
+    await expect(this.channel(name)).toHaveAttribute("aria-current", "page");
+  }
+
+  async screenshot(testInfo: TestInfo, name: string): Promise<Buffer> {
+    const body = await this.page.screenshot({ path: testInfo.outputPath(`${name}.png`) });
+    await testInfo.attach(name, { body, contentType: "image/png" });
+    return body;
+  }
+}
+
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** A person in their own browser context (own cookie, own storage), with the chat open and live. */
+export async function openPerson(browser: Browser, url: string, name?: string): Promise<ChatPage> {
+  const context = await browser.newContext();
+  const chat = new ChatPage(await context.newPage());
+  await chat.open(url, name);
+  return chat;
+}

@@ -1,0 +1,109 @@
+/**
+ * The one place where the socket and the browser talk to the store. Every listener is a named function with a
+ * matching `off`, so binding, unbinding and binding again (React Strict Mode) leaves exactly one of each.
+ */
+import { isAckError } from "../shared/ack";
+import type { Channel, ChatMessage, SessionReady } from "../shared/dto";
+import { loadOlderMessages } from "./history";
+import { applyDisplayName } from "./profile";
+import { syncOutboxFromStorage, type OutboxSender } from "./outbox-sender";
+import { offsetPresentedAtHandshake, request, REQUEST_TIMEOUT_MS, type TetherClientSocket } from "./socket";
+import type { TetherStore } from "./store";
+import { readPersisted, STORAGE_KEY } from "./store/persistence";
+
+/** Pause before coming back after the server dropped this socket on purpose. */
+const SERVER_DROP_RETRY_MS = 1000;
+
+export function bindSocketToStore(socket: TetherClientSocket, store: TetherStore, sender: OutboxSender): () => void {
+  const state = () => store.getState();
+
+  function receive(messages: readonly ChatMessage[]) {
+    const added = state().receiveMessages(messages);
+    if (added > 0) state().countArrivals(added);
+  }
+
+  const onConnect = () => state().connectionOpened();
+  let serverDropTimer: ReturnType<typeof setTimeout> | undefined;
+  const onDisconnect = (reason: string) => {
+    state().connectionLost(reason === "io client disconnect");
+    // Socket.IO does not reconnect by itself after the server closed the socket on purpose (the server does so
+    // when a catch-up failed, precisely so that the client comes back and is caught up again).
+    if (reason === "io server disconnect") {
+      clearTimeout(serverDropTimer);
+      serverDropTimer = setTimeout(() => {
+        if (!socket.connected && state().phase !== "disconnected") socket.connect();
+      }, SERVER_DROP_RETRY_MS);
+    }
+  };
+  const onReconnectAttempt = (attempt: number) => state().reconnectAttempted(attempt);
+  const onMessageNew = (message: ChatMessage) => receive([message]);
+  const onMessageBatch = (messages: ChatMessage[]) => receive(messages);
+  const onChannelCreated = (channel: Channel) => state().setChannelNames([channel.name]);
+
+  async function refreshChannels() {
+    const ack = await request(socket, REQUEST_TIMEOUT_MS, "channel:list");
+    if (isAckError(ack)) console.warn("channel:list failed", ack.error);
+    else state().setChannelNames(ack.data.channels.map((c) => c.name));
+  }
+
+  const onSessionReady = (info: SessionReady, confirm: () => void) => {
+    if (offsetPresentedAtHandshake() === 0 && !info.recovered) state().startFromLatest(info.latestId);
+    state().setMe(info.user);
+    state().sessionReady(info);
+    // Everything this connection replayed is in the store (and its offset persisted with it): tell the server,
+    // so that the next short drop can be recovered by Socket.IO instead of a database catch-up.
+    confirm();
+    sender.requestDrain();
+    refreshChannels().catch((error: unknown) => console.warn("could not list channels", error));
+    const active = state().activeChannel;
+    // An empty (or short) channel view fills itself with the newest history page.
+    if ((state().channels[active]?.ids.length ?? 0) === 0) void loadOlderMessages(socket, store, active);
+  };
+
+  const onOnline = () => {
+    state().browserOnlineChanged(true);
+    // Back online: try at once instead of waiting out the reconnection back-off (up to seconds). Closing the
+    // manager and opening it again is the supported way; it resets the back-off and keeps one connection.
+    if (!socket.connected && state().phase !== "disconnected") {
+      socket.disconnect();
+      socket.connect();
+    }
+  };
+  const onOffline = () => state().browserOnlineChanged(false);
+  const onStorage = (event: StorageEvent) => {
+    if (event.key !== STORAGE_KEY) return;
+    const theirs = readPersisted(window.localStorage);
+    if (theirs && theirs.displayNameSetAt > state().displayNameSetAt) {
+      applyDisplayName(socket, store, theirs.displayName, theirs.displayNameSetAt);
+    }
+    syncOutboxFromStorage(store);
+    // Another tab queued something: if this tab is the one connected, it may be the one to send it.
+    sender.requestDrain();
+  };
+
+  socket.on("connect", onConnect);
+  socket.on("disconnect", onDisconnect);
+  socket.io.on("reconnect_attempt", onReconnectAttempt);
+  socket.on("message:new", onMessageNew);
+  socket.on("message:batch", onMessageBatch);
+  socket.on("channel:created", onChannelCreated);
+  socket.on("session:ready", onSessionReady);
+  window.addEventListener("online", onOnline);
+  window.addEventListener("offline", onOffline);
+  window.addEventListener("storage", onStorage);
+  state().browserOnlineChanged(navigator.onLine);
+
+  return () => {
+    clearTimeout(serverDropTimer);
+    socket.off("connect", onConnect);
+    socket.off("disconnect", onDisconnect);
+    socket.io.off("reconnect_attempt", onReconnectAttempt);
+    socket.off("message:new", onMessageNew);
+    socket.off("message:batch", onMessageBatch);
+    socket.off("channel:created", onChannelCreated);
+    socket.off("session:ready", onSessionReady);
+    window.removeEventListener("online", onOnline);
+    window.removeEventListener("offline", onOffline);
+    window.removeEventListener("storage", onStorage);
+  };
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import type { ChatMessage } from "../shared/dto";
+import { emptyChannel, mergeMessages } from "./message-index";
+import { buildMessageRows } from "./message-rows";
+import type { OutboxEntry } from "./outbox";
+
+const me = { id: "me", name: "Me" };
+const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 12, minute)).toISOString();
+const message = (id: number, authorId: string, minute: number): ChatMessage => ({
+  id,
+  channel: "general",
+  content: `m${id}`,
+  clientOffset: `co-${id}`,
+  author: { id: authorId, name: authorId },
+  createdAt: at(minute),
+});
+const pending = (clientOffset: string, extra: Partial<OutboxEntry> = {}): OutboxEntry => ({
+  clientOffset,
+  channel: "general",
+  content: clientOffset,
+  createdAt: Date.parse(at(30)),
+  seq: 0,
+  status: "pending",
+  ...extra,
+});
+
+describe("buildMessageRows", () => {
+  it("groups consecutive messages by one author, marks own ones sent, and hides outbox entries already delivered", () => {
+    const channel = mergeMessages(emptyChannel(), [message(1, "ann", 0), message(2, "ann", 1), message(3, "me", 2), message(4, "ann", 20)]).channel;
+    const rows = buildMessageRows(channel, [pending("co-3"), pending("new")], "general", me, "Me");
+    expect(rows.map((r) => [r.content, r.continuesGroup, r.status])).toEqual([
+      ["m1", false, undefined],
+      ["m2", true, undefined],
+      ["m3", false, "sent"],
+      ["m4", false, undefined],
+      ["new", false, "pending"],
+    ]);
+  });
+
+  it("places an acknowledged message that has not come back yet at its id", () => {
+    const channel = mergeMessages(emptyChannel(), [message(1, "ann", 0), message(5, "ann", 1)]).channel;
+    const rows = buildMessageRows(channel, [pending("mine", { status: "sent", id: 3 })], "general", me, "Me");
+    expect(rows.map((r) => r.content)).toEqual(["m1", "mine", "m5"]);
+  });
+});

@@ -1,0 +1,127 @@
+/**
+ * Delivers the outbox: the oldest pending message first, one at a time (so the server stores them in the order
+ * they were written), each retried with the same clientOffset until the server acknowledges it. The server
+ * stores a clientOffset once and acknowledges a repeat with `duplicate: true`, which counts as sent.
+ *
+ * Tabs of one browser share the outbox through localStorage. A Web Lock lets only one tab drain at a time; the
+ * drainer re-reads storage before each message, so a message another tab already settled is never sent again.
+ */
+import { isAckError, type Ack } from "../shared/ack";
+import type { SendMessageResult } from "../shared/dto";
+import { RETRYABLE_ERROR_CODES } from "../shared/errors";
+import { nextPending, type OutboxEntry } from "./outbox";
+import { request, REQUEST_TIMEOUT_MS, type TetherClientSocket } from "./socket";
+import type { TetherStore } from "./store";
+import { readPersisted } from "./store/persistence";
+
+const BACKOFF_MIN_MS = 500;
+const BACKOFF_MAX_MS = 15_000;
+const OUTBOX_LOCK = "tether:outbox";
+
+type Outcome = "next" | "retry" | "stop";
+
+export interface OutboxSender {
+  /** Starts draining, or makes a running drain look again. Safe to call any time. */
+  requestDrain(): void;
+}
+
+/** Takes in what other tabs stored (new entries, settled ones) before deciding what to send. */
+export function syncOutboxFromStorage(store: TetherStore): void {
+  const theirs = readPersisted(window.localStorage);
+  if (theirs) store.getState().adoptOutbox({ outbox: theirs.outbox, settled: theirs.settled });
+}
+
+/** Resolves after `ms`, or early with false when the socket disconnects. */
+function pause(socket: TetherClientSocket, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const onDisconnect = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      socket.off("disconnect", onDisconnect);
+      resolve(true);
+    }, ms);
+    socket.once("disconnect", onDisconnect);
+  });
+}
+
+/** The ack, or null when it timed out or the connection dropped first (either way: send again later). */
+function sendOnce(socket: TetherClientSocket, entry: OutboxEntry): Promise<Ack<SendMessageResult> | null> {
+  return new Promise((resolve) => {
+    const onDisconnect = () => resolve(null);
+    socket.once("disconnect", onDisconnect);
+    request(socket, REQUEST_TIMEOUT_MS, "message:send", { channel: entry.channel, content: entry.content, clientOffset: entry.clientOffset })
+      .then(
+        (ack) => resolve(ack),
+        (error: unknown) => {
+          console.warn("message:send got no ack in time; retrying", entry.clientOffset, error);
+          resolve(null);
+        },
+      )
+      .finally(() => socket.off("disconnect", onDisconnect));
+  });
+}
+
+export function createOutboxSender(socket: TetherClientSocket, store: TetherStore): OutboxSender {
+  let draining = false;
+  let again = false;
+  let failures = 0;
+
+  async function deliver(entry: OutboxEntry): Promise<Outcome> {
+    const ack = await sendOnce(socket, entry);
+    if (ack && !isAckError(ack)) {
+      failures = 0;
+      store.getState().markSent(entry.clientOffset, ack.data.id);
+      return "next";
+    }
+    if (ack && !RETRYABLE_ERROR_CODES.has(ack.error.code)) {
+      store.getState().markFailed(entry.clientOffset, { code: ack.error.code, message: ack.error.message });
+      return "next";
+    }
+    if (!socket.connected) return "stop";
+    failures++;
+    const backoff = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** (failures - 1));
+    const wait = ack && ack.error.code === "rate_limited" && ack.error.retryAfterMs ? Math.max(ack.error.retryAfterMs, backoff) : backoff;
+    return (await pause(socket, wait)) ? "retry" : "stop";
+  }
+
+  async function drainWhileConnected(): Promise<void> {
+    for (;;) {
+      syncOutboxFromStorage(store);
+      if (!socket.connected || !store.getState().ready) return;
+      const entry = nextPending(store.getState().outbox);
+      if (!entry) return;
+      if ((await deliver(entry)) === "stop") return;
+    }
+  }
+
+  function withOutboxLock(work: () => Promise<void>): Promise<void> {
+    // Web Locks exist only in secure contexts (https, localhost, 127.0.0.1); elsewhere each tab drains alone
+    // and the server's clientOffset dedupe still stores every message once.
+    const locks = typeof navigator !== "undefined" ? navigator.locks : undefined;
+    return locks ? locks.request(OUTBOX_LOCK, () => work()).then(() => undefined) : work();
+  }
+
+  async function drain(): Promise<void> {
+    draining = true;
+    try {
+      do {
+        again = false;
+        await withOutboxLock(drainWhileConnected);
+      } while (again && socket.connected);
+    } finally {
+      draining = false;
+    }
+  }
+
+  return {
+    requestDrain() {
+      if (draining) {
+        again = true;
+        return;
+      }
+      drain().catch((error: unknown) => console.error("outbox drain failed", error));
+    },
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * The tab's one Socket.IO connection, created on first use and never re-created (React Strict Mode mounts twice;
+ * the socket must not). It does not connect by itself: the binding connects it once the store is hydrated.
+ *
+ * `auth` is a callback, so every reconnection presents the offset the store holds *now*. The ack-retry option
+ * `retries` is deliberately not used: the outbox sender retries itself, and `retries` with emits made while
+ * connecting sends them twice (socket.io#5258).
+ */
+import { io, type Socket } from "socket.io-client";
+import type { Ack, AckCallback } from "../shared/ack";
+import type { ClientToServerEvents, HandshakeAuth, ServerToClientEvents } from "../shared/events";
+import { normalizeDisplayName } from "../shared/schemas";
+import { useTetherStore } from "./store";
+
+export type TetherClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** How long a request waits for its ack before it counts as lost. */
+export const REQUEST_TIMEOUT_MS = 8000;
+
+let socket: TetherClientSocket | null = null;
+let presentedOffset = 0;
+
+/** The offset the current connection was opened with: 0 means this client started from nothing. */
+export function offsetPresentedAtHandshake(): number {
+  return presentedOffset;
+}
+
+export function handshakeAuth(): HandshakeAuth {
+  const { serverOffset, displayName } = useTetherStore.getState();
+  const name = normalizeDisplayName(displayName);
+  return name ? { serverOffset, name } : { serverOffset };
+}
+
+export function getSocket(): TetherClientSocket {
+  if (socket) return socket;
+  socket = io({
+    autoConnect: false,
+    // WebSocket first, long-polling when a proxy refuses WebSockets.
+    transports: ["websocket", "polling"],
+    tryAllTransports: true,
+    reconnectionDelay: 500,
+    reconnectionDelayMax: 4000,
+    auth: (cb) => {
+      const auth = handshakeAuth();
+      presentedOffset = auth.serverOffset ?? 0;
+      cb(auth);
+    },
+  });
+  return socket;
+}
+
+type Params<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[E]>;
+/** The payload arguments of an event: everything before its ack callback. */
+type PayloadOf<E extends keyof ClientToServerEvents> = Params<E> extends [...infer P, AckCallback<never>] ? P : never;
+type AckDataOf<E extends keyof ClientToServerEvents> = Params<E> extends [...unknown[], AckCallback<infer T>] ? T : never;
+
+/**
+ * Emits with an ack and a timeout, typed from the contract (socket.io-client types a timed-out emitWithAck as
+ * `any`). Rejects when no ack arrives within `timeoutMs`.
+ */
+export function request<E extends keyof ClientToServerEvents>(
+  target: TetherClientSocket,
+  timeoutMs: number,
+  event: E,
+  ...payload: PayloadOf<E>
+): Promise<Ack<AckDataOf<E>>> {
+  const emit = target.timeout(timeoutMs).emitWithAck as (event: string, ...args: unknown[]) => Promise<Ack<AckDataOf<E>>>;
+  return emit.call(target, event, ...payload);
+}

@@ -1,0 +1,43 @@
+/**
+ * The one client store, built from slices, persisted to localStorage. Actions are callable outside React, so the
+ * socket binding and the outbox sender use `useTetherStore.getState()` directly.
+ */
+import { create } from "zustand";
+import { persist } from "zustand/middleware";
+import { createConnectionSlice } from "./connection-slice";
+import { createMessagesSlice } from "./messages-slice";
+import { createOutboxSlice } from "./outbox-slice";
+import {
+  createMergingStorage,
+  mergePersistedIntoState,
+  partializeState,
+  STORAGE_KEY,
+  STORAGE_VERSION,
+  type PersistedState,
+} from "./persistence";
+import { createProfileSlice } from "./profile-slice";
+import type { TetherState } from "./types";
+
+export type { TetherState } from "./types";
+
+export const useTetherStore = create<TetherState>()(
+  persist<TetherState, [], [], PersistedState>(
+    (...a) => ({
+      ...createConnectionSlice(...a),
+      ...createMessagesSlice(...a),
+      ...createOutboxSlice(...a),
+      ...createProfileSlice(...a),
+    }),
+    {
+      name: STORAGE_KEY,
+      version: STORAGE_VERSION,
+      storage: createMergingStorage(() => window.localStorage),
+      partialize: (state) => partializeState(state),
+      merge: mergePersistedIntoState,
+      // Hydrated explicitly, in the browser, before the socket first connects (see use-tether-connection.ts).
+      skipHydration: true,
+    },
+  ),
+);
+
+export type TetherStore = typeof useTetherStore;

@@ -1,0 +1,88 @@
+import type { ChatMessage } from "../../shared/dto";
+import { GENERAL_CHANNEL } from "../../shared/limits";
+import { emptyChannel, mergeMessages, type ChannelMessages } from "../message-index";
+import { rememberSettled } from "../outbox";
+import type { SliceCreator } from "./types";
+
+export interface MessagesSlice {
+  channels: Record<string, ChannelMessages>;
+  /** Channel names in sidebar order: general first, then by name. */
+  channelNames: string[];
+  activeChannel: string;
+  /**
+   * Highest message id this client has processed, presented on every reconnect. Raised only together with (in
+   * the same update as) the messages it covers being stored.
+   */
+  serverOffset: number;
+  /** Live or catch-up messages; returns how many were new. */
+  receiveMessages(messages: readonly ChatMessage[]): number;
+  /** An older page: stored, but it neither raises the offset nor counts as unread. */
+  receiveHistoryPage(channel: string, messages: readonly ChatMessage[], hasMore: boolean): void;
+  setLoadingOlder(channel: string, loading: boolean): void;
+  setChannelNames(names: readonly string[]): void;
+  setActiveChannel(name: string): void;
+  /**
+   * A client that presented offset 0 is live from the moment it joined: older messages come from history pages,
+   * so there is nothing to replay below the server's latest id.
+   */
+  startFromLatest(latestId: number): void;
+}
+
+function sortChannelNames(names: Iterable<string>): string[] {
+  const unique = [...new Set([GENERAL_CHANNEL, ...names])];
+  return unique.sort((a, b) => (a === GENERAL_CHANNEL ? -1 : b === GENERAL_CHANNEL ? 1 : a.localeCompare(b)));
+}
+
+export const createMessagesSlice: SliceCreator<MessagesSlice> = (set, get) => ({
+  channels: {},
+  channelNames: [GENERAL_CHANNEL],
+  activeChannel: GENERAL_CHANNEL,
+  serverOffset: 0,
+  receiveMessages: (messages) => {
+    if (messages.length === 0) return 0;
+    const s = get();
+    const channels = { ...s.channels };
+    let newCount = 0;
+    let highest = s.serverOffset;
+    const arrivedOffsets: string[] = [];
+    const byChannel = new Map<string, ChatMessage[]>();
+    for (const message of messages) byChannel.set(message.channel, [...(byChannel.get(message.channel) ?? []), message]);
+    for (const [name, list] of byChannel) {
+      const { channel, added } = mergeMessages(channels[name] ?? emptyChannel(), list);
+      const unreadAdded = name === s.activeChannel ? 0 : added.filter((m) => m.author.id !== s.me?.id).length;
+      channels[name] = unreadAdded > 0 ? { ...channel, unread: channel.unread + unreadAdded } : channel;
+      newCount += added.length;
+      for (const message of list) {
+        highest = Math.max(highest, message.id);
+        arrivedOffsets.push(message.clientOffset);
+      }
+    }
+    const arrived = new Set(arrivedOffsets);
+    set({
+      channels,
+      channelNames: byChannel.size > 0 ? sortChannelNames([...s.channelNames, ...byChannel.keys()]) : s.channelNames,
+      serverOffset: highest,
+      // Own messages that arrived need no outbox entry any more, whether or not their ack came first.
+      outbox: s.outbox.some((e) => arrived.has(e.clientOffset)) ? s.outbox.filter((e) => !arrived.has(e.clientOffset)) : s.outbox,
+      settled: s.outbox.some((e) => arrived.has(e.clientOffset))
+        ? rememberSettled(s.settled, s.outbox.filter((e) => arrived.has(e.clientOffset)).map((e) => e.clientOffset))
+        : s.settled,
+    });
+    return newCount;
+  },
+  receiveHistoryPage: (name, messages, hasMore) =>
+    set((s) => {
+      const { channel } = mergeMessages(s.channels[name] ?? emptyChannel(), messages);
+      return { channels: { ...s.channels, [name]: { ...channel, hasMoreOlder: hasMore, loadingOlder: false } } };
+    }),
+  setLoadingOlder: (name, loadingOlder) =>
+    set((s) => ({ channels: { ...s.channels, [name]: { ...(s.channels[name] ?? emptyChannel()), loadingOlder } } })),
+  setChannelNames: (names) => set((s) => ({ channelNames: sortChannelNames([...s.channelNames, ...names]) })),
+  setActiveChannel: (name) =>
+    set((s) => ({
+      activeChannel: name,
+      channelNames: sortChannelNames([...s.channelNames, name]),
+      channels: { ...s.channels, [name]: { ...(s.channels[name] ?? emptyChannel()), unread: 0 } },
+    })),
+  startFromLatest: (latestId) => set((s) => ({ serverOffset: Math.max(s.serverOffset, latestId) })),
+});

@@ -1,0 +1,59 @@
+import type { AckError } from "../../shared/errors";
+import { mergeOutboxes, newClientOffset, rememberSettled, type OutboxEntry } from "../outbox";
+import type { SliceCreator } from "./types";
+
+export interface OutboxSlice {
+  /** Unsent (pending/failed) messages, plus acknowledged ones until their message arrives. */
+  outbox: OutboxEntry[];
+  /** clientOffsets that are done (acknowledged or discarded), shared with other tabs through storage. */
+  settled: string[];
+  enqueue(channel: string, content: string): OutboxEntry;
+  markSent(clientOffset: string, id: number): void;
+  markFailed(clientOffset: string, error: Pick<AckError, "code" | "message">): void;
+  retry(clientOffset: string): void;
+  discard(clientOffset: string): void;
+  /** Takes in what another tab stored: its new entries and what it settled. */
+  adoptOutbox(theirs: { outbox: OutboxEntry[]; settled: string[] }): void;
+}
+
+let seq = 0;
+
+export const createOutboxSlice: SliceCreator<OutboxSlice> = (set, get) => ({
+  outbox: [],
+  settled: [],
+  enqueue: (channel, content) => {
+    const entry: OutboxEntry = { clientOffset: newClientOffset(), channel, content, createdAt: Date.now(), seq: seq++, status: "pending" };
+    set((s) => ({ outbox: [...s.outbox, entry] }));
+    return entry;
+  },
+  markSent: (clientOffset, id) =>
+    set((s) => {
+      const delivered = s.channels[s.outbox.find((e) => e.clientOffset === clientOffset)?.channel ?? ""]?.byId[id] !== undefined;
+      return {
+        // Once the message itself is here it speaks for itself; until then the entry shows it as sent.
+        outbox: delivered
+          ? s.outbox.filter((e) => e.clientOffset !== clientOffset)
+          : s.outbox.map((e) => (e.clientOffset === clientOffset ? { ...e, status: "sent" as const, id, error: undefined } : e)),
+        settled: rememberSettled(s.settled, [clientOffset]),
+      };
+    }),
+  markFailed: (clientOffset, error) =>
+    set((s) => ({ outbox: s.outbox.map((e) => (e.clientOffset === clientOffset ? { ...e, status: "failed" as const, error } : e)) })),
+  retry: (clientOffset) =>
+    set((s) => ({
+      outbox: s.outbox.map((e) => (e.clientOffset === clientOffset ? { ...e, status: "pending" as const, error: undefined } : e)),
+    })),
+  discard: (clientOffset) =>
+    set((s) => ({
+      outbox: s.outbox.filter((e) => e.clientOffset !== clientOffset),
+      settled: rememberSettled(s.settled, [clientOffset]),
+    })),
+  adoptOutbox: (theirs) => {
+    const mine = get();
+    const merged = mergeOutboxes({ outbox: mine.outbox, settled: mine.settled }, theirs);
+    // Setting an unchanged outbox would write storage again and ping-pong storage events between tabs.
+    const signature = (o: { outbox: OutboxEntry[]; settled: string[] }) =>
+      `${o.settled.length}:${o.settled[o.settled.length - 1] ?? ""}|${o.outbox.map((e) => e.clientOffset + e.status).join(",")}`;
+    if (signature(merged) !== signature(mine)) set(merged);
+  },
+});
