@@ -63,6 +63,10 @@ export class TetherServer {
         SOCKET_PING_INTERVAL_MS: "2000",
         SOCKET_PING_TIMEOUT_MS: "2000",
         LOG_LEVEL: "warn",
+        // Every browser and script in the suite shares 127.0.0.1 and seeds history quickly; the limits have
+        // their own tests (test/hardening/limits.test.ts).
+        RATE_LIMIT_PER_SECOND: "0",
+        MAX_CONNECTIONS_PER_IP: "0",
         ...this.options.env,
       },
       stdio: ["ignore", "pipe", "pipe"],
