@@ -11,10 +11,10 @@ import Database from "better-sqlite3";
 import { and, asc, desc, eq, gt, lt, max, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
-import type { Channel, ChatMessage } from "../lib/shared/dto";
 import { GENERAL_CHANNEL } from "../lib/shared/limits";
 import { StorageUnavailableError, type InsertMessageResult, type MessageStore, type NewMessage } from "./message-store";
-import { channels, messages, type ChannelRow, type MessageRow } from "./schema.sqlite";
+import { toChannel, toChatMessage } from "./row-mapping";
+import { channels, messages } from "./schema.sqlite";
 
 const MIGRATIONS_FOLDER = path.join(__dirname, "migrations", "sqlite");
 
@@ -22,21 +22,6 @@ interface PendingInsert {
   input: NewMessage;
   resolve: (result: InsertMessageResult) => void;
   reject: (error: unknown) => void;
-}
-
-export function toChatMessage(row: MessageRow): ChatMessage {
-  return {
-    id: row.id,
-    channel: row.channel,
-    content: row.content,
-    clientOffset: row.clientOffset,
-    author: { id: row.authorId, name: row.authorName },
-    createdAt: new Date(row.createdAt).toISOString(),
-  };
-}
-
-function toChannel(row: ChannelRow): Channel {
-  return { name: row.name, createdAt: new Date(row.createdAt).toISOString() };
 }
 
 export function openSqliteMessageStore(filePath: string): MessageStore {
