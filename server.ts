@@ -10,6 +10,7 @@ import { loadEnv } from "./lib/server/env";
 import { createSessionSigner, ensureSessionCookie, resolveSessionSecret } from "./lib/server/identity/session-cookie";
 import { createLogger } from "./lib/server/logger";
 import { createRealtimeServer } from "./lib/server/realtime/create-realtime-server";
+import { connectRedisStreamsAdapter } from "./lib/server/realtime/redis-streams-adapter";
 import { realtimeOptionsFromEnv } from "./lib/server/realtime/options-from-env";
 
 async function main() {
@@ -36,12 +37,13 @@ async function main() {
     if (!req.url?.startsWith("/_next/")) ensureSessionCookie(signer, req, res);
     void handleRequest(req, res);
   });
-  const realtime = createRealtimeServer(httpServer, realtimeOptionsFromEnv(env, { store, signer, logger }));
+  const cluster = env.REDIS_URL ? await connectRedisStreamsAdapter(env.REDIS_URL, { keyPrefix: env.REDIS_KEY_PREFIX, logger }) : null;
+  const realtime = createRealtimeServer(httpServer, realtimeOptionsFromEnv(env, { store, signer, logger, clusterAdapter: cluster?.adapter }));
 
   await new Promise<void>((resolve) => httpServer.listen(env.PORT, env.HOST, resolve));
   const address = httpServer.address();
   const port = typeof address === "object" && address ? address.port : env.PORT;
-  logger.info({ port, host: env.HOST ?? "*", database: redactUrl(env.DATABASE_URL), dev }, `Tether ready on http://localhost:${port}`);
+  logger.info({ port, host: env.HOST ?? "*", database: redactUrl(env.DATABASE_URL), cluster: cluster !== null, dev }, `Tether ready on http://localhost:${port}`);
 
   let shuttingDown = false;
   const shutdown = async (signal: string) => {
@@ -49,6 +51,7 @@ async function main() {
     shuttingDown = true;
     logger.info({ signal }, "shutting down");
     await realtime.close();
+    await cluster?.close();
     await nextApp.close();
     await store.close();
     logger.info("stopped");

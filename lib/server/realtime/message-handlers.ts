@@ -16,9 +16,11 @@ export interface MessageHandlerDeps {
   channels: ChannelDirectory;
   logger: Logger;
   maxMessageLength: number;
+  /** On a cluster, local delivery of a broadcast is asynchronous: resolves once this id has reached local sockets. */
+  whenDeliveredLocally?: (id: number) => Promise<void>;
 }
 
-export function createMessageHandlers({ io, store, channels, logger, maxMessageLength }: MessageHandlerDeps) {
+export function createMessageHandlers({ io, store, channels, logger, maxMessageLength, whenDeliveredLocally }: MessageHandlerDeps) {
   async function sendMessage(socket: TetherSocket, payload: unknown): Promise<Ack<SendMessageResult>> {
     const parsed = parseSendMessage(payload, maxMessageLength);
     if (!parsed.ok) return { error: parsed.error };
@@ -34,7 +36,10 @@ export function createMessageHandlers({ io, store, channels, logger, maxMessageL
       return fail("unavailable", "The message could not be saved right now; it will be retried.");
     }
     // Broadcast synchronously on resolution: stores resolve in commit order, so the feed stays in id order.
-    if (!stored.duplicate) io.to(LIVE_FEED_ROOM).emit("message:new", stored.message);
+    if (!stored.duplicate) {
+      io.to(LIVE_FEED_ROOM).emit("message:new", stored.message);
+      await whenDeliveredLocally?.(stored.message.id);
+    }
     return ok({ id: stored.message.id, duplicate: stored.duplicate });
   }
 
