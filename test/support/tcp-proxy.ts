@@ -1,6 +1,7 @@
 /**
  * A TCP proxy between clients and the server, to cut connections the way a network does: `cut()` destroys
- * every open connection at once (both ends see a reset), `pause()` refuses new ones until `resume()`.
+ * every open connection at once (both ends see a reset), `pause()` refuses new ones until `resume()`, and
+ * `retarget(port)` sends new connections to another server (a client "moving" to another instance).
  */
 import net from "node:net";
 import type { AddressInfo } from "node:net";
@@ -11,10 +12,12 @@ export interface TcpProxy {
   cut(): void;
   pause(): void;
   resume(): void;
+  retarget(port: number): void;
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
+export async function startTcpProxy(initialTargetPort: number): Promise<TcpProxy> {
+  let targetPort = initialTargetPort;
   const open = new Set<net.Socket>();
   let refusing = false;
   const server = net.createServer((inbound) => {
@@ -51,6 +54,9 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     },
     resume: () => {
       refusing = false;
+    },
+    retarget: (port) => {
+      targetPort = port;
     },
     async close() {
       cut();
