@@ -28,20 +28,32 @@ export interface ReplayGate {
    * dropped: the replay sent them already. Returns how many held broadcasts were written.
    */
   release(socketId: string, replayedThroughId: number): number;
-  /** Forgets what was held (the socket is gone). */
+  /** Forgets what was held, and the release floor (the socket is gone). */
   discard(socketId: string): void;
 }
 
 /** `messageIdOf` names the broadcast's message id, or null for a broadcast that is not a message. */
 export function attachReplayGate(adapter: Adapter, messageIdOf: (packetData: unknown[]) => number | null): ReplayGate {
   const held = new Map<string, HeldBroadcast[]>();
+  // After a release, the replay may have read from the database messages whose broadcasts have not reached this
+  // process yet (on a cluster they travel through Redis): those are dropped when they arrive. Live messages come
+  // in id order, so the first one above the floor retires it.
+  const floors = new Map<string, number>();
+
+  const idOf = (packet: BroadcastPacket) => (Array.isArray(packet.data) ? messageIdOf(packet.data) : null);
 
   interceptBroadcasts(adapter, (packet, send) =>
     send((socket, write) => {
       // Decided when the broadcast is written, not when it was emitted: it may have been held back meanwhile.
       const queue = held.get(socket.id);
-      if (queue) queue.push({ packet, deliver: write });
-      else write();
+      if (queue) return void queue.push({ packet, deliver: write });
+      const floor = floors.get(socket.id);
+      const id = floor === undefined ? null : idOf(packet);
+      if (id !== null && floor !== undefined) {
+        if (id <= floor) return;
+        floors.delete(socket.id);
+      }
+      write();
     }),
   );
 
@@ -54,10 +66,12 @@ export function attachReplayGate(adapter: Adapter, messageIdOf: (packetData: unk
       const queue = held.get(socketId);
       held.delete(socketId);
       if (!queue) return 0;
+      floors.set(socketId, replayedThroughId);
       let written = 0;
       for (const { packet, deliver } of queue) {
-        const id = Array.isArray(packet.data) ? messageIdOf(packet.data) : null;
+        const id = idOf(packet);
         if (id !== null && id <= replayedThroughId) continue;
+        if (id !== null) floors.delete(socketId);
         deliver();
         written++;
       }
@@ -65,6 +79,7 @@ export function attachReplayGate(adapter: Adapter, messageIdOf: (packetData: unk
     },
     discard(socketId) {
       held.delete(socketId);
+      floors.delete(socketId);
     },
   };
 }

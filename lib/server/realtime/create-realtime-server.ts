@@ -99,6 +99,8 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
       if (typeof ack === "function") ack(fail("unknown_event", `Unknown event "${String(event).slice(0, 64)}".`));
     });
     socket.on("error", (error) => logger.warn({ err: error, socketId: socket.id }, "socket error"));
+    // The gate's per-socket state must not outlive the socket: a recovered session reuses its id.
+    socket.once("disconnect", () => gate.discard(socket.id));
 
     const catchUp = () =>
       bringSocketUpToDate(socket, {
