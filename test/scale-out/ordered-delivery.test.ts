@@ -6,11 +6,19 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ChatMessage } from "../../lib/shared/dto";
+import { startTcpProxy } from "../support/tcp-proxy";
 import { TestClient, waitFor } from "../support/test-client";
 import { clusterSkipReason, createTestCluster, startTestServer, type TestCluster, type TestServer } from "../support/test-server";
 
 const skipReason = clusterSkipReason();
 const author = { id: "ghost", name: "Ghost" };
+
+function expectInOrderOnce(c: TestClient, ids: number[]) {
+  const seen = c.wire.map((m) => m.id).filter((id) => ids.includes(id));
+  expect(seen).toEqual(ids);
+  expect(c.duplicates).toBe(0);
+  expect(c.outOfOrder).toBe(0);
+}
 
 describe.skipIf(skipReason !== null)(`ordered delivery across instances${skipReason ? ` (SKIPPED: ${skipReason})` : ""}`, () => {
   let cluster: TestCluster;
@@ -31,13 +39,6 @@ describe.skipIf(skipReason !== null)(`ordered delivery across instances${skipRea
     return server.store
       .insertMessage({ clientOffset: `silent-${sequence}`, channel: "general", author, content: `silent ${sequence}` })
       .then((result) => result.message);
-  }
-
-  function expectInIdOrderOnce(c: TestClient, ids: number[]) {
-    const seen = c.wire.map((m) => m.id).filter((id) => ids.includes(id));
-    expect(seen).toEqual(ids);
-    expect(c.duplicates).toBe(0);
-    expect(c.outOfOrder).toBe(0);
   }
 
   beforeAll(async () => {
@@ -66,8 +67,8 @@ describe.skipIf(skipReason !== null)(`ordered delivery across instances${skipRea
     expect(typeof id).toBe("number");
     await waitFor(() => onB.messages.has(id));
     expect(onB.messages.get(id)!.content).toBe("across");
-    expectInIdOrderOnce(onA, [id]);
-    expectInIdOrderOnce(onB, [id]);
+    expectInOrderOnce(onA, [id]);
+    expectInOrderOnce(onB, [id]);
   });
 
   it("fills in a committed message whose broadcast never came, before the next one", async () => {
@@ -79,8 +80,8 @@ describe.skipIf(skipReason !== null)(`ordered delivery across instances${skipRea
     const next = (ack as { data: { id: number } }).data.id;
     expect(next).toBe(lost.id + 1);
     await waitFor(() => onA.messages.has(next) && onB.messages.has(next));
-    expectInIdOrderOnce(onA, [lost.id, next]);
-    expectInIdOrderOnce(onB, [lost.id, next]);
+    expectInOrderOnce(onA, [lost.id, next]);
+    expectInOrderOnce(onB, [lost.id, next]);
   });
 
   it("delivers in id order when broadcasts are published in the wrong order", async () => {
@@ -96,8 +97,8 @@ describe.skipIf(skipReason !== null)(`ordered delivery across instances${skipRea
     const ack = await onB.send("general", "marker", `marker-${Date.now()}`);
     const marker = (ack as { data: { id: number } }).data.id;
     await waitFor(() => onA.messages.has(marker) && onB.messages.has(marker));
-    expectInIdOrderOnce(onA, [first.id, second.id, marker]);
-    expectInIdOrderOnce(onB, [first.id, second.id, marker]);
+    expectInOrderOnce(onA, [first.id, second.id, marker]);
+    expectInOrderOnce(onB, [first.id, second.id, marker]);
   });
 
   it("catches a reconnecting client up on the other instance, holding live broadcasts until the replay is done", async () => {
@@ -114,8 +115,47 @@ describe.skipIf(skipReason !== null)(`ordered delivery across instances${skipRea
     const duringIds = (await during).map((ack) => (ack as { data: { id: number } }).data.id);
     const expected = [...before.slice(10), ...duringIds].sort((x, y) => x - y);
     await waitFor(() => expected.every((id) => reader.messages.has(id)));
-    expectInIdOrderOnce(reader, expected);
+    expectInOrderOnce(reader, expected);
     expect(reader.wire.every((m, i, all) => i === 0 || all[i - 1]!.id < m.id)).toBe(true);
+  });
+});
+
+describe.skipIf(skipReason !== null)(`connection state recovery across instances${skipReason ? ` (SKIPPED: ${skipReason})` : ""}`, () => {
+  it("restores a session on the other instance and catches it up from the database, once and in order", async () => {
+    const cluster = await createTestCluster();
+    const a = await startTestServer({ backend: "cluster", joinCluster: cluster });
+    const b = await startTestServer({ backend: "cluster", joinCluster: cluster });
+    const proxy = await startTcpProxy(a.port);
+    const moving = new TestClient(proxy.url);
+    const writer = new TestClient(b.url);
+    try {
+      await Promise.all([moving.ready(), writer.ready()]);
+      // One broadcast received, so Socket.IO has an offset to recover from.
+      const first = ((await writer.send("general", "first", "recover-0")) as { data: { id: number } }).data.id;
+      await waitFor(() => moving.messages.has(first));
+      const sessionId = moving.socket.id;
+
+      proxy.pause();
+      proxy.cut();
+      await waitFor(() => !moving.socket.connected, 5_000, "the cut to be noticed");
+      const missed: number[] = [];
+      for (let i = 1; i <= 5; i++) missed.push(((await writer.send("general", `missed ${i}`, `recover-${i}`)) as { data: { id: number } }).data.id);
+      proxy.retarget(b.port);
+      proxy.resume();
+
+      await moving.ready(2);
+      expect(moving.socket.recovered).toBe(true);
+      expect(moving.socket.id).toBe(sessionId);
+      await waitFor(() => missed.every((id) => moving.messages.has(id)));
+      expectInOrderOnce(moving, [first, ...missed]);
+    } finally {
+      moving.close();
+      writer.close();
+      await proxy.close();
+      await a.close();
+      await b.close();
+      await cluster.close();
+    }
   });
 });
 
