@@ -6,9 +6,9 @@
  * is visible, every id below N is visible too. Cross-instance delivery (lib/server/delivery/ordered-delivery.ts)
  * builds on exactly that; docs/scale-out.md explains why.
  *
- * Writes use group commit like the SQLite store: the inserts requested while the previous batch was committing
- * go into the next transaction, one lock acquisition and one commit for all of them; each caller's promise
- * resolves only after that commit, in id order.
+ * Writes use group commit (group-commit.ts) like the SQLite store: the inserts requested while the previous batch
+ * was committing go into the next transaction, one lock acquisition and one commit for all of them; each caller's
+ * promise resolves only after that commit, in id order.
  */
 import path from "node:path";
 import { and, asc, desc, eq, inArray, lt, sql } from "drizzle-orm";
@@ -16,7 +16,8 @@ import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import { Pool } from "pg";
 import { GENERAL_CHANNEL } from "../lib/shared/limits";
-import { StorageUnavailableError, type InsertMessageResult, type MessageStore, type NewMessage } from "./message-store";
+import { createGroupCommit } from "./group-commit";
+import type { InsertMessageResult, MessageStore, NewMessage } from "./message-store";
 import { toChannel, toChatMessage } from "./row-mapping";
 import { channels, messages, type MessageRow } from "./schema.pg";
 
@@ -25,12 +26,6 @@ const MIGRATIONS_FOLDER = path.join(__dirname, "migrations", "pg");
 /** Advisory lock keys (one 64-bit namespace per database): arbitrary, but fixed forever. */
 const MIGRATION_LOCK_KEY = 0x7e7e_0001;
 const MESSAGE_WRITE_LOCK_KEY = 0x7e7e_0002;
-
-interface PendingInsert {
-  input: NewMessage;
-  resolve: (result: InsertMessageResult) => void;
-  reject: (error: unknown) => void;
-}
 
 /** Applies the committed migrations; several instances starting at once take turns on a session advisory lock. */
 async function migrateUnderLock(pool: Pool): Promise<void> {
@@ -50,10 +45,10 @@ async function migrateUnderLock(pool: Pool): Promise<void> {
 }
 
 /** Inserts one batch in one transaction under the global write lock; results in the batch's order. */
-async function writeBatch(db: NodePgDatabase, batch: PendingInsert[]): Promise<InsertMessageResult[]> {
+async function writeBatch(db: NodePgDatabase, batch: NewMessage[]): Promise<InsertMessageResult[]> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${MESSAGE_WRITE_LOCK_KEY})`);
-    const offsets = [...new Set(batch.map(({ input }) => input.clientOffset))];
+    const offsets = [...new Set(batch.map((input) => input.clientOffset))];
     const existing = new Map<string, MessageRow>();
     for (const row of await tx.select().from(messages).where(inArray(messages.clientOffset, offsets))) {
       existing.set(row.clientOffset, row);
@@ -62,7 +57,7 @@ async function writeBatch(db: NodePgDatabase, batch: PendingInsert[]): Promise<I
     let nextId = (latest?.id ?? 0) + 1;
     const now = Date.now();
     const fresh = new Map<string, typeof messages.$inferInsert>();
-    for (const { input } of batch) {
+    for (const input of batch) {
       if (existing.has(input.clientOffset) || fresh.has(input.clientOffset)) continue;
       fresh.set(input.clientOffset, {
         id: nextId++,
@@ -79,7 +74,7 @@ async function writeBatch(db: NodePgDatabase, batch: PendingInsert[]): Promise<I
       for (const row of await tx.insert(messages).values([...fresh.values()]).returning()) inserted.set(row.clientOffset, row);
     }
     const claimed = new Set<string>();
-    return batch.map(({ input }): InsertMessageResult => {
+    return batch.map((input): InsertMessageResult => {
       const original = existing.get(input.clientOffset);
       if (original) return { message: toChatMessage(original), duplicate: true };
       const row = inserted.get(input.clientOffset);
@@ -105,47 +100,13 @@ export async function openPgMessageStore(connectionString: string): Promise<Mess
     throw error;
   }
 
-  let queue: PendingInsert[] = [];
-  let flushScheduled = false;
-  let flushing: Promise<void> | null = null;
-
-  const scheduleFlush = () => {
-    if (flushScheduled || flushing || queue.length === 0) return;
-    flushScheduled = true;
-    setImmediate(() => {
-      flushScheduled = false;
-      flushing = flush().finally(() => {
-        flushing = null;
-        scheduleFlush();
-      });
-    });
-  };
-
-  const flush = async () => {
-    const batch = queue;
-    queue = [];
-    if (batch.length === 0) return;
-    let results: InsertMessageResult[];
-    try {
-      results = await writeBatch(db, batch);
-    } catch (error) {
-      // The transaction rolled back (or its outcome is unknown and a retry is deduplicated by clientOffset):
-      // every caller may retry.
-      const failure = new StorageUnavailableError("The message could not be stored.", { cause: error });
-      for (const pending of batch) pending.reject(failure);
-      return;
-    }
-    batch.forEach((pending, i) => pending.resolve(results[i]!));
-  };
+  const commits = createGroupCommit<NewMessage, InsertMessageResult>((batch) => writeBatch(db, batch));
 
   return {
     dialect: "postgres",
 
     insertMessage(input) {
-      return new Promise((resolve, reject) => {
-        queue.push({ input, resolve, reject });
-        scheduleFlush();
-      });
+      return commits.submit(input);
     },
 
     async getMessagesAfter(offset, limit) {
@@ -192,10 +153,7 @@ export async function openPgMessageStore(connectionString: string): Promise<Mess
 
     async close() {
       // Writes already accepted are committed (and their callers resolved) before the pool goes away.
-      while (flushing || queue.length > 0) {
-        if (flushing) await flushing;
-        else await flush();
-      }
+      await commits.drain();
       await pool.end();
     },
   };

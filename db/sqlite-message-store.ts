@@ -1,8 +1,8 @@
 /**
  * MessageStore on an SQLite file (better-sqlite3 + Drizzle).
  *
- * Writes use group commit: every insert requested in one event-loop turn goes into one transaction, so one
- * fsync covers them all; each caller's promise resolves only after that commit. WAL with synchronous=FULL
+ * Writes use group commit (group-commit.ts): every insert requested in one event-loop turn goes into one
+ * transaction, so one fsync covers them all; each caller's promise resolves only after that commit. WAL with synchronous=FULL
  * keeps every acknowledged row through a process crash and a power loss.
  */
 import fs from "node:fs";
@@ -12,17 +12,12 @@ import { and, asc, desc, eq, gt, lt, max, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { GENERAL_CHANNEL } from "../lib/shared/limits";
-import { StorageUnavailableError, type InsertMessageResult, type MessageStore, type NewMessage } from "./message-store";
+import { createGroupCommit } from "./group-commit";
+import type { InsertMessageResult, MessageStore, NewMessage } from "./message-store";
 import { toChannel, toChatMessage } from "./row-mapping";
 import { channels, messages } from "./schema.sqlite";
 
 const MIGRATIONS_FOLDER = path.join(__dirname, "migrations", "sqlite");
-
-interface PendingInsert {
-  input: NewMessage;
-  resolve: (result: InsertMessageResult) => void;
-  reject: (error: unknown) => void;
-}
 
 export function openSqliteMessageStore(filePath: string): MessageStore {
   fs.mkdirSync(path.dirname(path.resolve(filePath)), { recursive: true });
@@ -61,10 +56,7 @@ export function openSqliteMessageStore(filePath: string): MessageStore {
     .limit(sql.placeholder("limit"))
     .prepare();
 
-  let queue: PendingInsert[] = [];
-  let flushScheduled = false;
-
-  const insertOne = ({ input }: PendingInsert): InsertMessageResult => {
+  const insertOne = (input: NewMessage): InsertMessageResult => {
     const inserted = insertMessage.get({
       clientOffset: input.clientOffset,
       channel: input.channel,
@@ -78,37 +70,14 @@ export function openSqliteMessageStore(filePath: string): MessageStore {
     if (!original) throw new Error(`insert of ${input.clientOffset} conflicted but no row holds it`);
     return { message: toChatMessage(original), duplicate: true };
   };
-  const insertBatch = sqlite.transaction((batch: PendingInsert[]) => batch.map(insertOne));
-
-  const flush = () => {
-    flushScheduled = false;
-    const batch = queue;
-    queue = [];
-    if (batch.length === 0) return;
-    let results: InsertMessageResult[];
-    try {
-      results = insertBatch(batch);
-    } catch (error) {
-      // The whole transaction rolled back: nothing of this batch is stored, so every caller may retry.
-      const failure = new StorageUnavailableError("The message could not be stored.", { cause: error });
-      for (const pending of batch) pending.reject(failure);
-      return;
-    }
-    // Resolved in id order, so callers that broadcast on resolution broadcast in id order.
-    batch.forEach((pending, i) => pending.resolve(results[i]!));
-  };
+  const insertBatch = sqlite.transaction((batch: NewMessage[]) => batch.map(insertOne));
+  const commits = createGroupCommit<NewMessage, InsertMessageResult>((batch) => insertBatch(batch));
 
   return {
     dialect: "sqlite",
 
     insertMessage(input) {
-      return new Promise((resolve, reject) => {
-        queue.push({ input, resolve, reject });
-        if (!flushScheduled) {
-          flushScheduled = true;
-          setImmediate(flush);
-        }
-      });
+      return commits.submit(input);
     },
 
     async getMessagesAfter(offset, limit) {
@@ -153,7 +122,7 @@ export function openSqliteMessageStore(filePath: string): MessageStore {
     },
 
     async close() {
-      if (queue.length > 0) flush();
+      await commits.drain();
       sqlite.close();
     },
   };

@@ -70,6 +70,18 @@ async function sendUntilAcked(client: TestClient, content: string, clientOffset:
   throw new Error(`${clientOffset} was not acknowledged within ${deadlineMs} ms`);
 }
 
+/** Each client sends `perWriter` messages one after another, all clients at once; records every acknowledged id. */
+async function writeConcurrently(clients: TestClient[], prefix: string, perWriter: number, acked: Map<string, number>): Promise<void> {
+  await Promise.all(
+    clients.map(async (client, w) => {
+      for (let i = 0; i < perWriter; i++) {
+        const clientOffset = `${prefix}-${w}-${i}`;
+        acked.set(clientOffset, await sendUntilAcked(client, `m ${w}/${i}`, clientOffset));
+      }
+    }),
+  );
+}
+
 async function storedIds(h: Harness): Promise<Array<{ id: number; clientOffset: string }>> {
   const rows = await h.cluster.database.query<{ id: string; client_offset: string }>("SELECT id, client_offset FROM messages ORDER BY id");
   return rows.map((row) => ({ id: Number(row.id), clientOffset: row.client_offset }));
@@ -93,6 +105,10 @@ async function expectEveryoneComplete(h: Harness, acked: Map<string, number>, cl
     expect(c.ordered().map((m) => m.id)).toEqual(ids);
     expect(c.outOfOrder).toBe(0);
   }
+}
+
+function clientsOf(paths: Array<{ client: TestClient }>): TestClient[] {
+  return paths.map(({ client }) => client);
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -157,12 +173,7 @@ describe.skipIf(skipReason !== null)(`two instances as real processes${skipReaso
 
     const acked = new Map<string, number>();
     let writing = true;
-    const writers = paths.map(async ({ client }, w) => {
-      for (let i = 0; i < 40; i++) {
-        const clientOffset = `cut-${w}-${i}`;
-        acked.set(clientOffset, await sendUntilAcked(client, `m ${w}/${i}`, clientOffset));
-      }
-    });
+    const writers = writeConcurrently(clientsOf(paths), "cut", 40, acked);
     const chaos = (async () => {
       let seed = 42;
       const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
@@ -173,16 +184,12 @@ describe.skipIf(skipReason !== null)(`two instances as real processes${skipReaso
         await new Promise((resolve) => setTimeout(resolve, 30 + random() * 70));
       }
     })();
-    await Promise.all(writers);
+    await writers;
     writing = false;
     await chaos;
 
     expect(acked.size).toBe(240);
-    await expectEveryoneComplete(
-      h,
-      acked,
-      paths.map(({ client }) => client),
-    );
+    await expectEveryoneComplete(h, acked, clientsOf(paths));
   });
 
   it("loses nothing acknowledged when an instance is killed with SIGKILL mid-traffic; its clients catch up on the survivor", async () => {
@@ -192,25 +199,16 @@ describe.skipIf(skipReason !== null)(`two instances as real processes${skipReaso
     await Promise.all(paths.map(({ client }) => client.ready()));
 
     const acked = new Map<string, number>();
-    const writers = paths.map(async ({ client }, w) => {
-      for (let i = 0; i < 40; i++) {
-        const clientOffset = `kill-${w}-${i}`;
-        acked.set(clientOffset, await sendUntilAcked(client, `m ${w}/${i}`, clientOffset));
-      }
-    });
+    const writers = writeConcurrently(clientsOf(paths), "kill", 40, acked);
     // Kill A once traffic is flowing; the load balancer (the proxies) sends its clients to B from then on.
     await waitFor(() => acked.size >= 60, 30_000, "traffic before the kill");
     for (const { proxy } of paths) proxy.retarget(b.port);
     a.kill("SIGKILL");
     expect(await a.exited).toBeNull();
-    await Promise.all(writers);
+    await writers;
 
     expect(acked.size).toBe(240);
-    await expectEveryoneComplete(
-      h,
-      acked,
-      paths.map(({ client }) => client),
-    );
+    await expectEveryoneComplete(h, acked, clientsOf(paths));
   });
 
   it("stops gracefully on SIGTERM: in-flight writes are acknowledged, clients move to the other instance", async () => {
@@ -222,19 +220,14 @@ describe.skipIf(skipReason !== null)(`two instances as real processes${skipReaso
     await Promise.all([...paths.map(({ client }) => client.ready()), watcher.ready()]);
 
     const acked = new Map<string, number>();
-    const writers = paths.map(async ({ client }, w) => {
-      for (let i = 0; i < 30; i++) {
-        const clientOffset = `term-${w}-${i}`;
-        acked.set(clientOffset, await sendUntilAcked(client, `m ${w}/${i}`, clientOffset));
-      }
-    });
+    const writers = writeConcurrently(clientsOf(paths), "term", 30, acked);
     await waitFor(() => acked.size >= 20, 30_000, "traffic before SIGTERM");
     for (const { proxy } of paths) proxy.retarget(b.port);
     a.kill("SIGTERM");
     expect(await a.exited).toBe(0);
-    await Promise.all(writers);
+    await writers;
 
     expect(acked.size).toBe(120);
-    await expectEveryoneComplete(h, acked, [...paths.map(({ client }) => client), watcher]);
+    await expectEveryoneComplete(h, acked, [...clientsOf(paths), watcher]);
   });
 });
