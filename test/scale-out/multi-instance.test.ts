@@ -126,7 +126,8 @@ afterEach(async () => {
   await h.cluster.close();
 });
 
-describe.skipIf(skipReason !== null)(`two instances as real processes${skipReason ? ` (SKIPPED: ${skipReason})` : ""}`, () => {
+// Real processes on a machine that may be busy: generous per-test limits (every wait inside is bounded too).
+describe.skipIf(skipReason !== null)(`two instances as real processes${skipReason ? ` (SKIPPED: ${skipReason})` : ""}`, { timeout: 150_000 }, () => {
   it("delivers across instances in id order, and measures the cross-instance latency", async () => {
     const h = await startHarness(2);
     const [a, b] = h.instances as [InstanceProcess, InstanceProcess];
