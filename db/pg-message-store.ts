@@ -48,6 +48,8 @@ async function migrateUnderLock(pool: Pool): Promise<void> {
 async function writeBatch(db: NodePgDatabase, batch: NewMessage[]): Promise<InsertMessageResult[]> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${MESSAGE_WRITE_LOCK_KEY})`);
+    // Separate statements after the lock on purpose: under READ COMMITTED each statement takes a new snapshot,
+    // so these see every batch committed by the previous holder of the lock.
     const offsets = [...new Set(batch.map((input) => input.clientOffset))];
     const existing = new Map<string, MessageRow>();
     for (const row of await tx.select().from(messages).where(inArray(messages.clientOffset, offsets))) {

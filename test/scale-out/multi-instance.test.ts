@@ -54,7 +54,8 @@ async function sendUntilAcked(client: TestClient, content: string, clientOffset:
   const deadline = Date.now() + deadlineMs;
   for (let attempt = 1; attempt <= 200 && Date.now() < deadline; attempt++) {
     if (!client.socket.connected) {
-      await waitFor(() => client.socket.connected || Date.now() > deadline, deadlineMs, "reconnect").catch(() => undefined);
+      // Returns at the deadline at the latest; the loop then ends and reports.
+      await waitFor(() => client.socket.connected || Date.now() > deadline, deadlineMs + 1_000, "reconnect");
       continue;
     }
     try {

@@ -19,21 +19,25 @@ function describeError(error: unknown): string {
 export async function probeScaleOutServices(): Promise<ServiceProbe> {
   const problems: string[] = [];
   const pg = new Client({ connectionString: TEST_POSTGRES_URL, connectionTimeoutMillis: 2_000 });
+  let pgConnected = false;
   try {
     await pg.connect();
+    pgConnected = true;
     await pg.query("SELECT 1");
   } catch (error) {
     problems.push(`PostgreSQL at ${TEST_POSTGRES_URL}: ${describeError(error)}`);
   } finally {
-    await pg.end().catch(() => undefined);
+    if (pgConnected) await pg.end();
   }
   const redis = createClient({ url: TEST_REDIS_URL, socket: { connectTimeout: 2_000, reconnectStrategy: false } });
-  redis.on("error", () => undefined);
+  // Without a listener a connection error would be thrown as an 'error' event; connect() reports it anyway.
+  let redisError: unknown = null;
+  redis.on("error", (error: unknown) => (redisError = error));
   try {
     await redis.connect();
     await redis.ping();
   } catch (error) {
-    problems.push(`Redis at ${TEST_REDIS_URL}: ${describeError(error)}`);
+    problems.push(`Redis at ${TEST_REDIS_URL}: ${describeError(redisError ?? error)}`);
   } finally {
     if (redis.isOpen) await redis.close();
   }
