@@ -13,7 +13,7 @@ describe.skipIf(skipReason !== null)(`instance lifecycle on a cluster${skipReaso
     const cluster = await createTestCluster();
     try {
       for (let i = 0; i < 6; i++) {
-        const server = await startTestServer({ backend: "cluster", joinCluster: cluster });
+        const server = await startTestServer({ backend: "postgres", joinCluster: cluster });
         await server.close();
         // Vitest fails the run on any unhandled rejection, which is what this test is about.
         expect(server.realtime.io.engine.clientsCount).toBe(0);

@@ -44,8 +44,8 @@ describe.skipIf(skipReason !== null)(`ordered delivery across instances${skipRea
   beforeAll(async () => {
     cluster = await createTestCluster();
     // The tail check is slowed down so that the gap-filling path, not the poll, is what the first tests prove.
-    a = await startTestServer({ backend: "cluster", joinCluster: cluster, tailCheckIntervalMs: 60_000 });
-    b = await startTestServer({ backend: "cluster", joinCluster: cluster, tailCheckIntervalMs: 60_000 });
+    a = await startTestServer({ backend: "postgres", joinCluster: cluster, tailCheckIntervalMs: 60_000 });
+    b = await startTestServer({ backend: "postgres", joinCluster: cluster, tailCheckIntervalMs: 60_000 });
   });
 
   afterEach(() => {
@@ -123,8 +123,8 @@ describe.skipIf(skipReason !== null)(`ordered delivery across instances${skipRea
 describe.skipIf(skipReason !== null)(`connection state recovery across instances${skipReason ? ` (SKIPPED: ${skipReason})` : ""}`, () => {
   it("restores a session on the other instance and catches it up from the database, once and in order", async () => {
     const cluster = await createTestCluster();
-    const a = await startTestServer({ backend: "cluster", joinCluster: cluster });
-    const b = await startTestServer({ backend: "cluster", joinCluster: cluster });
+    const a = await startTestServer({ backend: "postgres", joinCluster: cluster });
+    const b = await startTestServer({ backend: "postgres", joinCluster: cluster });
     const proxy = await startTcpProxy(a.port);
     const moving = new TestClient(proxy.url);
     const writer = new TestClient(b.url);
@@ -162,7 +162,7 @@ describe.skipIf(skipReason !== null)(`connection state recovery across instances
 describe.skipIf(skipReason !== null)(`tail check${skipReason ? ` (SKIPPED: ${skipReason})` : ""}`, () => {
   it("delivers a committed message whose broadcast never came, even when nothing follows it", async () => {
     const cluster = await createTestCluster();
-    const a = await startTestServer({ backend: "cluster", joinCluster: cluster, tailCheckIntervalMs: 100 });
+    const a = await startTestServer({ backend: "postgres", joinCluster: cluster, tailCheckIntervalMs: 100 });
     const c = new TestClient(a.url);
     try {
       await c.ready();

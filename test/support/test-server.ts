@@ -2,7 +2,7 @@
  * A real Tether realtime server for tests: a real HTTP server on port 0 and the same composition server.ts uses,
  * on one of two backends —
  * - `sqlite`: a real SQLite file in a fresh temp directory, the in-memory Socket.IO adapter (the default);
- * - `cluster`: a fresh PostgreSQL database and the Redis Streams adapter under a fresh key prefix, i.e. one
+ * - `postgres`: a fresh PostgreSQL database and the Redis Streams adapter under a fresh key prefix, i.e. one
  *   instance of a scale-out deployment. Several servers can share one cluster (`joinCluster`).
  */
 import fs from "node:fs";
@@ -23,11 +23,27 @@ import { createRedisNamespace, createTestDatabase, TEST_REDIS_URL, type TestData
 
 export const TEST_SESSION_SECRET = "test-secret-test-secret-test-secret!";
 
-export type TestBackend = "sqlite" | "cluster";
+export type TestBackend = "sqlite" | "postgres";
 
-/** The backends this run can test: SQLite always; PostgreSQL + Redis when reachable (global-setup.ts decides). */
+/**
+ * The backends this run tests: SQLite always, PostgreSQL + Redis when reachable (global-setup.ts decides).
+ * `TEST_STORE=sqlite` or `TEST_STORE=postgres` narrows it to one.
+ */
 export function testBackends(): TestBackend[] {
-  return inject("scaleOut").available ? ["sqlite", "cluster"] : ["sqlite"];
+  const all: TestBackend[] = inject("scaleOut").available ? ["sqlite", "postgres"] : ["sqlite"];
+  const only = process.env.TEST_STORE;
+  if (only === "sqlite") return ["sqlite"];
+  if (only === "postgres") {
+    const reason = clusterSkipReason();
+    if (reason) throw new Error(`TEST_STORE=postgres, but: ${reason}`);
+    return ["postgres"];
+  }
+  return all;
+}
+
+/** The backend `startTestServer` uses when a test does not choose one. */
+function defaultBackend(): TestBackend {
+  return process.env.TEST_STORE === "postgres" ? "postgres" : "sqlite";
 }
 
 /** Why the cluster backend is not tested in this run, or null when it is. */
@@ -91,19 +107,19 @@ export interface StartTestServerOptions extends Partial<RealtimeOptions> {
   backend?: TestBackend;
   /** SQLite file to use (sqlite backend). */
   dbPath?: string;
-  /** Join an existing cluster instead of creating one (cluster backend); the caller then closes it. */
+  /** Join an existing cluster instead of creating one (postgres backend); the caller then closes it. */
   joinCluster?: TestCluster;
 }
 
 export async function startTestServer(overrides: StartTestServerOptions = {}): Promise<TestServer> {
-  const { backend = "sqlite", dbPath: givenDbPath, joinCluster, ...realtimeOverrides } = overrides;
+  const { backend = defaultBackend(), dbPath: givenDbPath, joinCluster, ...realtimeOverrides } = overrides;
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? "silent");
   let store: MessageStore;
   let countMessages: TestServer["countMessages"];
   let clusterAdapter: RealtimeOptions["clusterAdapter"];
   const cleanups: Array<() => Promise<void>> = [];
 
-  if (backend === "cluster") {
+  if (backend === "postgres") {
     const cluster = joinCluster ?? (await createTestCluster());
     if (!joinCluster) cleanups.push(() => cluster.close());
     store = realtimeOverrides.store ?? (await openPgMessageStore(cluster.database.url));
