@@ -13,6 +13,7 @@ import { applySecurityHeaders } from "./lib/server/http/security-headers";
 import { createLogger } from "./lib/server/logger";
 import { createMetrics } from "./lib/server/metrics";
 import { createRealtimeServer } from "./lib/server/realtime/create-realtime-server";
+import { connectRedisStreamsAdapter } from "./lib/server/realtime/redis-streams-adapter";
 import { realtimeOptionsFromEnv } from "./lib/server/realtime/options-from-env";
 
 async function main() {
@@ -30,8 +31,9 @@ async function main() {
   const dataDir = env.DATABASE_URL.startsWith("file:") ? path.dirname(env.DATABASE_URL.slice("file:".length)) : "./data";
   const signer = createSessionSigner(resolveSessionSecret(env.SESSION_SECRET, dataDir));
   const metrics = createMetrics();
+  const cluster = env.REDIS_URL ? await connectRedisStreamsAdapter(env.REDIS_URL, { keyPrefix: env.REDIS_KEY_PREFIX, logger }) : null;
   const handleOperationalRequest = createOperationalRoutes({
-    checks: [{ name: "database", check: () => store.ping() }],
+    checks: [{ name: "database", check: () => store.ping() }, ...(cluster ? [{ name: "adapter", check: () => cluster.ping() }] : [])],
     metrics,
     logger,
   });
@@ -47,12 +49,15 @@ async function main() {
     if (!req.url?.startsWith("/_next/")) ensureSessionCookie(signer, req, res);
     void handleRequest(req, res);
   });
-  const realtime = createRealtimeServer(httpServer, realtimeOptionsFromEnv(env, { store, signer, logger, metrics }));
+  const realtime = createRealtimeServer(
+    httpServer,
+    realtimeOptionsFromEnv(env, { store, signer, logger, metrics, clusterAdapter: cluster?.adapter }),
+  );
 
   await new Promise<void>((resolve) => httpServer.listen(env.PORT, env.HOST, resolve));
   const address = httpServer.address();
   const port = typeof address === "object" && address ? address.port : env.PORT;
-  logger.info({ port, host: env.HOST ?? "*", database: redactUrl(env.DATABASE_URL), dev }, `Tether ready on http://localhost:${port}`);
+  logger.info({ port, host: env.HOST ?? "*", database: redactUrl(env.DATABASE_URL), cluster: cluster !== null, dev }, `Tether ready on http://localhost:${port}`);
 
   let shuttingDown = false;
   const shutdown = async (signal: string) => {
@@ -60,6 +65,7 @@ async function main() {
     shuttingDown = true;
     logger.info({ signal }, "shutting down");
     await realtime.close();
+    await cluster?.close();
     await nextApp.close();
     await store.close();
     logger.info("stopped");

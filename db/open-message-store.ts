@@ -1,10 +1,12 @@
 import type { MessageStore } from "./message-store";
+import { openPgMessageStore } from "./pg-message-store";
 import { openSqliteMessageStore } from "./sqlite-message-store";
 
-/** Picks the store from DATABASE_URL: `file:<path>` is SQLite (the zero-setup default). */
+/** Picks the store from DATABASE_URL: `file:<path>` is SQLite (the zero-setup default), `postgres://` PostgreSQL. */
 export async function openMessageStore(databaseUrl: string): Promise<MessageStore> {
   if (databaseUrl.startsWith("file:")) return openSqliteMessageStore(databaseUrl.slice("file:".length));
-  throw new Error(`DATABASE_URL: unsupported scheme in "${redactUrl(databaseUrl)}" (expected file:<path>)`);
+  if (/^postgres(ql)?:\/\//.test(databaseUrl)) return openPgMessageStore(databaseUrl);
+  throw new Error(`DATABASE_URL: unsupported scheme in "${redactUrl(databaseUrl)}" (expected file:<path> or postgres://…)`);
 }
 
 /** A database URL as it may appear in logs: without its password. */

@@ -1,8 +1,8 @@
 /**
  * MessageStore on an SQLite file (better-sqlite3 + Drizzle).
  *
- * Writes use group commit: every insert requested in one event-loop turn goes into one transaction, so one
- * fsync covers them all; each caller's promise resolves only after that commit. WAL with synchronous=FULL
+ * Writes use group commit (group-commit.ts): every insert requested in one event-loop turn goes into one
+ * transaction, so one fsync covers them all; each caller's promise resolves only after that commit. WAL with synchronous=FULL
  * keeps every acknowledged row through a process crash and a power loss.
  */
 import fs from "node:fs";
@@ -11,33 +11,13 @@ import Database from "better-sqlite3";
 import { and, asc, desc, eq, gt, lt, max, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
-import type { Channel, ChatMessage } from "../lib/shared/dto";
 import { GENERAL_CHANNEL } from "../lib/shared/limits";
-import { StorageUnavailableError, type InsertMessageResult, type MessageStore, type NewMessage } from "./message-store";
-import { channels, messages, type ChannelRow, type MessageRow } from "./schema.sqlite";
+import { createGroupCommit } from "./group-commit";
+import type { InsertMessageResult, MessageStore, NewMessage } from "./message-store";
+import { toChannel, toChatMessage } from "./row-mapping";
+import { channels, messages } from "./schema.sqlite";
 
 const MIGRATIONS_FOLDER = path.join(__dirname, "migrations", "sqlite");
-
-interface PendingInsert {
-  input: NewMessage;
-  resolve: (result: InsertMessageResult) => void;
-  reject: (error: unknown) => void;
-}
-
-export function toChatMessage(row: MessageRow): ChatMessage {
-  return {
-    id: row.id,
-    channel: row.channel,
-    content: row.content,
-    clientOffset: row.clientOffset,
-    author: { id: row.authorId, name: row.authorName },
-    createdAt: new Date(row.createdAt).toISOString(),
-  };
-}
-
-function toChannel(row: ChannelRow): Channel {
-  return { name: row.name, createdAt: new Date(row.createdAt).toISOString() };
-}
 
 export interface SqliteStoreOptions {
   /**
@@ -84,10 +64,7 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
     .limit(sql.placeholder("limit"))
     .prepare();
 
-  let queue: PendingInsert[] = [];
-  let flushScheduled = false;
-
-  const insertOne = ({ input }: PendingInsert): InsertMessageResult => {
+  const insertOne = (input: NewMessage): InsertMessageResult => {
     const inserted = insertMessage.get({
       clientOffset: input.clientOffset,
       channel: input.channel,
@@ -101,37 +78,14 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
     if (!original) throw new Error(`insert of ${input.clientOffset} conflicted but no row holds it`);
     return { message: toChatMessage(original), duplicate: true };
   };
-  const insertBatch = sqlite.transaction((batch: PendingInsert[]) => batch.map(insertOne));
-
-  const flush = () => {
-    flushScheduled = false;
-    const batch = queue;
-    queue = [];
-    if (batch.length === 0) return;
-    let results: InsertMessageResult[];
-    try {
-      results = insertBatch(batch);
-    } catch (error) {
-      // The whole transaction rolled back: nothing of this batch is stored, so every caller may retry.
-      const failure = new StorageUnavailableError("The message could not be stored.", { cause: error });
-      for (const pending of batch) pending.reject(failure);
-      return;
-    }
-    // Resolved in id order, so callers that broadcast on resolution broadcast in id order.
-    batch.forEach((pending, i) => pending.resolve(results[i]!));
-  };
+  const insertBatch = sqlite.transaction((batch: NewMessage[]) => batch.map(insertOne));
+  const commits = createGroupCommit<NewMessage, InsertMessageResult>((batch) => insertBatch(batch));
 
   return {
     dialect: "sqlite",
 
     insertMessage(input) {
-      return new Promise((resolve, reject) => {
-        queue.push({ input, resolve, reject });
-        if (!flushScheduled) {
-          flushScheduled = true;
-          setImmediate(flush);
-        }
-      });
+      return commits.submit(input);
     },
 
     async getMessagesAfter(offset, limit) {
@@ -176,7 +130,7 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
     },
 
     async close() {
-      if (queue.length > 0) flush();
+      await commits.drain();
       sqlite.close();
     },
   };

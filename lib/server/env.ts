@@ -15,7 +15,7 @@ const integer = (fallback: number, min: number, max: number) =>
     .optional()
     .transform((value) => value ?? fallback);
 
-const envSchema = z.object({
+const envFields = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: integer(3000, 0, 65535),
   HOST: z.string().trim().min(1).optional(),
@@ -24,6 +24,17 @@ const envSchema = z.object({
     .trim()
     .default("file:./data/tether.db")
     .refine((url) => /^(file:.+|postgres(ql)?:\/\/.+)$/.test(url), "must be file:<path> or postgres://…"),
+  /**
+   * Set to run several instances: Socket.IO broadcasts and sessions go through Redis Streams. Requires a
+   * postgres:// DATABASE_URL (instances must share one store whose commit order is id order).
+   */
+  REDIS_URL: z
+    .string()
+    .trim()
+    .regex(/^rediss?:\/\/.+/, "must be redis://… or rediss://…")
+    .optional(),
+  /** Prefix of every Redis key this deployment uses. */
+  REDIS_KEY_PREFIX: z.string().trim().min(1).default("tether:"),
   /** Secret that signs session cookies; generated and kept in the data directory when absent. */
   SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   /** How long Socket.IO keeps a disconnected session recoverable without the database. */
@@ -52,6 +63,16 @@ const envSchema = z.object({
   /** Messages per catch-up batch. */
   REPLAY_BATCH_SIZE: integer(1000, 1, 100_000),
 });
+
+const envSchema = envFields
+  .refine((env) => env.REDIS_URL === undefined || !env.DATABASE_URL.startsWith("file:"), {
+    path: ["REDIS_URL"],
+    message: "several instances need a shared database: set DATABASE_URL to postgres://… as well",
+  })
+  .refine((env) => env.REDIS_URL === undefined || env.SESSION_SECRET !== undefined, {
+    path: ["SESSION_SECRET"],
+    message: "several instances must sign session cookies with one secret: set it when REDIS_URL is set",
+  });
 
 export type Env = z.infer<typeof envSchema>;
 

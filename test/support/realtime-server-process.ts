@@ -10,21 +10,34 @@ import { createLogger } from "../../lib/server/logger";
 import { createMetrics } from "../../lib/server/metrics";
 import { createRealtimeServer } from "../../lib/server/realtime/create-realtime-server";
 import { realtimeOptionsFromEnv } from "../../lib/server/realtime/options-from-env";
+import { connectRedisStreamsAdapter } from "../../lib/server/realtime/redis-streams-adapter";
 
 async function main() {
   const env = loadEnv();
   const store = await openMessageStore(env.DATABASE_URL);
   const httpServer = createServer((_req, res) => res.writeHead(404).end());
   const signer = createSessionSigner(env.SESSION_SECRET ?? "test-secret-test-secret-test-secret!");
-  const realtime = createRealtimeServer(httpServer, realtimeOptionsFromEnv(env, { store, signer, logger: createLogger(env.LOG_LEVEL), metrics: createMetrics() }));
+  const logger = createLogger(env.LOG_LEVEL);
+  const cluster = env.REDIS_URL ? await connectRedisStreamsAdapter(env.REDIS_URL, { keyPrefix: env.REDIS_KEY_PREFIX, logger }) : null;
+  const realtime = createRealtimeServer(
+    httpServer,
+    realtimeOptionsFromEnv(env, { store, signer, logger, metrics: createMetrics(), clusterAdapter: cluster?.adapter }),
+  );
   httpServer.listen(env.PORT, "127.0.0.1", () => {
     const address = httpServer.address();
     // The parent test reads this line to learn the port.
     process.stdout.write(`LISTENING ${typeof address === "object" && address ? address.port : env.PORT}\n`);
   });
   process.on("SIGTERM", () => {
-    void realtime.close().then(() => store.close()).then(() => process.exit(0));
+    void realtime
+      .close()
+      .then(() => cluster?.close())
+      .then(() => store.close())
+      .then(() => process.exit(0));
   });
 }
 
-void main();
+main().catch((error: unknown) => {
+  console.error("realtime server failed to start:", error);
+  process.exit(1);
+});

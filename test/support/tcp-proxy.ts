@@ -2,7 +2,8 @@
  * A TCP proxy between clients and the server, to cut connections the way a network does: `cut()` destroys
  * every open connection at once (both ends see a reset), `pause()` refuses new ones until `resume()`, and
  * `dropDownstreamAfter(n)` makes new connections lose everything the server sends after its first n bytes —
- * data the server wrote successfully that never reaches the client, as on a network that dies silently.
+ * data the server wrote successfully that never reaches the client, as on a network that dies silently — and
+ * `retarget(port)` sends new connections to another server (a client "moving" to another instance).
  */
 import net from "node:net";
 import type { AddressInfo } from "node:net";
@@ -14,10 +15,12 @@ export interface TcpProxy {
   pause(): void;
   dropDownstreamAfter(bytes: number | null): void;
   resume(): void;
+  retarget(port: number): void;
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
+export async function startTcpProxy(initialTargetPort: number): Promise<TcpProxy> {
+  let targetPort = initialTargetPort;
   const open = new Set<net.Socket>();
   let refusing = false;
   let downstreamLimit: number | null = null;
@@ -68,6 +71,9 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     },
     resume: () => {
       refusing = false;
+    },
+    retarget: (port) => {
+      targetPort = port;
     },
     async close() {
       cut();

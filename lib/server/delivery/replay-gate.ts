@@ -7,28 +7,16 @@
  * that the replay already delivered. The socket thus sees every message once, in ascending id order, whatever
  * is sent while the replay runs.
  *
- * It hooks the namespace adapter, the one place through which every broadcast reaches a local socket —
- * whether it was emitted on this process or arrived from another instance through a cluster adapter. Both
- * hooks are adapter methods every socket.io-adapter (in-memory, session-aware, cluster) routes local
- * delivery through: `_encode(packet)` immediately followed by `apply(opts, deliverToSocket)`.
+ * It sits on the broadcast hook (broadcast-hook.ts), the one place through which every broadcast reaches a
+ * local socket, and decides per socket when a broadcast is actually written, so a broadcast held back by an
+ * earlier stage (ordered delivery) is still gated correctly.
  */
 import type { Adapter } from "socket.io-adapter";
-
-interface BroadcastPacket {
-  data?: unknown[];
-}
+import { interceptBroadcasts, type BroadcastPacket } from "./broadcast-hook";
 
 interface HeldBroadcast {
   packet: BroadcastPacket;
   deliver: () => void;
-}
-
-type SocketLike = { id: string };
-type Deliver = (socket: SocketLike) => void;
-
-interface HookableAdapter {
-  _encode(packet: BroadcastPacket, packetOpts: unknown): unknown;
-  apply(opts: unknown, callback: Deliver): void;
 }
 
 export interface ReplayGate {
@@ -40,38 +28,34 @@ export interface ReplayGate {
    * dropped: the replay sent them already. Returns how many held broadcasts were written.
    */
   release(socketId: string, replayedThroughId: number): number;
-  /** Forgets what was held (the socket is gone). */
+  /** Forgets what was held, and the release floor (the socket is gone). */
   discard(socketId: string): void;
 }
 
 /** `messageIdOf` names the broadcast's message id, or null for a broadcast that is not a message. */
 export function attachReplayGate(adapter: Adapter, messageIdOf: (packetData: unknown[]) => number | null): ReplayGate {
   const held = new Map<string, HeldBroadcast[]>();
-  const hookable = adapter as unknown as HookableAdapter;
-  const encode = hookable._encode.bind(adapter);
-  const apply = hookable.apply.bind(adapter);
-  let broadcastInProgress: BroadcastPacket | null = null;
+  // After a release, the replay may have read from the database messages whose broadcasts have not reached this
+  // process yet (on a cluster they travel through Redis): those are dropped when they arrive. Live messages come
+  // in id order, so the first one above the floor retires it.
+  const floors = new Map<string, number>();
 
-  if (typeof hookable._encode !== "function" || typeof hookable.apply !== "function") {
-    throw new Error("This Socket.IO adapter cannot be gated: it has no _encode/apply");
-  }
+  const idOf = (packet: BroadcastPacket) => (Array.isArray(packet.data) ? messageIdOf(packet.data) : null);
 
-  hookable._encode = (packet, packetOpts) => {
-    broadcastInProgress = packet;
-    return encode(packet, packetOpts);
-  };
-
-  hookable.apply = (opts, callback) => {
-    const packet = broadcastInProgress;
-    broadcastInProgress = null;
-    // Not a broadcast (fetchSockets, socketsJoin, …), or nobody is held: the common path stays untouched.
-    if (packet === null || held.size === 0) return apply(opts, callback);
-    apply(opts, (socket) => {
+  interceptBroadcasts(adapter, (packet, send) =>
+    send((socket, write) => {
+      // Decided when the broadcast is written, not when it was emitted: it may have been held back meanwhile.
       const queue = held.get(socket.id);
-      if (queue) queue.push({ packet, deliver: () => callback(socket) });
-      else callback(socket);
-    });
-  };
+      if (queue) return void queue.push({ packet, deliver: write });
+      const floor = floors.get(socket.id);
+      const id = floor === undefined ? null : idOf(packet);
+      if (id !== null && floor !== undefined) {
+        if (id <= floor) return;
+        floors.delete(socket.id);
+      }
+      write();
+    }),
+  );
 
   return {
     hold(socketId) {
@@ -82,10 +66,12 @@ export function attachReplayGate(adapter: Adapter, messageIdOf: (packetData: unk
       const queue = held.get(socketId);
       held.delete(socketId);
       if (!queue) return 0;
+      floors.set(socketId, replayedThroughId);
       let written = 0;
       for (const { packet, deliver } of queue) {
-        const id = Array.isArray(packet.data) ? messageIdOf(packet.data) : null;
+        const id = idOf(packet);
         if (id !== null && id <= replayedThroughId) continue;
+        if (id !== null) floors.delete(socketId);
         deliver();
         written++;
       }
@@ -93,6 +79,7 @@ export function attachReplayGate(adapter: Adapter, messageIdOf: (packetData: unk
     },
     discard(socketId) {
       held.delete(socketId);
+      floors.delete(socketId);
     },
   };
 }

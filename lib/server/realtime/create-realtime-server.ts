@@ -3,7 +3,7 @@
  * on a bare HTTP server with a real store; server.ts builds it next to Next.js.
  */
 import type { Server as HttpServer } from "node:http";
-import { Server } from "socket.io";
+import { Server, type ServerOptions } from "socket.io";
 import type { MessageStore } from "../../../db/message-store";
 import { fail } from "../../shared/ack";
 import type { ClientToServerEvents } from "../../shared/events";
@@ -17,9 +17,11 @@ import type { Metrics } from "../metrics";
 import { createInFlightTracker, registerAckHandler } from "./ack-handler";
 import { createChannelDirectory } from "./channel-directory";
 import { createChannelHandlers } from "./channel-handlers";
+import { prepareClusterDelivery } from "./cluster-delivery";
 import { bringSocketUpToDate } from "./connection";
 import { createIdentityMiddleware } from "./identity-middleware";
 import { createMessageHandlers } from "./message-handlers";
+import { messageIdOf } from "./message-packets";
 import type { TetherServer } from "./types";
 
 export interface RealtimeOptions {
@@ -37,7 +39,17 @@ export interface RealtimeOptions {
   maxConnectionsPerIp: number;
   allowedOrigins: readonly string[];
   trustProxy: boolean;
+  /**
+   * A cluster adapter (Redis Streams) to run several instances side by side; absent, the in-memory adapter
+   * serves one instance. Requires a store whose commit order is id order (PostgreSQL).
+   */
+  clusterAdapter?: ServerOptions["adapter"];
+  /** On a cluster: how often to look for a stored message whose broadcast never arrived. */
+  tailCheckIntervalMs?: number;
 }
+
+/** How long an ack waits for the sender's own broadcast on a cluster before it is sent anyway. */
+const LOCAL_DELIVERY_WAIT_MS = 2_000;
 
 export interface RealtimeServer {
   io: TetherServer;
@@ -52,12 +64,6 @@ const KNOWN_EVENTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>([
   "channel:create",
   "profile:update",
 ]);
-
-/** A broadcast's message id, for the replay gate: only `message:new` carries one. */
-function messageIdOf(packetData: unknown[]): number | null {
-  const [event, message] = packetData;
-  return event === "message:new" && typeof message === "object" && message !== null ? (message as { id: number }).id : null;
-}
 
 export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOptions): RealtimeServer {
   const { store, logger, metrics } = options;
@@ -74,7 +80,12 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     pingInterval: options.pingIntervalMs,
     pingTimeout: options.pingTimeoutMs,
     connectionStateRecovery: { maxDisconnectionDuration: options.recoveryWindowMs, skipMiddlewares: true },
+    ...(options.clusterAdapter ? { adapter: options.clusterAdapter } : {}),
   });
+  // Ordered delivery hooks the adapter first, so the replay gate sees broadcasts only once they are in order.
+  const ordered = options.clusterAdapter
+    ? prepareClusterDelivery(io, { store, logger, tailCheckIntervalMs: options.tailCheckIntervalMs ?? 1_000 })
+    : null;
   const gate = attachReplayGate(io.of("/").adapter, messageIdOf);
   const channels = createChannelDirectory(store);
   const inFlight = createInFlightTracker();
@@ -88,6 +99,7 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     metrics,
     rateLimiter,
     maxMessageLength: options.maxMessageLength,
+    whenDeliveredLocally: ordered ? (id) => ordered.whenDelivered(id, LOCAL_DELIVERY_WAIT_MS) : undefined,
   });
   const channelHandlers = createChannelHandlers({ io, store, channels });
   const handlerDeps = { logger, metrics, inFlight };
@@ -125,15 +137,20 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
       if (typeof ack === "function") ack(fail("unknown_event", `Unknown event "${String(event).slice(0, 64)}".`));
     });
     socket.on("error", (error) => logger.warn({ err: error, socketId: socket.id }, "socket error"));
+    // The gate's per-socket state must not outlive the socket: a recovered session reuses its id.
+    socket.once("disconnect", () => gate.discard(socket.id));
 
-    bringSocketUpToDate(socket, {
-      store,
-      gate,
-      logger,
-      metrics,
-      replayBatchSize: options.replayBatchSize,
-      maxMessageLength: options.maxMessageLength,
-    }).catch((error: unknown) => {
+    const catchUp = () =>
+      bringSocketUpToDate(socket, {
+        store,
+        gate,
+        logger,
+        metrics,
+        replayBatchSize: options.replayBatchSize,
+        maxMessageLength: options.maxMessageLength,
+      });
+    // On a cluster, no socket joins the live room before ordered delivery knows where it starts.
+    (ordered ? ordered.ready().then(catchUp) : catchUp()).catch((error: unknown) => {
       // Without a complete catch-up the client would have a silent gap: drop it so it reconnects and retries.
       logger.error({ err: error, socketId: socket.id }, "catch-up failed; disconnecting");
       metrics.errors.inc({ kind: "catch_up" });
@@ -151,6 +168,7 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
       inFlight.draining = true;
       await inFlight.whenIdle();
       await io.close();
+      ordered?.close();
     },
   };
 }

@@ -20,9 +20,20 @@ export interface MessageHandlerDeps {
   metrics: Metrics;
   rateLimiter: SendRateLimiter;
   maxMessageLength: number;
+  /** On a cluster, local delivery of a broadcast is asynchronous: resolves once this id has reached local sockets. */
+  whenDeliveredLocally?: (id: number) => Promise<void>;
 }
 
-export function createMessageHandlers({ io, store, channels, logger, metrics, rateLimiter, maxMessageLength }: MessageHandlerDeps) {
+export function createMessageHandlers({
+  io,
+  store,
+  channels,
+  logger,
+  metrics,
+  rateLimiter,
+  maxMessageLength,
+  whenDeliveredLocally,
+}: MessageHandlerDeps) {
   async function sendMessage(socket: TetherSocket, payload: unknown): Promise<Ack<SendMessageResult>> {
     const limited = rateLimiter.check(socket.id, socket.data.user.id);
     if (limited) {
@@ -49,6 +60,7 @@ export function createMessageHandlers({ io, store, channels, logger, metrics, ra
     } else {
       metrics.messagesStored.inc();
       io.to(LIVE_FEED_ROOM).emit("message:new", stored.message);
+      await whenDeliveredLocally?.(stored.message.id);
     }
     return ok({ id: stored.message.id, duplicate: stored.duplicate });
   }
