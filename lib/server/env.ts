@@ -37,7 +37,7 @@ const envFields = z.object({
   REDIS_KEY_PREFIX: z.string().trim().min(1).default("tether:"),
   /** Secret that signs session cookies; generated and kept in the data directory when absent. */
   SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
-  /** How long Socket.IO keeps a disconnected session recoverable without the database. */
+  /** How long Socket.IO keeps a disconnected session recoverable without the database; 0 turns recovery off. */
   RECOVERY_WINDOW_MS: integer(120_000, 0, 24 * 3600_000),
   SOCKET_PING_INTERVAL_MS: integer(25_000, 100, 600_000),
   SOCKET_PING_TIMEOUT_MS: integer(20_000, 100, 600_000),

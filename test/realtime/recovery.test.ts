@@ -1,137 +1,162 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
-import { startTestServer, type TestServer } from "../support/test-server";
+import { startTestServer, testBackends, type TestServer } from "../support/test-server";
 import { TestClient, waitFor } from "../support/test-client";
 
-let server: TestServer;
-let proxy: TcpProxy;
-const clients: TestClient[] = [];
+describe.each(testBackends())("on %s", (backend) => {
+  // On a cluster Socket.IO restores the session on any instance, but Tether never takes messages from the shared
+  // recovery stream (its order is publish order, not id order): they come from the database (docs/scale-out.md).
+  const messagesViaRecoveryBuffer = backend === "sqlite";
+  let server: TestServer;
+  let proxy: TcpProxy;
+  const clients: TestClient[] = [];
 
-function client(url: string, options?: ConstructorParameters<typeof TestClient>[1]) {
-  const c = new TestClient(url, options);
-  clients.push(c);
-  return c;
-}
+  function client(url: string, options?: ConstructorParameters<typeof TestClient>[1]) {
+    const c = new TestClient(url, options);
+    clients.push(c);
+    return c;
+  }
 
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await proxy.close();
-  await server.close();
-});
-
-async function sendMany(sender: TestClient, prefix: string, count: number) {
-  for (let i = 0; i < count; i++) await sender.send("general", `${prefix} ${i}`, `${prefix}-${i}`);
-}
-
-describe("connection cuts", () => {
-  it("recovers a short blip through Socket.IO without touching the database", async () => {
-    server = await startTestServer();
-    proxy = await startTcpProxy(server.port);
-    const alice = client(proxy.url);
-    const bob = client(server.url);
-    await Promise.all([alice.ready(), bob.ready()]);
-    // Recovery needs at least one broadcast received before the cut.
-    await sendMany(bob, "before", 1);
-    await waitFor(() => alice.messages.size === 1);
-
-    proxy.pause();
-    proxy.cut();
-    await waitFor(() => !alice.socket.connected, 5_000, "alice to notice the cut");
-    await sendMany(bob, "during", 10);
-    proxy.resume();
-    await alice.ready(2);
-
-    expect(alice.socket.recovered).toBe(true);
-    expect(alice.sessions[1]).toMatchObject({ recovered: true, replayed: 0 });
-    expect(alice.ordered().map((m) => m.content)).toEqual(["before 0", ...Array.from({ length: 10 }, (_, i) => `during ${i}`)]);
-    expect(alice.outOfOrder).toBe(0);
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    await proxy.close();
+    await server.close();
   });
 
-  it("catches up from the database when the session can no longer be recovered", async () => {
-    server = await startTestServer({ recoveryWindowMs: 0 });
-    proxy = await startTcpProxy(server.port);
-    const alice = client(proxy.url);
-    const bob = client(server.url);
-    await Promise.all([alice.ready(), bob.ready()]);
-    await sendMany(bob, "before", 1);
-    await waitFor(() => alice.messages.size === 1);
+  async function sendMany(sender: TestClient, prefix: string, count: number) {
+    for (let i = 0; i < count; i++) await sender.send("general", `${prefix} ${i}`, `${prefix}-${i}`);
+  }
 
-    proxy.pause();
-    proxy.cut();
-    await waitFor(() => !alice.socket.connected, 5_000, "alice to notice the cut");
-    await sendMany(bob, "during", 10);
-    proxy.resume();
-    await alice.ready(2);
+  describe("connection cuts", () => {
+    it("recovers a short blip through Socket.IO without touching the database", async () => {
+      server = await startTestServer({ backend });
+      proxy = await startTcpProxy(server.port);
+      const alice = client(proxy.url);
+      const bob = client(server.url);
+      await Promise.all([alice.ready(), bob.ready()]);
+      // Recovery needs at least one broadcast received before the cut.
+      await sendMany(bob, "before", 1);
+      await waitFor(() => alice.messages.size === 1);
 
-    expect(alice.socket.recovered).toBe(false);
-    expect(alice.sessions[1]).toMatchObject({ recovered: false, replayed: 10 });
-    expect(alice.ordered().map((m) => m.content)).toEqual(["before 0", ...Array.from({ length: 10 }, (_, i) => `during ${i}`)]);
-    expect(alice.outOfOrder).toBe(0);
-    expect(alice.duplicates).toBe(0);
-  });
+      proxy.pause();
+      proxy.cut();
+      await waitFor(() => !alice.socket.connected, 5_000, "alice to notice the cut");
+      await sendMany(bob, "during", 10);
+      proxy.resume();
+      await alice.ready(2);
 
-  it("never lets Socket.IO recover a session whose catch-up the client did not confirm", async () => {
-    server = await startTestServer({ replayBatchSize: 50 });
-    proxy = await startTcpProxy(server.port);
-    const bob = client(server.url);
-    const alice = client(proxy.url);
-    await Promise.all([alice.ready(), bob.ready()]);
-    // Alice holds a Socket.IO recovery offset from a broadcast, then leaves for a while.
-    await sendMany(bob, "before", 1);
-    await waitFor(() => alice.messages.size === 1);
-    alice.socket.disconnect();
-    // A large backlog arrives meanwhile (seeded directly, so Socket.IO's buffer has none of it).
-    await Promise.all(
-      Array.from({ length: 5000 }, (_, i) =>
-        server.store.insertMessage({ clientOffset: `seed-${i}`, channel: "general", content: `seed ${i}`, author: { id: "s", name: "S" } }),
-      ),
-    );
-    // The network silently loses most of the replay: the server finishes it, the client never sees the end.
-    proxy.dropDownstreamAfter(60_000);
-    let serverSentReady = false;
-    alice.socket.once("connect", () => {
-      server.realtime.io.of("/").sockets.get(alice.socket.id!)?.onAnyOutgoing((event) => {
-        if (event === "session:ready") serverSentReady = true;
-      });
+      expect(alice.socket.recovered).toBe(true);
+      expect(alice.sessions[1]).toMatchObject(messagesViaRecoveryBuffer ? { recovered: true, replayed: 0 } : { recovered: false, replayed: 10 });
+      expect(alice.ordered().map((m) => m.content)).toEqual(["before 0", ...Array.from({ length: 10 }, (_, i) => `during ${i}`)]);
+      expect(alice.outOfOrder).toBe(0);
     });
-    alice.socket.connect();
-    await waitFor(() => serverSentReady, 10_000, "the server to finish the replay");
-    expect(alice.sessions).toHaveLength(1);
-    expect(alice.messages.size).toBeLessThan(5001);
 
-    proxy.dropDownstreamAfter(null);
-    proxy.cut();
-    await waitFor(() => !alice.socket.connected, 5_000, "alice to notice the cut");
-    await sendMany(bob, "during", 5);
-    await alice.ready(2, 20_000);
+    it("catches up from the database when the session can no longer be recovered", async () => {
+      server = await startTestServer({ backend, recoveryWindowMs: 300 });
+      proxy = await startTcpProxy(server.port);
+      const alice = client(proxy.url);
+      const bob = client(server.url);
+      await Promise.all([alice.ready(), bob.ready()]);
+      await sendMany(bob, "before", 1);
+      await waitFor(() => alice.messages.size === 1);
 
-    const all = await server.store.getMessagesAfter(0, 100_000);
-    await waitFor(() => alice.messages.size === all.length, 10_000, "every message");
-    expect(alice.sessions[1]).toMatchObject({ recovered: false });
-    expect(alice.ordered().map((m) => m.id)).toEqual(all.map((m) => m.id));
-    expect(alice.outOfOrder).toBe(0);
-  });
+      proxy.pause();
+      proxy.cut();
+      await waitFor(() => !alice.socket.connected, 5_000, "alice to notice the cut");
+      const cutAt = Date.now();
+      await sendMany(bob, "during", 10);
+      // The outage itself is the condition: it must outlast the recovery window.
+      await waitFor(() => Date.now() - cutAt > 900, 5_000, "the recovery window to expire");
+      proxy.resume();
+      await alice.ready(2);
 
-  it("recovers through Socket.IO after a confirmed catch-up", async () => {
-    server = await startTestServer({ replayBatchSize: 50 });
-    proxy = await startTcpProxy(server.port);
-    const bob = client(server.url);
-    await bob.ready();
-    await sendMany(bob, "old", 3);
-    const alice = client(proxy.url, { serverOffset: 1 });
-    await alice.ready();
-    expect(alice.sessions[0]).toMatchObject({ recovered: false, replayed: 2 });
-    await sendMany(bob, "live", 1);
-    await waitFor(() => alice.messages.size === 3);
+      expect(alice.socket.recovered).toBe(false);
+      expect(alice.sessions[1]).toMatchObject({ recovered: false, replayed: 10 });
+      expect(alice.ordered().map((m) => m.content)).toEqual(["before 0", ...Array.from({ length: 10 }, (_, i) => `during ${i}`)]);
+      expect(alice.outOfOrder).toBe(0);
+      expect(alice.duplicates).toBe(0);
+    });
 
-    proxy.pause();
-    proxy.cut();
-    await waitFor(() => !alice.socket.connected, 5_000, "alice to notice the cut");
-    await sendMany(bob, "during", 3);
-    proxy.resume();
-    await alice.ready(2);
-    expect(alice.sessions[1]).toMatchObject({ recovered: true, replayed: 0 });
-    await waitFor(() => alice.messages.size === 6);
-    expect(alice.outOfOrder + alice.duplicates).toBe(0);
+    it("never lets Socket.IO recover a session whose catch-up the client did not confirm", async () => {
+      server = await startTestServer({ backend, replayBatchSize: 50 });
+      proxy = await startTcpProxy(server.port);
+      const bob = client(server.url);
+      const alice = client(proxy.url);
+      await Promise.all([alice.ready(), bob.ready()]);
+      // Alice holds a Socket.IO recovery offset from a broadcast, then leaves for a while.
+      await sendMany(bob, "before", 1);
+      await waitFor(() => alice.messages.size === 1);
+      alice.socket.disconnect();
+      // A large backlog arrives meanwhile (seeded directly, so Socket.IO's buffer has none of it).
+      await Promise.all(
+        Array.from({ length: 5000 }, (_, i) =>
+          server.store.insertMessage({ clientOffset: `seed-${i}`, channel: "general", content: `seed ${i}`, author: { id: "s", name: "S" } }),
+        ),
+      );
+      // The network silently loses most of the replay: the server finishes it, the client never sees the end.
+      proxy.dropDownstreamAfter(60_000);
+      let serverSentReady = false;
+      alice.socket.once("connect", () => {
+        server.realtime.io.of("/").sockets.get(alice.socket.id!)?.onAnyOutgoing((event) => {
+          if (event === "session:ready") serverSentReady = true;
+        });
+      });
+      alice.socket.connect();
+      await waitFor(() => serverSentReady, 10_000, "the server to finish the replay");
+      expect(alice.sessions).toHaveLength(1);
+      expect(alice.messages.size).toBeLessThan(5001);
+
+      proxy.dropDownstreamAfter(null);
+      proxy.cut();
+      await waitFor(() => !alice.socket.connected, 5_000, "alice to notice the cut");
+      await sendMany(bob, "during", 5);
+      await alice.ready(2, 20_000);
+
+      const all = await server.store.getMessagesAfter(0, 100_000);
+      await waitFor(() => alice.messages.size === all.length, 10_000, "every message");
+      expect(alice.sessions[1]).toMatchObject({ recovered: false });
+      expect(alice.ordered().map((m) => m.id)).toEqual(all.map((m) => m.id));
+      expect(alice.outOfOrder).toBe(0);
+    });
+
+    it("recovers through Socket.IO after a confirmed catch-up", async () => {
+      server = await startTestServer({ backend, replayBatchSize: 50 });
+      proxy = await startTcpProxy(server.port);
+      const bob = client(server.url);
+      await bob.ready();
+      await sendMany(bob, "old", 3);
+      const alice = client(proxy.url, { serverOffset: 1 });
+      await alice.ready();
+      expect(alice.sessions[0]).toMatchObject({ recovered: false, replayed: 2 });
+      await sendMany(bob, "live", 1);
+      await waitFor(() => alice.messages.size === 3);
+
+      proxy.pause();
+      proxy.cut();
+      await waitFor(() => !alice.socket.connected, 5_000, "alice to notice the cut");
+      await sendMany(bob, "during", 3);
+      proxy.resume();
+      await alice.ready(2);
+      expect(alice.socket.recovered).toBe(true);
+      expect(alice.sessions[1]).toMatchObject(messagesViaRecoveryBuffer ? { recovered: true, replayed: 0 } : { recovered: false, replayed: 3 });
+      await waitFor(() => alice.messages.size === 6);
+      expect(alice.outOfOrder + alice.duplicates).toBe(0);
+    });
+
+    it("with a recovery window of 0, never recovers and always catches up from the database", async () => {
+      server = await startTestServer({ backend, recoveryWindowMs: 0 });
+      proxy = await startTcpProxy(server.port);
+      const alice = client(proxy.url);
+      const bob = client(server.url);
+      await Promise.all([alice.ready(), bob.ready()]);
+      await sendMany(bob, "before", 1);
+      await waitFor(() => alice.messages.size === 1);
+      proxy.cut();
+      await sendMany(bob, "during", 3);
+      await alice.ready(2);
+      expect(alice.socket.recovered).toBeFalsy();
+      expect(alice.sessions[1]).toMatchObject({ recovered: false, replayed: 3 });
+      expect(alice.ordered().map((m) => m.content)).toEqual(["before 0", "during 0", "during 1", "during 2"]);
+    });
   });
 });
