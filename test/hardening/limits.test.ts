@@ -1,27 +1,17 @@
 import { io } from "socket.io-client";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Ack } from "../../lib/shared/ack";
 import type { SendMessageResult } from "../../lib/shared/dto";
-import { startTestServer, type TestServer } from "../support/test-server";
-import { TestClient } from "../support/test-client";
+import { type TestServer } from "../support/test-server";
+import { useRealtimeHarness } from "../support/harness";
 
 let server: TestServer;
-const clients: TestClient[] = [];
 
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await server.close();
-});
-
-function client(options?: ConstructorParameters<typeof TestClient>[1]) {
-  const c = new TestClient(server.url, options);
-  clients.push(c);
-  return c;
-}
+const { start, client } = useRealtimeHarness();
 
 describe("rate limiting of message:send", () => {
   it("refuses most of a burst of hundreds of sends with rate_limited and a retry-after hint", async () => {
-    server = await startTestServer({ rateLimit: { burst: 20, perSecond: 5 } });
+    server = await start({ rateLimit: { burst: 20, perSecond: 5 } });
     const flooder = client();
     await flooder.ready();
     const acks = await Promise.all(Array.from({ length: 300 }, (_, i) => flooder.send("general", `flood ${i}`, `flood-${i}`)));
@@ -36,7 +26,7 @@ describe("rate limiting of message:send", () => {
   });
 
   it("limits an identity across its connections, and leaves other people alone", async () => {
-    server = await startTestServer({ rateLimit: { burst: 10, perSecond: 1 } });
+    server = await start({ rateLimit: { burst: 10, perSecond: 1 } });
     const cookie = `tether_session=${encodeURIComponent(server.signer.sign("u_flooderflooder1"))}`;
     const tabs = [client({ cookie }), client({ cookie })];
     const bystander = client();
@@ -48,7 +38,7 @@ describe("rate limiting of message:send", () => {
   });
 
   it("is off when the rate is 0", async () => {
-    server = await startTestServer({ rateLimit: { burst: 1, perSecond: 0 } });
+    server = await start({ rateLimit: { burst: 1, perSecond: 0 } });
     const sender = client();
     await sender.ready();
     const acks = await Promise.all(Array.from({ length: 50 }, (_, i) => sender.send("general", `m ${i}`, `m-${i}`)));
@@ -58,7 +48,7 @@ describe("rate limiting of message:send", () => {
 
 describe("connections per address", () => {
   it("refuses connections beyond the limit with too_many_connections, and frees a slot on disconnect", async () => {
-    server = await startTestServer({ maxConnectionsPerIp: 3 });
+    server = await start({ maxConnectionsPerIp: 3 });
     const allowed = [client(), client(), client()];
     await Promise.all(allowed.map((c) => c.ready()));
     const extra = client({ socketOptions: { reconnection: false } });
@@ -74,7 +64,7 @@ describe("connections per address", () => {
 
 describe("origins", () => {
   it("accepts the app's own origin and non-browser clients, and refuses other sites", async () => {
-    server = await startTestServer();
+    server = await start();
     const connect = (origin?: string) =>
       new Promise<"connected" | "refused">((resolve) => {
         const socket = io(server.url, {
@@ -97,7 +87,7 @@ describe("origins", () => {
   });
 
   it("accepts an origin listed in ALLOWED_ORIGINS", async () => {
-    server = await startTestServer({ allowedOrigins: ["https://chat.example"] });
+    server = await start({ allowedOrigins: ["https://chat.example"] });
     const socket = io(server.url, { transports: ["polling"], reconnection: false, extraHeaders: { origin: "https://chat.example" } });
     await new Promise<void>((resolve, reject) => {
       socket.once("connect", () => resolve());

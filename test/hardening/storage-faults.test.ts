@@ -1,23 +1,16 @@
 import Database from "better-sqlite3";
 import path from "node:path";
-import { afterEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { openSqliteMessageStore } from "../../db/sqlite-message-store";
-import { makeTempDir, startTestServer, type TestServer } from "../support/test-server";
-import { TestClient } from "../support/test-client";
+import { useRealtimeHarness } from "../support/harness";
+import { makeTempDir } from "../support/test-server";
 
-let server: TestServer;
-const clients: TestClient[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await server.close();
-});
+const { start, client } = useRealtimeHarness();
 
 it("answers unavailable while the database is locked, stores nothing half-written, and takes the retries once", async () => {
   const dbPath = path.join(makeTempDir(), "tether.db");
-  server = await startTestServer({ dbPath, store: openSqliteMessageStore(dbPath, { busyTimeoutMs: 50 }) });
-  const alice = new TestClient(server.url);
-  clients.push(alice);
+  await start({ dbPath, store: openSqliteMessageStore(dbPath, { busyTimeoutMs: 50 }) });
+  const alice = client();
   await alice.ready();
   expect(await alice.send("general", "before the lock", "before-lock")).toMatchObject({ data: { duplicate: false } });
 

@@ -1,17 +1,13 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { MessageStore } from "../../db/message-store";
-import { startTestServer, testBackends, type TestServer } from "../support/test-server";
-import { TestClient, waitFor } from "../support/test-client";
+import { testBackends, type TestServer } from "../support/test-server";
+import { useRealtimeHarness } from "../support/harness";
+import { waitFor } from "../support/test-client";
 
 describe.each(testBackends())("on %s", (backend) => {
   let server: TestServer;
-  const clients: TestClient[] = [];
 
-  function client(options?: ConstructorParameters<typeof TestClient>[1]) {
-    const c = new TestClient(server.url, options);
-    clients.push(c);
-    return c;
-  }
+  const { start, client } = useRealtimeHarness();
 
   async function seed(store: MessageStore, count: number, channel = "general"): Promise<number[]> {
     const results = await Promise.all(
@@ -28,14 +24,9 @@ describe.each(testBackends())("on %s", (backend) => {
     }
   }
 
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.close();
-    await server.close();
-  });
-
   describe("catch-up replay", () => {
     it("replays exactly the messages after the client's offset, in order, after a manual disconnect", async () => {
-      server = await startTestServer({ backend });
+      server = await start({ backend });
       const alice = client();
       const bob = client();
       await Promise.all([alice.ready(), bob.ready()]);
@@ -54,7 +45,7 @@ describe.each(testBackends())("on %s", (backend) => {
     });
 
     it("sends a fresh client no replay at all", async () => {
-      server = await startTestServer({ backend });
+      server = await start({ backend });
       await seed(server.store, 20);
       const fresh = client();
       await fresh.ready();
@@ -64,7 +55,7 @@ describe.each(testBackends())("on %s", (backend) => {
     });
 
     it("replays a large backlog in several batches, ascending, none missing", async () => {
-      server = await startTestServer({ backend, replayBatchSize: 100 });
+      server = await start({ backend, replayBatchSize: 100 });
       const ids = await seed(server.store, 1050);
       const offset = ids[49]!;
       const late = client({ serverOffset: offset });
@@ -76,7 +67,7 @@ describe.each(testBackends())("on %s", (backend) => {
 
     it("has no gap and no reordering when live traffic races the replay", async () => {
       // Small batches make the replay take many round trips while a sender keeps writing.
-      server = await startTestServer({ backend, replayBatchSize: 20 });
+      server = await start({ backend, replayBatchSize: 20 });
       await seed(server.store, 3000);
       const sender = client({ name: "Sender" });
       await sender.ready();
@@ -103,7 +94,7 @@ describe.each(testBackends())("on %s", (backend) => {
     });
 
     it("delivers every message once, in id order, to every client with concurrent senders in many channels", async () => {
-      server = await startTestServer({ backend });
+      server = await start({ backend });
       const channels = ["general", "random", "dev", "ops"];
       const creator = client();
       await creator.ready();

@@ -1,25 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { SESSION_COOKIE } from "../../lib/server/identity/session-cookie";
-import { startTestServer, testBackends, type TestServer } from "../support/test-server";
-import { TestClient } from "../support/test-client";
+import { testBackends, type TestServer } from "../support/test-server";
+import { useRealtimeHarness } from "../support/harness";
 
 describe.each(testBackends())("on %s", (backend) => {
   let server: TestServer;
-  const clients: TestClient[] = [];
 
-  function client(options?: ConstructorParameters<typeof TestClient>[1]) {
-    const c = new TestClient(server.url, options);
-    clients.push(c);
-    return c;
-  }
+  const { start, client } = useRealtimeHarness();
 
   beforeEach(async () => {
-    server = await startTestServer({ backend });
-  });
-
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.close();
-    await server.close();
+    server = await start({ backend });
   });
 
   describe("identity", () => {
@@ -61,8 +51,7 @@ describe.each(testBackends())("on %s", (backend) => {
     });
 
     it("refuses a handshake whose serverOffset is not a non-negative integer", async () => {
-      const bad = new TestClient(server.url, { socketOptions: { auth: { serverOffset: "12" }, reconnection: false } });
-      clients.push(bad);
+      const bad = client({ socketOptions: { auth: { serverOffset: "12" }, reconnection: false } });
       const error = await new Promise<Error & { data?: unknown }>((resolve) => bad.socket.once("connect_error", resolve));
       expect(error.message).toBe("invalid_handshake");
       expect(error.data).toMatchObject({ code: "invalid_payload" });

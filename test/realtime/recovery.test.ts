@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
-import { startTestServer, testBackends, type TestServer } from "../support/test-server";
+import { testBackends, type TestServer } from "../support/test-server";
+import { useRealtimeHarness } from "../support/harness";
 import { TestClient, waitFor } from "../support/test-client";
 
 describe.each(testBackends())("on %s", (backend) => {
@@ -9,18 +10,11 @@ describe.each(testBackends())("on %s", (backend) => {
   const messagesViaRecoveryBuffer = backend === "sqlite";
   let server: TestServer;
   let proxy: TcpProxy;
-  const clients: TestClient[] = [];
 
-  function client(url: string, options?: ConstructorParameters<typeof TestClient>[1]) {
-    const c = new TestClient(url, options);
-    clients.push(c);
-    return c;
-  }
+  const { start, clientAt: client } = useRealtimeHarness();
 
   afterEach(async () => {
-    for (const c of clients.splice(0)) c.close();
     await proxy.close();
-    await server.close();
   });
 
   async function sendMany(sender: TestClient, prefix: string, count: number) {
@@ -29,7 +23,7 @@ describe.each(testBackends())("on %s", (backend) => {
 
   describe("connection cuts", () => {
     it("recovers a short blip through Socket.IO without touching the database", async () => {
-      server = await startTestServer({ backend });
+      server = await start({ backend });
       proxy = await startTcpProxy(server.port);
       const alice = client(proxy.url);
       const bob = client(server.url);
@@ -52,7 +46,7 @@ describe.each(testBackends())("on %s", (backend) => {
     });
 
     it("catches up from the database when the session can no longer be recovered", async () => {
-      server = await startTestServer({ backend, recoveryWindowMs: 300 });
+      server = await start({ backend, recoveryWindowMs: 300 });
       proxy = await startTcpProxy(server.port);
       const alice = client(proxy.url);
       const bob = client(server.url);
@@ -78,7 +72,7 @@ describe.each(testBackends())("on %s", (backend) => {
     });
 
     it("never lets Socket.IO recover a session whose catch-up the client did not confirm", async () => {
-      server = await startTestServer({ backend, replayBatchSize: 50 });
+      server = await start({ backend, replayBatchSize: 50 });
       proxy = await startTcpProxy(server.port);
       const bob = client(server.url);
       const alice = client(proxy.url);
@@ -120,7 +114,7 @@ describe.each(testBackends())("on %s", (backend) => {
     });
 
     it("recovers through Socket.IO after a confirmed catch-up", async () => {
-      server = await startTestServer({ backend, replayBatchSize: 50 });
+      server = await start({ backend, replayBatchSize: 50 });
       proxy = await startTcpProxy(server.port);
       const bob = client(server.url);
       await bob.ready();
@@ -144,7 +138,7 @@ describe.each(testBackends())("on %s", (backend) => {
     });
 
     it("with a recovery window of 0, never recovers and always catches up from the database", async () => {
-      server = await startTestServer({ backend, recoveryWindowMs: 0 });
+      server = await start({ backend, recoveryWindowMs: 0 });
       proxy = await startTcpProxy(server.port);
       const alice = client(proxy.url);
       const bob = client(server.url);

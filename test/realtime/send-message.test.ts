@@ -1,24 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startTestServer, testBackends, type TestServer } from "../support/test-server";
-import { TestClient, waitFor } from "../support/test-client";
+import { beforeEach, describe, expect, it } from "vitest";
+import { testBackends, type TestServer } from "../support/test-server";
+import { useRealtimeHarness } from "../support/harness";
+import { waitFor } from "../support/test-client";
 
 describe.each(testBackends())("on %s", (backend) => {
   let server: TestServer;
-  const clients: TestClient[] = [];
 
-  function client(options?: ConstructorParameters<typeof TestClient>[1]) {
-    const c = new TestClient(server.url, options);
-    clients.push(c);
-    return c;
-  }
+  const { start, client } = useRealtimeHarness();
 
   beforeEach(async () => {
-    server = await startTestServer({ backend });
-  });
-
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.close();
-    await server.close();
+    server = await start({ backend });
   });
 
   describe("message:send", () => {
