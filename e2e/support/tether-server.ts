@@ -106,6 +106,11 @@ export class TetherServer {
     if (child.exitCode === null) await this.kill();
   }
 
+  /** Deletes the SQLite file (with its WAL): the next start() begins with an empty database. */
+  wipeDatabase(): void {
+    for (const suffix of ["", "-wal", "-shm"]) fs.rmSync(this.dbPath + suffix, { force: true });
+  }
+
   logs(): string {
     return this.output;
   }

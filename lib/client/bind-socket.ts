@@ -47,7 +47,9 @@ export function bindSocketToStore(socket: TetherClientSocket, store: TetherStore
   }
 
   const onSessionReady = (info: SessionReady, confirm: () => void) => {
-    if (offsetPresentedAtHandshake() === 0 && !info.recovered) state().startFromLatest(info.latestId);
+    const presented = offsetPresentedAtHandshake();
+    if (presented === 0 && !info.recovered) state().startFromLatest(info.latestId);
+    else if (presented > info.latestId) state().forgetHistory(info.latestId);
     state().setMe(info.user);
     state().sessionReady(info);
     // Everything this connection replayed is in the store (and its offset persisted with it): tell the server,

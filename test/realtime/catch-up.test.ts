@@ -44,6 +44,19 @@ describe.each(testBackends())("on %s", (backend) => {
       expect(alice.duplicates).toBe(0);
     });
 
+    it("still delivers new messages to a client whose offset is past the database (reset or restored)", async () => {
+      server = await start({ backend });
+      const returning = client({ serverOffset: 1000 });
+      await returning.ready();
+      expect(returning.sessions[0]).toMatchObject({ replayed: 0, latestId: 0 });
+      const sender = client();
+      await sender.ready();
+      const ack = (await sender.send("general", "after the reset", "after-reset")) as { data: { id: number } };
+      expect(ack.data.id).toBeLessThan(1000);
+      await waitFor(() => returning.wire.length === 1, 5_000, "the new message");
+      expect(returning.wire[0]!.content).toBe("after the reset");
+    });
+
     it("sends a fresh client no replay at all", async () => {
       server = await start({ backend });
       await seed(server.store, 20);

@@ -26,6 +26,12 @@ export interface MessagesSlice {
    * so there is nothing to replay below the server's latest id.
    */
   startFromLatest(latestId: number): void;
+  /**
+   * The server holds fewer messages than this client has seen (its database was reset or replaced): the cached
+   * conversation is not the server's any more, so it is dropped and the client starts over from the server's
+   * latest id. Unsent messages stay in the outbox and are sent to the new database.
+   */
+  forgetHistory(latestId: number): void;
 }
 
 function sortChannelNames(names: Iterable<string>): string[] {
@@ -85,4 +91,5 @@ export const createMessagesSlice: SliceCreator<MessagesSlice> = (set, get) => ({
       channels: { ...s.channels, [name]: { ...(s.channels[name] ?? emptyChannel()), unread: 0 } },
     })),
   startFromLatest: (latestId) => set((s) => ({ serverOffset: Math.max(s.serverOffset, latestId) })),
+  forgetHistory: (latestId) => set((s) => ({ channels: { [s.activeChannel]: emptyChannel() }, serverOffset: latestId })),
 });

@@ -51,7 +51,9 @@ export async function bringSocketUpToDate(socket: TetherSocket, deps: Connection
       if (result.aborted) return;
       replayed = result.replayed;
       metrics.replayedMessages.inc(replayed);
-      gate.release(socket.id, result.lastId);
+      // The floor is what the replay sent, not the client's offset: a client whose offset is past the database
+      // (reset or restored from a backup) must still get the new messages that reuse those ids.
+      gate.release(socket.id, result.replayed > 0 ? result.lastId : 0);
       logger.debug({ socketId: socket.id, fromOffset, replayed }, "caught up from the database");
     } else {
       // Nothing to catch up (a fresh client reads history instead), so nothing can be lost in a drop.
