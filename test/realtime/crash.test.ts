@@ -19,7 +19,7 @@ it("keeps every acknowledged message through a SIGKILL, and clients catch up aft
   await server.start();
 
   // Clients retry unacknowledged sends after reconnecting, as Tether's own client does.
-  const senders = Array.from({ length: 3 }, (_, i) => {
+  const senders = Array.from({ length: 8 }, (_, i) => {
     const c = new TestClient(server.url, { name: `Sender ${i}`, socketOptions: { ackTimeout: 1_000, retries: 50 } });
     clients.push(c);
     return c;
@@ -29,7 +29,7 @@ it("keeps every acknowledged message through a SIGKILL, and clients catch up aft
   const acked = new Map<string, number>();
   let killed = false;
   const sending = senders.map(async (c, si) => {
-    for (let i = 0; i < 150; i++) {
+    for (let i = 0; i < 60; i++) {
       const clientOffset = `crash-${si}-${i}`;
       const ack = await c.socket.emitWithAck("message:send", { channel: "general", content: `m ${si}/${i}`, clientOffset });
       if ("data" in ack) acked.set(clientOffset, ack.data.id);
@@ -37,7 +37,7 @@ it("keeps every acknowledged message through a SIGKILL, and clients catch up aft
     }
   });
 
-  await waitFor(() => acked.size >= 60, 20_000, "traffic before the kill");
+  await waitFor(() => acked.size >= 150, 20_000, "heavy traffic before the kill");
   await server.kill();
   killed = true;
   const ackedBeforeKill = new Map(acked);
@@ -52,11 +52,11 @@ it("keeps every acknowledged message through a SIGKILL, and clients catch up aft
   const stored = new Map(rows.map((r) => [r.clientOffset, r.id]));
   // Every acknowledged message is stored, once, under the id its ack named.
   for (const [clientOffset, id] of ackedBeforeKill) expect(stored.get(clientOffset)).toBe(id);
-  expect(rows).toHaveLength(450);
-  expect(stored.size).toBe(450);
+  expect(rows).toHaveLength(480);
+  expect(stored.size).toBe(480);
 
   for (const c of senders) {
-    await waitFor(() => c.messages.size === 450, 20_000, "every client to catch up");
+    await waitFor(() => c.messages.size === 480, 20_000, "every client to catch up");
     expect(c.ordered().map((m) => m.id)).toEqual(rows.map((r) => r.id));
     expect(c.outOfOrder).toBe(0);
   }
