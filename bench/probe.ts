@@ -9,6 +9,7 @@ import { connectClient } from "./support/clients";
 const url = process.argv[2];
 const PAUSE_MS = 2;
 let samples: number[] = [];
+let stopping = false;
 
 async function main() {
   if (!url || !process.send) throw new Error("usage: forked by the bench with the server URL");
@@ -20,6 +21,8 @@ async function main() {
     } else if (request?.type === "collect") {
       process.send!({ type: "collect:done", samples });
     } else if (request?.type === "stop") {
+      // Closing fails the pending round trip at once; that is not the server going silent.
+      stopping = true;
       socket.close();
       process.exit(0);
     }
@@ -27,6 +30,7 @@ async function main() {
   const ping = () => {
     const sentAt = performance.now();
     socket.timeout(30_000).emit("channel:list", (err: Error | null) => {
+      if (stopping) return;
       if (err) {
         console.error("probe: channel:list unanswered for 30 s");
         process.exit(1);

@@ -20,6 +20,8 @@ export interface CatchUpResult {
   bystanderRtt: LatencySummary;
   /** Event-loop delay inside the server during the replays. */
   serverLoopDelay: LoopDelay;
+  /** Server CPU time per replay (ms), less disturbed by a busy machine than the wall time. */
+  serverCpuMs: number;
 }
 
 async function catchUpOnce(target: Target, backlog: number, missed: number): Promise<number> {
@@ -61,6 +63,7 @@ export async function runCatchUp(target: Target, options: { backlog: number; siz
         timesMs: times.map((t) => round(t)),
         bystanderRtt: summarize(await probe.collect()),
         serverLoopDelay,
+        serverCpuMs: round(serverLoopDelay.cpuMs / options.runs, 0),
       });
     }
     return results;

@@ -54,6 +54,8 @@ export interface IngestResult extends IngestOptions {
   ackedPerSecond: number;
   ackedPerSecondRuns: number[];
   ackLatency: LatencySummary;
+  /** Server CPU time per 1,000 messages ingested and broadcast (ms). */
+  serverCpuMsPer1000: number;
 }
 
 export async function runIngest(target: Target, options: IngestOptions): Promise<IngestResult> {
@@ -68,6 +70,7 @@ export async function runIngest(target: Target, options: IngestOptions): Promise
     const sent = warm.flat();
     const durations: number[] = [];
     const messages = options.clients * options.messagesPerClient;
+    await target.server.resetLoopDelay();
     for (let run = 0; run < options.runs; run++) {
       const measured = audience.sockets.map((_, c) => offsetsOf(`ingest-run${run}`, c, options.messagesPerClient));
       const start = performance.now();
@@ -78,6 +81,7 @@ export async function runIngest(target: Target, options: IngestOptions): Promise
       await waitUntil("ingest: delivery between runs", () => audience.recorders.every((r) => r.received.length >= sent.length), 120_000);
     }
 
+    const { cpuMs } = await target.server.readLoopDelay();
     await verifyDelivery("ingest", target, audience, "ingest-", sent);
     const rates = durations.map((d) => round((messages * 1000) / d, 0));
     return {
@@ -87,6 +91,7 @@ export async function runIngest(target: Target, options: IngestOptions): Promise
       ackedPerSecond: median(rates),
       ackedPerSecondRuns: rates,
       ackLatency: summarize(latencies),
+      serverCpuMsPer1000: round((cpuMs * 1000) / (messages * options.runs), 1),
     };
   } finally {
     closeAll(audience.sockets);
@@ -129,6 +134,8 @@ export interface FanoutResult {
   deliveries: number;
   lost: number;
   deliveryLatency: LatencySummary;
+  /** Server CPU time per message sent and delivered to every receiver (ms). */
+  serverCpuMsPerMessage: number;
 }
 
 export async function runFanout(target: Target, options: { receivers: number; rate: number; durationMs: number }): Promise<FanoutResult> {
@@ -141,7 +148,9 @@ export async function runFanout(target: Target, options: { receivers: number; ra
   const sender = await connectAudience(target, 1, "fanout sender");
   try {
     await sendAtRate(sender.sockets, { rate: options.rate, durationMs: Math.min(1000, options.durationMs), prefix: "fanout-warm-", latencies: [], sentAt });
+    await target.server.resetLoopDelay();
     const run = await sendAtRate(sender.sockets, { rate: options.rate, durationMs: options.durationMs, prefix: "fanout-run-", latencies: [], sentAt });
+    const { cpuMs } = await target.server.readLoopDelay();
     const warm = [...sentAt.keys()].filter((offset) => offset.startsWith("fanout-warm-"));
     const all = [...warm, ...run.offsets];
     const everyone: Audience = { sockets: [...audience.sockets, ...sender.sockets], recorders: [...audience.recorders, ...sender.recorders] };
@@ -154,6 +163,7 @@ export async function runFanout(target: Target, options: { receivers: number; ra
       deliveries: latencies.length,
       lost: expectedDeliveries - latencies.length,
       deliveryLatency: summarize(latencies),
+      serverCpuMsPerMessage: round(cpuMs / run.offsets.length, 3),
     };
   } finally {
     closeAll([...audience.sockets, ...sender.sockets]);

@@ -72,6 +72,7 @@ export function buildRows(results: BenchResults): Row[] {
     for (const p of ["p50", "p99"] as const) {
       add({ scenario: name, metric: `ack latency ${p}`, unit: "ms", better: "lower", ceiling: c.ingest?.ackLatency[p], tether: t.ingest?.ackLatency[p], target: "", pass: null });
     }
+    add({ scenario: name, metric: "server CPU per 1,000 msgs", unit: "ms", better: "lower", ceiling: c.ingest?.serverCpuMsPer1000, tether: t.ingest?.serverCpuMsPer1000, target: "", pass: null });
   }
   const rate = t.ingestAtRate ?? c.ingestAtRate;
   if (rate) {
@@ -100,6 +101,7 @@ export function buildRows(results: BenchResults): Row[] {
       target: "≤ 1.5× ceiling",
       pass: withinFactor(c.fanout?.deliveryLatency.p99, t.fanout?.deliveryLatency.p99, 1.5),
     });
+    add({ scenario: name, metric: "server CPU per message", unit: "ms", better: "lower", ceiling: c.fanout?.serverCpuMsPerMessage, tether: t.fanout?.serverCpuMsPerMessage, target: "", pass: null });
     add({ scenario: name, metric: "lost", unit: "", better: "lower", ceiling: c.fanout?.lost, tether: t.fanout?.lost, target: "= 0", pass: t.fanout ? t.fanout.lost === 0 : null });
   }
   for (const tc of t.catchUp ?? c.catchUp ?? []) {
@@ -126,6 +128,7 @@ export function buildRows(results: BenchResults): Row[] {
       target: "≤ 50 ms",
       pass: tt ? tt.bystanderRtt.p99 <= 50 : null,
     });
+    add({ scenario: name, metric: "server CPU per catch-up", unit: "ms", better: "lower", ceiling: cc?.serverCpuMs, tether: tt?.serverCpuMs, target: "", pass: null });
     add({ scenario: name, metric: "server event-loop delay p99", unit: "ms", better: "lower", ceiling: cc?.serverLoopDelay.p99, tether: tt?.serverLoopDelay.p99, target: "", pass: null });
   }
   const conns = t.connections ?? c.connections;
@@ -156,7 +159,7 @@ export function buildRows(results: BenchResults): Row[] {
 
 function formatValue(value: number | null, unit: string): string {
   if (value === null) return "–";
-  const text = Number.isInteger(value) ? value.toLocaleString("en") : value.toFixed(value < 10 ? 2 : 1);
+  const text = Number.isInteger(value) ? value.toLocaleString("en") : value.toFixed(value < 1 ? 3 : value < 10 ? 2 : 1);
   return unit ? `${text} ${unit}` : text;
 }
 

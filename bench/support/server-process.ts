@@ -13,6 +13,8 @@ export interface LoopDelay {
   p50: number;
   p99: number;
   max: number;
+  /** CPU time (user + system) the server used in the window, ms. */
+  cpuMs: number;
 }
 
 export async function freePort(): Promise<number> {
@@ -72,8 +74,8 @@ export class ServerProcess {
   }
 
   async readLoopDelay(): Promise<LoopDelay> {
-    const { p50, p99, max } = await this.request<LoopDelay>("eld:read");
-    return { p50, p99, max };
+    const { p50, p99, max, cpuMs } = await this.request<LoopDelay>("eld:read");
+    return { p50, p99, max, cpuMs };
   }
 
   /** Polls until `probe` succeeds, failing early with the server's output if it exits. */

@@ -53,8 +53,9 @@ function seedSqlite(dbPath: string, count: number): void {
     "INSERT INTO messages (client_offset, channel, author_id, author_name, content, created_at) VALUES (?, ?, 'seed', 'Seed', ?, ?)",
   );
   sqlite.transaction(() => {
-    const now = Date.now();
-    for (let i = 1; i <= count; i++) insert.run(`seed-${i}`, GENERAL_CHANNEL, MESSAGE_CONTENT, now);
+    // One millisecond apart, as if sent at 1,000 msgs/s: no two rows share a timestamp a formatter could reuse.
+    const first = Date.now() - count;
+    for (let i = 1; i <= count; i++) insert.run(`seed-${i}`, GENERAL_CHANNEL, MESSAGE_CONTENT, first + i);
   })();
   sqlite.close();
 }
