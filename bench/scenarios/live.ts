@@ -7,6 +7,7 @@ import { closeAll, connectMany, type BenchSocket } from "../support/clients";
 import { assertExactlyOnce, FeedRecorder } from "../support/feed-check";
 import { sendAtRate, sendClosedLoop, waitUntil } from "../support/load";
 import { median, summarize, type LatencySummary, round } from "../support/stats";
+import type { LoopDelay } from "../support/server-process";
 import type { Target } from "../support/targets";
 
 interface Audience {
@@ -136,6 +137,8 @@ export interface FanoutResult {
   deliveryLatency: LatencySummary;
   /** Server CPU time per message sent and delivered to every receiver (ms). */
   serverCpuMsPerMessage: number;
+  /** The server's event loop during the run: delay percentiles and garbage-collection pauses. */
+  serverLoop: LoopDelay;
 }
 
 export async function runFanout(target: Target, options: { receivers: number; rate: number; durationMs: number }): Promise<FanoutResult> {
@@ -150,7 +153,7 @@ export async function runFanout(target: Target, options: { receivers: number; ra
     await sendAtRate(sender.sockets, { rate: options.rate, durationMs: Math.min(1000, options.durationMs), prefix: "fanout-warm-", latencies: [], sentAt });
     await target.server.resetLoopDelay();
     const run = await sendAtRate(sender.sockets, { rate: options.rate, durationMs: options.durationMs, prefix: "fanout-run-", latencies: [], sentAt });
-    const { cpuMs } = await target.server.readLoopDelay();
+    const serverLoop = await target.server.readLoopDelay();
     const warm = [...sentAt.keys()].filter((offset) => offset.startsWith("fanout-warm-"));
     const all = [...warm, ...run.offsets];
     const everyone: Audience = { sockets: [...audience.sockets, ...sender.sockets], recorders: [...audience.recorders, ...sender.recorders] };
@@ -163,7 +166,8 @@ export async function runFanout(target: Target, options: { receivers: number; ra
       deliveries: latencies.length,
       lost: expectedDeliveries - latencies.length,
       deliveryLatency: summarize(latencies),
-      serverCpuMsPerMessage: round(cpuMs / run.offsets.length, 3),
+      serverCpuMsPerMessage: round(serverLoop.cpuMs / run.offsets.length, 3),
+      serverLoop,
     };
   } finally {
     closeAll([...audience.sockets, ...sender.sockets]);

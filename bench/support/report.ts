@@ -101,6 +101,8 @@ export function buildRows(results: BenchResults): Row[] {
       target: "≤ 1.5× ceiling",
       pass: withinFactor(c.fanout?.deliveryLatency.p99, t.fanout?.deliveryLatency.p99, 1.5),
     });
+    add({ scenario: name, metric: "server event-loop delay max", unit: "ms", better: "lower", ceiling: c.fanout?.serverLoop.max, tether: t.fanout?.serverLoop.max, target: "", pass: null });
+    add({ scenario: name, metric: "server longest GC pause", unit: "ms", better: "lower", ceiling: c.fanout?.serverLoop.gcMaxMs, tether: t.fanout?.serverLoop.gcMaxMs, target: "", pass: null });
     add({ scenario: name, metric: "server CPU per message", unit: "ms", better: "lower", ceiling: c.fanout?.serverCpuMsPerMessage, tether: t.fanout?.serverCpuMsPerMessage, target: "", pass: null });
     add({ scenario: name, metric: "lost", unit: "", better: "lower", ceiling: c.fanout?.lost, tether: t.fanout?.lost, target: "= 0", pass: t.fanout ? t.fanout.lost === 0 : null });
   }

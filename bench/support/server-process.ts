@@ -15,6 +15,9 @@ export interface LoopDelay {
   max: number;
   /** CPU time (user + system) the server used in the window, ms. */
   cpuMs: number;
+  /** Longest and total garbage-collection pause in the window, ms. */
+  gcMaxMs: number;
+  gcTotalMs: number;
 }
 
 export async function freePort(): Promise<number> {
@@ -74,8 +77,8 @@ export class ServerProcess {
   }
 
   async readLoopDelay(): Promise<LoopDelay> {
-    const { p50, p99, max, cpuMs } = await this.request<LoopDelay>("eld:read");
-    return { p50, p99, max, cpuMs };
+    const { p50, p99, max, cpuMs, gcMaxMs, gcTotalMs } = await this.request<LoopDelay>("eld:read");
+    return { p50, p99, max, cpuMs, gcMaxMs, gcTotalMs };
   }
 
   /** Polls until `probe` succeeds, failing early with the server's output if it exits. */
