@@ -29,6 +29,11 @@ async function withTarget<T>(name: TargetName, options: BenchOptions, seed: numb
   const target = await startTarget(name, { seed, nodeFlags: name === "tether" ? options.tetherNodeFlags : [] });
   try {
     return await work(target);
+  } catch (error) {
+    // The server's own account of a failure is usually the quickest way to its cause.
+    const tail = target.server.output.trim().split("\n").slice(-30).join("\n");
+    if (error instanceof Error && tail) error.message += `\n--- ${name} server output (last lines) ---\n${tail}`;
+    throw error;
   } finally {
     await target.stop();
   }
