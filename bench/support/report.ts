@@ -53,109 +53,78 @@ function rssAtFiveThousand(result: ConnectionsResult): number {
 export function buildRows(results: BenchResults): Row[] {
   const { ceiling: c, tether: t } = results;
   const rows: Row[] = [];
-  const add = (row: Omit<Row, "ceiling" | "tether"> & { ceiling?: number; tether?: number }) =>
-    rows.push({ ...row, ceiling: row.ceiling ?? null, tether: row.tether ?? null });
+  /** One figure for both servers, picked out of each one's results. */
+  const compare = (
+    scenario: string,
+    metric: string,
+    unit: string,
+    better: Row["better"],
+    pick: (r: TargetResults) => number | undefined,
+    target = "",
+    pass: boolean | null = null,
+  ) => rows.push({ scenario, metric, unit, better, ceiling: pick(c) ?? null, tether: pick(t) ?? null, target, pass });
 
   const ingest = t.ingest ?? c.ingest;
   if (ingest) {
     const name = `ingest ${ingest.clients}×${ingest.messagesPerClient}, ≤${ingest.window} unacked`;
-    add({
-      scenario: name,
-      metric: "acked msgs/s",
-      unit: "msg/s",
-      better: "higher",
-      ceiling: c.ingest?.ackedPerSecond,
-      tether: t.ingest?.ackedPerSecond,
-      target: "≥ 80% of ceiling",
-      pass: c.ingest && t.ingest ? t.ingest.ackedPerSecond >= 0.8 * c.ingest.ackedPerSecond : null,
-    });
-    for (const p of ["p50", "p99"] as const) {
-      add({ scenario: name, metric: `ack latency ${p}`, unit: "ms", better: "lower", ceiling: c.ingest?.ackLatency[p], tether: t.ingest?.ackLatency[p], target: "", pass: null });
-    }
-    add({ scenario: name, metric: "server CPU per 1,000 msgs", unit: "ms", better: "lower", ceiling: c.ingest?.serverCpuMsPer1000, tether: t.ingest?.serverCpuMsPer1000, target: "", pass: null });
+    const share = c.ingest && t.ingest ? t.ingest.ackedPerSecond >= 0.8 * c.ingest.ackedPerSecond : null;
+    compare(name, "acked msgs/s", "msg/s", "higher", (r) => r.ingest?.ackedPerSecond, "≥ 80% of ceiling", share);
+    compare(name, "ack latency p50", "ms", "lower", (r) => r.ingest?.ackLatency.p50);
+    compare(name, "ack latency p99", "ms", "lower", (r) => r.ingest?.ackLatency.p99);
+    compare(name, "server CPU per 1,000 msgs", "ms", "lower", (r) => r.ingest?.serverCpuMsPer1000);
   }
   const rate = t.ingestAtRate ?? c.ingestAtRate;
   if (rate) {
-    add({
-      scenario: `ingest at ${rate.offeredRate} msgs/s offered`,
-      metric: "ack latency p99",
-      unit: "ms",
-      better: "lower",
-      ceiling: c.ingestAtRate?.ackLatency.p99,
-      tether: t.ingestAtRate?.ackLatency.p99,
-      target: "≤ 25 ms",
-      pass: t.ingestAtRate ? t.ingestAtRate.ackLatency.p99 <= 25 : null,
-    });
+    const pass = t.ingestAtRate ? t.ingestAtRate.ackLatency.p99 <= 25 : null;
+    compare(`ingest at ${rate.offeredRate} msgs/s offered`, "ack latency p99", "ms", "lower", (r) => r.ingestAtRate?.ackLatency.p99, "≤ 25 ms", pass);
   }
   const fanout = t.fanout ?? c.fanout;
   if (fanout) {
     const name = `fan-out ${fanout.receivers} receivers, ${fanout.rate} msgs/s`;
-    add({ scenario: name, metric: "delivery p50", unit: "ms", better: "lower", ceiling: c.fanout?.deliveryLatency.p50, tether: t.fanout?.deliveryLatency.p50, target: "", pass: null });
-    add({
-      scenario: name,
-      metric: "delivery p99",
-      unit: "ms",
-      better: "lower",
-      ceiling: c.fanout?.deliveryLatency.p99,
-      tether: t.fanout?.deliveryLatency.p99,
-      target: "≤ 1.5× ceiling",
-      pass: withinFactor(c.fanout?.deliveryLatency.p99, t.fanout?.deliveryLatency.p99, 1.5),
-    });
-    add({ scenario: name, metric: "server event-loop delay max", unit: "ms", better: "lower", ceiling: c.fanout?.serverLoop.max, tether: t.fanout?.serverLoop.max, target: "", pass: null });
-    add({ scenario: name, metric: "server longest GC pause", unit: "ms", better: "lower", ceiling: c.fanout?.serverLoop.gcMaxMs, tether: t.fanout?.serverLoop.gcMaxMs, target: "", pass: null });
-    add({ scenario: name, metric: "server CPU per message", unit: "ms", better: "lower", ceiling: c.fanout?.serverCpuMsPerMessage, tether: t.fanout?.serverCpuMsPerMessage, target: "", pass: null });
-    add({ scenario: name, metric: "lost", unit: "", better: "lower", ceiling: c.fanout?.lost, tether: t.fanout?.lost, target: "= 0", pass: t.fanout ? t.fanout.lost === 0 : null });
+    const p99 = (r: TargetResults) => r.fanout?.deliveryLatency.p99;
+    compare(name, "delivery p50", "ms", "lower", (r) => r.fanout?.deliveryLatency.p50);
+    compare(name, "delivery p99", "ms", "lower", p99, "≤ 1.5× ceiling", withinFactor(p99(c), p99(t), 1.5));
+    compare(name, "server event-loop delay max", "ms", "lower", (r) => r.fanout?.serverLoop.max);
+    compare(name, "server longest GC pause", "ms", "lower", (r) => r.fanout?.serverLoop.gcMaxMs);
+    compare(name, "server CPU per message", "ms", "lower", (r) => r.fanout?.serverCpuMsPerMessage);
+    compare(name, "lost", "", "lower", (r) => r.fanout?.lost, "= 0", t.fanout ? t.fanout.lost === 0 : null);
   }
-  for (const tc of t.catchUp ?? c.catchUp ?? []) {
-    const cc = c.catchUp?.find((r) => r.missed === tc.missed);
-    const tt = t.catchUp?.find((r) => r.missed === tc.missed);
-    const name = `catch-up of ${tc.missed.toLocaleString("en")} missed`;
-    add({
-      scenario: name,
-      metric: "time to receive all",
-      unit: "ms",
-      better: "lower",
-      ceiling: cc?.timeMs,
-      tether: tt?.timeMs,
-      target: "≤ 1.5× ceiling",
-      pass: withinFactor(cc?.timeMs, tt?.timeMs, 1.5),
-    });
-    add({
-      scenario: name,
-      metric: "bystander round trip p99",
-      unit: "ms",
-      better: "lower",
-      ceiling: cc?.bystanderRtt.p99,
-      tether: tt?.bystanderRtt.p99,
-      target: "≤ 50 ms",
-      pass: tt ? tt.bystanderRtt.p99 <= 50 : null,
-    });
-    add({ scenario: name, metric: "server CPU per catch-up", unit: "ms", better: "lower", ceiling: cc?.serverCpuMs, tether: tt?.serverCpuMs, target: "", pass: null });
-    add({ scenario: name, metric: "server event-loop delay p99", unit: "ms", better: "lower", ceiling: cc?.serverLoopDelay.p99, tether: tt?.serverLoopDelay.p99, target: "", pass: null });
+  for (const { missed } of t.catchUp ?? c.catchUp ?? []) {
+    const name = `catch-up of ${missed.toLocaleString("en")} missed`;
+    const of = (r: TargetResults) => r.catchUp?.find((result) => result.missed === missed);
+    const time = (r: TargetResults) => of(r)?.timeMs;
+    const bystander = (r: TargetResults) => of(r)?.bystanderRtt.p99;
+    compare(name, "time to receive all", "ms", "lower", time, "≤ 1.5× ceiling", withinFactor(time(c), time(t), 1.5));
+    compare(name, "bystander round trip p99", "ms", "lower", bystander, "≤ 50 ms", of(t) ? bystander(t)! <= 50 : null);
+    compare(name, "server CPU per catch-up", "ms", "lower", (r) => of(r)?.serverCpuMs);
+    compare(name, "server event-loop delay p99", "ms", "lower", (r) => of(r)?.serverLoopDelay.p99);
   }
   const conns = t.connections ?? c.connections;
   if (conns) {
     const name = `${conns.connections.toLocaleString("en")} idle WebSocket connections`;
-    add({ scenario: name, metric: "connect rate", unit: "conn/s", better: "higher", ceiling: c.connections?.connectPerSecond, tether: t.connections?.connectPerSecond, target: "", pass: null });
-    add({ scenario: name, metric: "RSS per connection", unit: "KB", better: "lower", ceiling: c.connections?.rssPerConnectionKb, tether: t.connections?.rssPerConnectionKb, target: "", pass: null });
-    add({
-      scenario: name,
-      metric: "server RSS",
-      unit: "MB",
-      better: "lower",
-      ceiling: c.connections?.rssAfterMb,
-      tether: t.connections?.rssAfterMb,
-      target: conns.connections >= 5000 ? "≤ 1024 MB" : "≤ 1024 MB at 5,000 (extrapolated)",
-      pass: t.connections ? rssAtFiveThousand(t.connections) <= 1024 : null,
-    });
+    const budget = conns.connections >= 5000 ? "≤ 1024 MB" : "≤ 1024 MB at 5,000 (extrapolated)";
+    compare(name, "connect rate", "conn/s", "higher", (r) => r.connections?.connectPerSecond);
+    compare(name, "RSS per connection", "KB", "lower", (r) => r.connections?.rssPerConnectionKb);
+    compare(name, "server RSS", "MB", "lower", (r) => r.connections?.rssAfterMb, budget, t.connections ? rssAtFiveThousand(t.connections) <= 1024 : null);
   }
-  if (results.coldStart) {
-    const name = "cold start (production server.ts)";
-    add({ scenario: name, metric: "first page served", unit: "ms", better: "lower", tether: results.coldStart.firstPageMs, target: "", pass: null });
-    add({ scenario: name, metric: "first socket accepted", unit: "ms", better: "lower", tether: results.coldStart.firstSocketMs, target: "", pass: null });
+  const cold = results.coldStart;
+  if (cold) {
+    const tetherOnly = (metric: string, value: number) =>
+      rows.push({ scenario: "cold start (production server.ts)", metric, unit: "ms", better: "lower", ceiling: null, tether: value, target: "", pass: null });
+    tetherOnly("first page served", cold.firstPageMs);
+    tetherOnly("first socket accepted", cold.firstSocketMs);
   }
   // Reaching this point means every scenario's check passed: a violation aborts the run before the table.
-  add({ scenario: "every scenario above", metric: "exactly-once (each client, each row)", unit: "", better: "lower", target: "no loss, duplicate, reorder", pass: true });
+  rows.push({
+    scenario: "every scenario above",
+    metric: "exactly-once (each client, each row)",
+    unit: "",
+    better: "lower",
+    ceiling: null,
+    tether: null,
+    target: "no loss, duplicate, reorder",
+    pass: true,
+  });
   return rows;
 }
 
