@@ -2,7 +2,7 @@
  * The chart in docs/performance.md, drawn as plain SVG text: one row per compared figure, a grey bar for the
  * ceiling and a blue one for Tether on the row's own scale, and a red tick at the target where there is one.
  */
-import { relative, type Row } from "./report";
+import { formatValue, relative, type Row } from "./report";
 
 const WIDTH = 860;
 const LABEL_WIDTH = 300;
@@ -46,9 +46,9 @@ export function renderChart(rows: Row[], caption: string): string {
       `<text x="16" y="${y + 13}" font-weight="bold">${escapeXml(row.scenario)}</text>`,
       `<text x="16" y="${y + 29}" fill="#333">${escapeXml(`${row.metric} (${row.better} is better)`)}</text>`,
       `<rect x="${LABEL_WIDTH}" y="${y + 2}" width="${bar(row.ceiling!).toFixed(1)}" height="14" fill="#9aa0a6"/>`,
-      `<text x="${LABEL_WIDTH + bar(row.ceiling!) + 6}" y="${y + 13}">${row.ceiling} ${escapeXml(row.unit)}</text>`,
+      `<text x="${LABEL_WIDTH + bar(row.ceiling!) + 6}" y="${y + 13}">${escapeXml(formatValue(row.ceiling, row.unit))}</text>`,
       `<rect x="${LABEL_WIDTH}" y="${y + 19}" width="${bar(row.tether!).toFixed(1)}" height="14" fill="#1a73e8"/>`,
-      `<text x="${LABEL_WIDTH + bar(row.tether!) + 6}" y="${y + 30}">${row.tether} ${escapeXml(row.unit)} (${escapeXml(relative(row))})${verdict}</text>`,
+      `<text x="${LABEL_WIDTH + bar(row.tether!) + 6}" y="${y + 30}">${escapeXml(`${formatValue(row.tether, row.unit)} (${relative(row)})`)}${verdict}</text>`,
     );
     if (goal !== null) parts.push(`<rect x="${(LABEL_WIDTH + bar(goal) - 1).toFixed(1)}" y="${y}" width="2" height="36" fill="#d93025"/>`);
   });

@@ -128,7 +128,7 @@ export function buildRows(results: BenchResults): Row[] {
   return rows;
 }
 
-function formatValue(value: number | null, unit: string): string {
+export function formatValue(value: number | null, unit: string): string {
   if (value === null) return "–";
   const text = Number.isInteger(value) ? value.toLocaleString("en") : value.toFixed(value < 1 ? 3 : value < 10 ? 2 : 1);
   return unit ? `${text} ${unit}` : text;
