@@ -46,18 +46,24 @@ async function main() {
   const results: BenchResults = { ceiling: {}, tether: {} };
   const log = (text: string) => console.log(`[${((Date.now() - started.getTime()) / 1000).toFixed(1)} s] ${text}`);
 
-  for (const name of options.targets) {
+  // Live scenarios run in sessions ordered ceiling, Tether, Tether, ceiling (ABBA), each on a fresh server, and
+  // each figure keeps the better of a target's sessions: a busy machine only ever makes a run slower, and the
+  // order cancels a load that rises or falls during the run.
+  const sessions = options.quick ? options.targets : [...options.targets, ...[...options.targets].reverse()];
+  const better = <T>(current: T | undefined, next: T, score: (r: T) => number): T => (current && score(current) >= score(next) ? current : next);
+  for (const name of sessions) {
     if (!options.scenarios.has("ingest") && !options.scenarios.has("fanout")) break;
     await withTarget(name, options, 0, async (target) => {
+      const mine = results[name];
       if (options.scenarios.has("ingest")) {
         log(`${name}: ingest`);
-        results[name].ingest = await runIngest(target, options.ingest);
+        mine.ingest = better(mine.ingest, await runIngest(target, options.ingest), (r) => r.ackedPerSecond);
         log(`${name}: ingest at ${options.rate.rate} msgs/s`);
-        results[name].ingestAtRate = await runIngestAtRate(target, options.rate);
+        mine.ingestAtRate = better(mine.ingestAtRate, await runIngestAtRate(target, options.rate), (r) => -r.ackLatency.p99);
       }
       if (options.scenarios.has("fanout")) {
         log(`${name}: fan-out`);
-        results[name].fanout = await runFanout(target, options.fanout);
+        mine.fanout = better(mine.fanout, await runFanout(target, options.fanout), (r) => -r.deliveryLatency.p99);
       }
     });
   }

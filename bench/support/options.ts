@@ -74,10 +74,10 @@ export function parseOptions(argv: string[]): BenchOptions {
       clients: num("ingest-clients", 20, 20),
       messagesPerClient: num("ingest-messages", 500, 50),
       window: num("ingest-window", 16, 16),
-      runs: num("ingest-runs", 3, 1),
+      runs: num("ingest-runs", 2, 1),
     },
-    rate: { clients: num("ingest-clients", 20, 20), rate: num("rate", 1000, 1000), durationMs: num("rate-seconds", 6, 1) * 1000 },
-    fanout: { receivers: num("fanout-receivers", 100, 20), rate: num("fanout-rate", 200, 200), durationMs: num("fanout-seconds", 10, 1) * 1000 },
+    rate: { clients: num("ingest-clients", 20, 20), rate: num("rate", 1000, 1000), durationMs: num("rate-seconds", 5, 1) * 1000 },
+    fanout: { receivers: num("fanout-receivers", 100, 20), rate: num("fanout-rate", 200, 200), durationMs: num("fanout-seconds", 8, 1) * 1000 },
     catchUp: {
       sizes: (flags.get("catchup") ?? (quick ? "1000,5000" : "10000,100000")).split(",").map(Number),
       runs: num("catchup-runs", 3, 1),
