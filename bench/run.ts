@@ -45,6 +45,9 @@ async function main() {
   if (options.targets.includes("tether")) ensureProductionBuild();
   const results: BenchResults = { ceiling: {}, tether: {} };
   const log = (text: string) => console.log(`[${((Date.now() - started.getTime()) / 1000).toFixed(1)} s] ${text}`);
+  const busy = os.loadavg()[0]! > os.cpus().length / 2;
+  const busyWarning = `WARNING: load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores at start — other work is running; wall-clock figures will be off.`;
+  if (busy) console.log(busyWarning);
 
   // Live scenarios run in sessions ordered ceiling, Tether, Tether, ceiling (ABBA), each on a fresh server, and
   // each figure keeps the better of a target's sessions: a busy machine only ever makes a run slower, and the
@@ -111,6 +114,7 @@ async function main() {
     updateDoc(renderMarkdownTable(rows), caption);
     console.log(`Updated bench/results/latest.json, docs/performance.md and docs/performance.svg`);
   }
+  if (busy) console.log(busyWarning);
   const failed = rows.filter((row) => row.pass === false);
   if (failed.length > 0) {
     console.log(`${failed.length} target(s) missed: ${failed.map((r) => `${r.scenario} / ${r.metric}`).join("; ")}`);
