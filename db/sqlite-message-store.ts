@@ -84,6 +84,10 @@ export function openSqliteMessageStore(filePath: string): MessageStore {
     )
     .raw(true);
 
+  // Prepared once: Drizzle builds and prepares the SQL of an unprepared query on every call, which made a stream
+  // of channel:list requests (the bench's bystander) cost more than the list itself.
+  const selectChannels = db.select().from(channels).orderBy(asc(channels.id)).prepare();
+
   let queue: PendingInsert[] = [];
   let flushScheduled = false;
 
@@ -156,7 +160,7 @@ export function openSqliteMessageStore(filePath: string): MessageStore {
     },
 
     async listChannels() {
-      return db.select().from(channels).orderBy(asc(channels.id)).all().map(toChannel);
+      return selectChannels.all().map(toChannel);
     },
 
     async createChannel(name, createdBy) {
