@@ -42,11 +42,12 @@ async function withTarget<T>(name: TargetName, options: BenchOptions, seed: numb
 async function main() {
   const options = parseOptions(process.argv.slice(2));
   const started = new Date();
+  const loadAverageAtStart = os.loadavg();
   if (options.targets.includes("tether")) ensureProductionBuild();
   const results: BenchResults = { ceiling: {}, tether: {} };
   const log = (text: string) => console.log(`[${((Date.now() - started.getTime()) / 1000).toFixed(1)} s] ${text}`);
-  const busy = os.loadavg()[0]! > os.cpus().length / 2;
-  const busyWarning = `WARNING: load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores at start — other work is running; wall-clock figures will be off.`;
+  const busy = loadAverageAtStart[0]! > os.cpus().length / 2;
+  const busyWarning = `WARNING: load average ${loadAverageAtStart[0]!.toFixed(1)} on ${os.cpus().length} cores at start — other work is running; wall-clock figures will be off.`;
   if (busy) console.log(busyWarning);
 
   // Live scenarios run in sessions ordered ceiling, Tether, Tether, ceiling (ABBA), each on a fresh server, and
@@ -94,7 +95,7 @@ async function main() {
     startedAt: started.toISOString(),
     durationSeconds: Math.round((Date.now() - started.getTime()) / 1000),
     mode: options.quick ? "quick" : "full",
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, loadAverageAtStart: os.loadavg() },
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, loadAverageAtStart, loadAverageAtEnd: os.loadavg() },
     options: { ...options, scenarios: [...options.scenarios] },
     results,
     rows,
