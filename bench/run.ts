@@ -109,8 +109,8 @@ async function main() {
   // Only a complete full run may stand as "the latest figures" in the repository.
   if (!options.quick && options.isDefaultRun) {
     fs.writeFileSync(path.join(RESULTS_DIR, "latest.json"), `${JSON.stringify(report, null, 2)}\n`);
-    const load = report.machine.loadAverageAtStart[0]!.toFixed(1);
-    const caption = `${started.toISOString().slice(0, 16).replace("T", " ")} UTC · ${os.cpus().length} cores · Node ${process.version} · load generator on the same machine · load average ${load} at start`;
+    const load = `${loadAverageAtStart[0]!.toFixed(1)} → ${report.machine.loadAverageAtEnd[0]!.toFixed(1)}`;
+    const caption = `${started.toISOString().slice(0, 16).replace("T", " ")} UTC · ${os.cpus().length} cores · Node ${process.version} · load generator on the same machine · load average ${load} (start → end)`;
     fs.writeFileSync(CHART, renderChart(rows, caption));
     updateDoc(renderMarkdownTable(rows), caption);
     console.log(`Updated bench/results/latest.json, docs/performance.md and docs/performance.svg`);
