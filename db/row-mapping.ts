@@ -1,5 +1,6 @@
 /** Rows → wire DTOs, shared by both dialects (their rows have the same shape: ids and times as numbers). */
 import type { Channel, ChatMessage } from "../lib/shared/dto";
+import { formatIsoTimestamp } from "./iso-timestamp";
 
 export interface StoredMessageRow {
   id: number;
@@ -24,10 +25,17 @@ export function toChatMessage(row: StoredMessageRow): ChatMessage {
     content: row.content,
     clientOffset: row.clientOffset,
     author: { id: row.authorId, name: row.authorName },
-    createdAt: new Date(Number(row.createdAt)).toISOString(),
+    createdAt: formatIsoTimestamp(Number(row.createdAt)),
   };
 }
 
+/** A messages row as a raw catch-up query returns it: values in column order, no per-row object built by the driver. */
+export type MessageColumns = [id: number, clientOffset: string, channel: string, authorId: string, authorName: string, content: string, createdAt: number];
+
+export function chatMessageFromColumns([id, clientOffset, channel, authorId, authorName, content, createdAt]: MessageColumns): ChatMessage {
+  return { id, channel, content, clientOffset, author: { id: authorId, name: authorName }, createdAt: formatIsoTimestamp(createdAt) };
+}
+
 export function toChannel(row: StoredChannelRow): Channel {
-  return { name: row.name, createdAt: new Date(Number(row.createdAt)).toISOString() };
+  return { name: row.name, createdAt: formatIsoTimestamp(Number(row.createdAt)) };
 }

@@ -1,0 +1,103 @@
+/**
+ * Starts a server under test as its own process — Tether's production server.ts or the ceiling — with the
+ * event-loop monitor preloaded, and reads its memory from /proc.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+
+export const ROOT = path.resolve(__dirname, "..", "..");
+
+export interface LoopDelay {
+  p50: number;
+  p99: number;
+  max: number;
+  /** CPU time (user + system) the server used in the window, ms. */
+  cpuMs: number;
+  /** Longest and total garbage-collection pause in the window, ms. */
+  gcMaxMs: number;
+  gcTotalMs: number;
+}
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return typeof address === "object" && address ? address.port : 0;
+}
+
+export class ServerProcess {
+  readonly child: ChildProcess;
+  readonly startedAt = performance.now();
+  output = "";
+
+  constructor(script: string, env: Record<string, string>, nodeFlags: string[] = []) {
+    this.child = spawn(process.execPath, [...nodeFlags, "--import", "tsx", "--import", "./bench/support/loop-monitor.ts", script], {
+      cwd: ROOT,
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...env },
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+    });
+    this.child.stdout!.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
+    this.child.stderr!.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
+  }
+
+  get exited(): boolean {
+    return this.child.exitCode !== null || this.child.signalCode !== null;
+  }
+
+  /** Resident memory of the server process, in bytes (VmRSS). */
+  rssBytes(): number {
+    const status = fs.readFileSync(`/proc/${this.child.pid}/status`, "utf8");
+    const kb = /VmRSS:\s+(\d+)\s+kB/.exec(status);
+    if (!kb) throw new Error("no VmRSS in /proc status");
+    return Number(kb[1]) * 1024;
+  }
+
+  private request<T>(type: string): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const onMessage = (reply: { type?: string } & T) => {
+        if (reply?.type !== `${type}:done`) return;
+        this.child.off("message", onMessage);
+        clearTimeout(timer);
+        resolve(reply);
+      };
+      const timer = setTimeout(() => {
+        this.child.off("message", onMessage);
+        reject(new Error(`server did not answer ${type}`));
+      }, 10_000);
+      this.child.on("message", onMessage);
+      this.child.send({ type });
+    });
+  }
+
+  resetLoopDelay(): Promise<unknown> {
+    return this.request("eld:reset");
+  }
+
+  async readLoopDelay(): Promise<LoopDelay> {
+    const { p50, p99, max, cpuMs, gcMaxMs, gcTotalMs } = await this.request<LoopDelay>("eld:read");
+    return { p50, p99, max, cpuMs, gcMaxMs, gcTotalMs };
+  }
+
+  /** Polls until `probe` succeeds, failing early with the server's output if it exits. */
+  async waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.exited) throw new Error(`server exited before ${what}:\n${this.output}`);
+      if (Date.now() > deadline) throw new Error(`server: no ${what} within ${timeoutMs} ms:\n${this.output}`);
+      if (await probe().catch(() => false)) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    const exited = new Promise((resolve) => this.child.once("exit", resolve));
+    this.child.kill("SIGTERM");
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
