@@ -13,6 +13,7 @@ import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { GENERAL_CHANNEL } from "../lib/shared/limits";
 import { createGroupCommit } from "./group-commit";
+import { createRecentMessages } from "./recent-messages";
 import type { InsertMessageResult, MessageStore, NewMessage } from "./message-store";
 import { chatMessageFromColumns, toChannel, toChatMessage, type MessageColumns } from "./row-mapping";
 import { channels, messages } from "./schema.sqlite";
@@ -25,7 +26,11 @@ export interface SqliteStoreOptions {
    * with `unavailable`. better-sqlite3 waits synchronously, blocking the event loop, so keep it short.
    */
   busyTimeoutMs?: number;
+  /** How many of the newest messages to keep in memory for catch-up (see recent-messages.ts); 0 = none. */
+  cachedMessages?: number;
 }
+
+const DEFAULT_CACHED_MESSAGES = 100_000;
 
 export function openSqliteMessageStore(filePath: string, options: SqliteStoreOptions = {}): MessageStore {
   fs.mkdirSync(path.dirname(path.resolve(filePath)), { recursive: true });
@@ -83,7 +88,25 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
     return { message: toChatMessage(original), duplicate: true };
   };
   const insertBatch = sqlite.transaction((batch: NewMessage[]) => batch.map(insertOne));
-  const commits = createGroupCommit<NewMessage, InsertMessageResult>((batch) => insertBatch(batch));
+
+  // This process is the database's only writer, so after loading the newest rows once, every commit below keeps
+  // the cache complete.
+  const cacheCapacity = options.cachedMessages ?? DEFAULT_CACHED_MESSAGES;
+  const newest = sqlite
+    .prepare<[number], MessageColumns>(
+      "SELECT id, client_offset, channel, author_id, author_name, content, created_at FROM messages ORDER BY id DESC LIMIT ?",
+    )
+    .raw(true)
+    .all(cacheCapacity + 1)
+    .reverse()
+    .map(chatMessageFromColumns);
+  const recent = createRecentMessages(cacheCapacity, newest, newest.length <= cacheCapacity);
+
+  const commits = createGroupCommit<NewMessage, InsertMessageResult>((batch) => {
+    const results = insertBatch(batch);
+    recent.append(results.filter((result) => !result.duplicate).map((result) => result.message));
+    return results;
+  });
 
   return {
     dialect: "sqlite",
@@ -93,7 +116,7 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
     },
 
     async getMessagesAfter(offset, limit) {
-      return selectAfter.all(offset, limit).map(chatMessageFromColumns);
+      return recent.after(offset, limit) ?? selectAfter.all(offset, limit).map(chatMessageFromColumns);
     },
 
     async getHistoryPage(channel, before, limit) {
