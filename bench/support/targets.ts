@@ -30,6 +30,8 @@ export interface StartOptions {
   nodeFlags?: string[];
   /** Return right after spawning instead of once the first page is served (cold start times that itself). */
   noWait?: boolean;
+  /** Environment overrides for the server (Tether), applied last. */
+  env?: Record<string, string>;
 }
 
 /** `next build` once, when this checkout has no production build yet. */
@@ -78,6 +80,7 @@ export async function startTether(options: StartOptions = {}): Promise<Target> {
       // Every bench client shares one address: per-address limits would measure the limiter, not the server.
       RATE_LIMIT_PER_SECOND: "0",
       MAX_CONNECTIONS_PER_IP: "0",
+      ...options.env,
     },
     options.nodeFlags,
   );

@@ -4,6 +4,7 @@ import type { Ack } from "../../lib/shared/ack";
 import type { SendMessageResult } from "../../lib/shared/dto";
 import { type TestServer } from "../support/test-server";
 import { useRealtimeHarness } from "../support/harness";
+import { waitFor } from "../support/test-client";
 
 let server: TestServer;
 
@@ -23,6 +24,24 @@ describe("rate limiting of message:send", () => {
     expect(limited.every((a) => a.error.retryAfterMs > 0 && a.error.retryAfterMs <= 1000)).toBe(true);
     const stored = await server.store.getMessagesAfter(0, 1000);
     expect(stored).toHaveLength(accepted.length);
+  });
+
+  it("stops reading from a connection that keeps sending while refused, until its bucket refills", async () => {
+    server = await start({ rateLimit: { burst: 5, perSecond: 2 } });
+    const flooder = client();
+    await flooder.ready();
+    const serverSide = () =>
+      (server.realtime.io.of("/").sockets.get(flooder.socket.id!)!.conn.transport as unknown as { socket: { isPaused: boolean } }).socket;
+    expect(serverSide().isPaused).toBe(false);
+    const acks = Array.from({ length: 50 }, (_, i) => flooder.send("general", `f ${i}`, `f-${i}`));
+    await Promise.race(acks.map((a) => a.then((ack) => ("error" in ack ? Promise.resolve() : new Promise(() => {})))));
+    // Refused once: the server no longer reads this socket, so TCP slows the flooder down instead of the server.
+    expect(serverSide().isPaused).toBe(true);
+    await waitFor(() => !serverSide().isPaused, 5_000, "reading to resume");
+    // Nothing is dropped: every send is still answered.
+    const answers = await Promise.all(acks);
+    expect(answers.filter((a) => "data" in a).length).toBeGreaterThanOrEqual(5);
+    expect(answers.every((a) => "data" in a || a.error.code === "rate_limited")).toBe(true);
   });
 
   it("limits an identity across its connections, and leaves other people alone", async () => {

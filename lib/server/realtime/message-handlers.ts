@@ -6,6 +6,7 @@ import { fail, ok, type Ack } from "../../shared/ack";
 import type { HistoryPage, SendMessageResult } from "../../shared/dto";
 import { parseHistoryFetch, parseSendMessage } from "../../shared/schemas";
 import { StorageUnavailableError, type MessageStore } from "../../../db/message-store";
+import { pauseReading } from "../limits/pause-reading";
 import type { SendRateLimiter } from "../limits/send-rate-limiter";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
@@ -38,6 +39,7 @@ export function createMessageHandlers({
     const limited = rateLimiter.check(socket.id, socket.data.user.id);
     if (limited) {
       metrics.rateLimited.inc();
+      pauseReading(socket, limited.retryAfterMs);
       return fail("rate_limited", "You are sending too fast; slow down.", { retryAfterMs: limited.retryAfterMs });
     }
     const parsed = parseSendMessage(payload, maxMessageLength);
