@@ -1,9 +1,9 @@
 import type { MessageStore } from "./message-store";
 import { openPgMessageStore } from "./pg-message-store";
-import { openSqliteMessageStore } from "./sqlite-message-store";
+import { openSqliteMessageStore, type SqliteStoreOptions } from "./sqlite-message-store";
 
 /** Picks the store from DATABASE_URL: `file:<path>` is SQLite (the zero-setup default), `postgres://` PostgreSQL. */
-export async function openMessageStore(databaseUrl: string, options: { cachedMessages?: number } = {}): Promise<MessageStore> {
+export async function openMessageStore(databaseUrl: string, options: SqliteStoreOptions = {}): Promise<MessageStore> {
   if (databaseUrl.startsWith("file:")) return openSqliteMessageStore(databaseUrl.slice("file:".length), options);
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) return openPgMessageStore(databaseUrl);
   throw new Error(`DATABASE_URL: unsupported scheme in "${redactUrl(databaseUrl)}" (expected file:<path> or postgres://…)`);

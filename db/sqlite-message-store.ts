@@ -26,6 +26,12 @@ export interface SqliteStoreOptions {
    * with `unavailable`. better-sqlite3 waits synchronously, blocking the event loop, so keep it short.
    */
   busyTimeoutMs?: number;
+  /**
+   * FULL (default): a commit is fsynced before it is acknowledged, so an acknowledged message survives a power
+   * loss. NORMAL: the WAL is fsynced only at checkpoints; an acknowledged message survives a process crash but
+   * the last ones may be lost with the machine's power, in exchange for no fsync on the delivery path.
+   */
+  synchronous?: "FULL" | "NORMAL";
   /** How many of the newest messages to keep in memory for catch-up (see recent-messages.ts); 0 = none. */
   cachedMessages?: number;
 }
@@ -36,7 +42,7 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
   fs.mkdirSync(path.dirname(path.resolve(filePath)), { recursive: true });
   const sqlite = new Database(filePath);
   sqlite.pragma("journal_mode = WAL");
-  sqlite.pragma("synchronous = FULL");
+  sqlite.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 1000}`);
   const db = drizzle(sqlite);

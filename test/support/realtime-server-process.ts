@@ -14,7 +14,7 @@ import { connectRedisStreamsAdapter } from "../../lib/server/realtime/redis-stre
 
 async function main() {
   const env = loadEnv();
-  const store = await openMessageStore(env.DATABASE_URL, { cachedMessages: env.MESSAGE_CACHE_SIZE });
+  const store = await openMessageStore(env.DATABASE_URL, { cachedMessages: env.MESSAGE_CACHE_SIZE, synchronous: env.SQLITE_SYNCHRONOUS });
   const httpServer = createServer((_req, res) => res.writeHead(404).end());
   const signer = createSessionSigner(env.SESSION_SECRET ?? "test-secret-test-secret-test-secret!");
   const logger = createLogger(env.LOG_LEVEL);
