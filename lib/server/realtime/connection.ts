@@ -26,8 +26,9 @@ export async function bringSocketUpToDate(socket: TetherSocket, deps: Connection
   // Socket.IO restored nothing useful, so it is caught up from the database like any other connection.
   const recovered = socket.recovered && socket.rooms.has(LIVE_FEED_ROOM);
   let replayed = 0;
+  const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
   // socket.io-client sends pid and offset whenever it hopes to resume a session.
-  if ((socket.handshake.auth as Record<string, unknown> | undefined)?.pid !== undefined) {
+  if (auth.pid !== undefined) {
     metrics.recoveries.inc({ result: recovered ? "succeeded" : "missed" });
   }
 
@@ -38,9 +39,8 @@ export async function bringSocketUpToDate(socket: TetherSocket, deps: Connection
     // broadcasts only, never the replay batches the client may have lost, so it would silently leave a gap.
     socket.once("disconnecting", () => {
       if (!socket.data.live) socket.leave(LIVE_FEED_ROOM);
-      gate.discard(socket.id);
     });
-    const fromOffset = parseServerOffset((socket.handshake.auth as Record<string, unknown> | undefined)?.serverOffset) ?? 0;
+    const fromOffset = parseServerOffset(auth.serverOffset) ?? 0;
     if (fromOffset > 0) {
       // Join first, then replay: whatever is committed from now on reaches the socket either in the replay or
       // as a held broadcast, and the gate drops held ones the replay already covered.

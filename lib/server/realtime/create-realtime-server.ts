@@ -125,6 +125,8 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     socket.on("disconnect", () => {
       connectionLimiter.closed(address);
       rateLimiter.forgetSocket(socket.id);
+      // The gate's per-socket state must not outlive the socket: a recovered session reuses its id.
+      gate.discard(socket.id);
       metrics.connections.dec();
     });
 
@@ -140,8 +142,6 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
       if (typeof ack === "function") ack(fail("unknown_event", `Unknown event "${String(event).slice(0, 64)}".`));
     });
     socket.on("error", (error) => logger.warn({ err: error, socketId: socket.id }, "socket error"));
-    // The gate's per-socket state must not outlive the socket: a recovered session reuses its id.
-    socket.once("disconnect", () => gate.discard(socket.id));
 
     const catchUp = () =>
       bringSocketUpToDate(socket, {
