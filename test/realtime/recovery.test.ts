@@ -21,20 +21,30 @@ describe.each(testBackends())("on %s", (backend) => {
     for (let i = 0; i < count; i++) await sender.send("general", `${prefix} ${i}`, `${prefix}-${i}`);
   }
 
+  /** Alice talks to the server through the proxy, Bob directly; Alice has received one broadcast (recovery needs one). */
+  async function aliceBehindProxy() {
+    proxy = await startTcpProxy(server.port);
+    const alice = client(proxy.url);
+    const bob = client(server.url);
+    await Promise.all([alice.ready(), bob.ready()]);
+    await sendMany(bob, "before", 1);
+    await waitFor(() => alice.messages.size === 1);
+    return { alice, bob };
+  }
+
+  /** Cuts every connection through the proxy and keeps refusing new ones until `proxy.resume()`. */
+  async function cutOff(victim: TestClient) {
+    proxy.pause();
+    proxy.cut();
+    await waitFor(() => !victim.socket.connected, 5_000, "the client to notice the cut");
+  }
+
   describe("connection cuts", () => {
     it("recovers a short blip through Socket.IO without touching the database", async () => {
       server = await start({ backend });
-      proxy = await startTcpProxy(server.port);
-      const alice = client(proxy.url);
-      const bob = client(server.url);
-      await Promise.all([alice.ready(), bob.ready()]);
-      // Recovery needs at least one broadcast received before the cut.
-      await sendMany(bob, "before", 1);
-      await waitFor(() => alice.messages.size === 1);
+      const { alice, bob } = await aliceBehindProxy();
 
-      proxy.pause();
-      proxy.cut();
-      await waitFor(() => !alice.socket.connected, 5_000, "alice to notice the cut");
+      await cutOff(alice);
       await sendMany(bob, "during", 10);
       proxy.resume();
       await alice.ready(2);
@@ -47,16 +57,9 @@ describe.each(testBackends())("on %s", (backend) => {
 
     it("catches up from the database when the session can no longer be recovered", async () => {
       server = await start({ backend, recoveryWindowMs: 300 });
-      proxy = await startTcpProxy(server.port);
-      const alice = client(proxy.url);
-      const bob = client(server.url);
-      await Promise.all([alice.ready(), bob.ready()]);
-      await sendMany(bob, "before", 1);
-      await waitFor(() => alice.messages.size === 1);
+      const { alice, bob } = await aliceBehindProxy();
 
-      proxy.pause();
-      proxy.cut();
-      await waitFor(() => !alice.socket.connected, 5_000, "alice to notice the cut");
+      await cutOff(alice);
       const cutAt = Date.now();
       await sendMany(bob, "during", 10);
       // The outage itself is the condition: it must outlast the recovery window.
@@ -125,9 +128,7 @@ describe.each(testBackends())("on %s", (backend) => {
       await sendMany(bob, "live", 1);
       await waitFor(() => alice.messages.size === 3);
 
-      proxy.pause();
-      proxy.cut();
-      await waitFor(() => !alice.socket.connected, 5_000, "alice to notice the cut");
+      await cutOff(alice);
       await sendMany(bob, "during", 3);
       proxy.resume();
       await alice.ready(2);
@@ -139,12 +140,7 @@ describe.each(testBackends())("on %s", (backend) => {
 
     it("with a recovery window of 0, never recovers and always catches up from the database", async () => {
       server = await start({ backend, recoveryWindowMs: 0 });
-      proxy = await startTcpProxy(server.port);
-      const alice = client(proxy.url);
-      const bob = client(server.url);
-      await Promise.all([alice.ready(), bob.ready()]);
-      await sendMany(bob, "before", 1);
-      await waitFor(() => alice.messages.size === 1);
+      const { alice, bob } = await aliceBehindProxy();
       proxy.cut();
       await sendMany(bob, "during", 3);
       await alice.ready(2);
