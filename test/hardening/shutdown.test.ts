@@ -1,8 +1,7 @@
-import Database from "better-sqlite3";
 import path from "node:path";
 import { afterEach, expect, it } from "vitest";
 import { RealtimeServerProcess } from "../support/server-process";
-import { makeTempDir } from "../support/test-server";
+import { makeTempDir, readStoredIds } from "../support/test-server";
 import { TestClient, waitFor } from "../support/test-client";
 
 const clients: TestClient[] = [];
@@ -52,9 +51,7 @@ it("on SIGTERM finishes in-flight writes and acks, closes sockets, and clients l
   await Promise.all(sending);
 
   expect(refused.every((code) => code === "unavailable")).toBe(true);
-  const db = new Database(dbPath, { readonly: true });
-  const rows = db.prepare("SELECT id, client_offset AS clientOffset FROM messages ORDER BY id").all() as Array<{ id: number; clientOffset: string }>;
-  db.close();
+  const rows = readStoredIds(dbPath);
   const stored = new Map(rows.map((r) => [r.clientOffset, r.id]));
   for (const [clientOffset, id] of ackedAtShutdown) expect(stored.get(clientOffset)).toBe(id);
   expect(rows).toHaveLength(300);

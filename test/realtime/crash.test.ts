@@ -1,8 +1,7 @@
-import Database from "better-sqlite3";
 import path from "node:path";
 import { afterEach, expect, it } from "vitest";
 import { RealtimeServerProcess } from "../support/server-process";
-import { makeTempDir } from "../support/test-server";
+import { makeTempDir, readStoredIds } from "../support/test-server";
 import { TestClient, waitFor } from "../support/test-client";
 
 const clients: TestClient[] = [];
@@ -46,9 +45,7 @@ it("keeps every acknowledged message through a SIGKILL, and clients catch up aft
 
   expect(killed).toBe(true);
   expect(ackedBeforeKill.size).toBeGreaterThan(0);
-  const db = new Database(dbPath, { readonly: true });
-  const rows = db.prepare("SELECT id, client_offset AS clientOffset FROM messages ORDER BY id").all() as Array<{ id: number; clientOffset: string }>;
-  db.close();
+  const rows = readStoredIds(dbPath);
   const stored = new Map(rows.map((r) => [r.clientOffset, r.id]));
   // Every acknowledged message is stored, once, under the id its ack named.
   for (const [clientOffset, id] of ackedBeforeKill) expect(stored.get(clientOffset)).toBe(id);

@@ -92,6 +92,16 @@ export function makeTempDir(prefix = "tether-test-"): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/** Every stored message's id and client offset, ascending, read from an SQLite file (the server may be dead). */
+export function readStoredIds(dbPath: string): Array<{ id: number; clientOffset: string }> {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    return db.prepare("SELECT id, client_offset AS clientOffset FROM messages ORDER BY id").all() as Array<{ id: number; clientOffset: string }>;
+  } finally {
+    db.close();
+  }
+}
+
 function countSqliteMessages(dbPath: string, clientOffset?: string): number {
   const db = new Database(dbPath, { readonly: true });
   try {
