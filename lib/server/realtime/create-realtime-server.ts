@@ -22,6 +22,7 @@ import { bringSocketUpToDate } from "./connection";
 import { createIdentityMiddleware } from "./identity-middleware";
 import { createMessageHandlers } from "./message-handlers";
 import { messageIdOf } from "./message-packets";
+import { tetherParser } from "./tether-parser";
 import type { TetherServer } from "./types";
 
 export interface RealtimeOptions {
@@ -69,6 +70,8 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
   const { store, logger, metrics } = options;
   const io: TetherServer = new Server(httpServer, {
     serveClient: false,
+    // The default parser, with catch-up batches from the cache sent as already encoded (same bytes).
+    parser: tetherParser,
     // Browsers on other sites must not open sockets that carry this site's session cookie.
     allowRequest: (req, callback) => {
       if (isOriginAllowed(req, options.allowedOrigins)) return callback(null, true);
