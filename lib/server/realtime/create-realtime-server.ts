@@ -21,7 +21,7 @@ import { prepareClusterDelivery } from "./cluster-delivery";
 import { bringSocketUpToDate } from "./connection";
 import { createIdentityMiddleware } from "./identity-middleware";
 import { createMessageHandlers } from "./message-handlers";
-import { messageIdOf } from "./message-packets";
+import { isReplayBatch, messageIdOf } from "./message-packets";
 import { tetherParser } from "./tether-parser";
 import type { TetherServer } from "./types";
 
@@ -92,7 +92,7 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
   const ordered = options.clusterAdapter
     ? prepareClusterDelivery(io, { store, logger, tailCheckIntervalMs: options.tailCheckIntervalMs ?? 1_000 })
     : null;
-  const gate = attachReplayGate(io.of("/").adapter, messageIdOf);
+  const gate = attachReplayGate(io.of("/").adapter, messageIdOf, isReplayBatch);
   const channels = createChannelDirectory(store);
   const inFlight = createInFlightTracker();
   const rateLimiter = createSendRateLimiter(options.rateLimit.burst, options.rateLimit.perSecond);
