@@ -32,8 +32,15 @@ export interface ReplayGate {
   discard(socketId: string): void;
 }
 
-/** `messageIdOf` names the broadcast's message id, or null for a broadcast that is not a message. */
-export function attachReplayGate(adapter: Adapter, messageIdOf: (packetData: unknown[]) => number | null): ReplayGate {
+/**
+ * `messageIdOf` names the broadcast's message id, or null for a broadcast that is not a message. `isReplayBatch`
+ * recognises the replay's own batches, which are never held.
+ */
+export function attachReplayGate(
+  adapter: Adapter,
+  messageIdOf: (packetData: unknown[]) => number | null,
+  isReplayBatch: (packetData: unknown[]) => boolean,
+): ReplayGate {
   const held = new Map<string, HeldBroadcast[]>();
   // After a release, the replay may have read from the database messages whose broadcasts have not reached this
   // process yet (on a cluster they travel through Redis): those are dropped when they arrive. Live messages come
@@ -46,7 +53,10 @@ export function attachReplayGate(adapter: Adapter, messageIdOf: (packetData: unk
     send((socket, write) => {
       // Decided when the broadcast is written, not when it was emitted: it may have been held back meanwhile.
       const queue = held.get(socket.id);
-      if (queue) return void queue.push({ packet, deliver: write });
+      // With connection state recovery, Socket.IO sends even a socket's own emits through the adapter (to keep
+      // them for recovery), so the replay's batches come here too: held, the whole replay would wait in memory
+      // until its end and go out in one burst, defeating its back-pressure.
+      if (queue && !(Array.isArray(packet.data) && isReplayBatch(packet.data))) return void queue.push({ packet, deliver: write });
       const floor = floors.get(socket.id);
       const id = floor === undefined ? null : idOf(packet);
       if (id !== null && floor !== undefined) {

@@ -21,7 +21,8 @@ import { prepareClusterDelivery } from "./cluster-delivery";
 import { bringSocketUpToDate } from "./connection";
 import { createIdentityMiddleware } from "./identity-middleware";
 import { createMessageHandlers } from "./message-handlers";
-import { messageIdOf } from "./message-packets";
+import { isReplayBatch, messageIdOf } from "./message-packets";
+import { tetherParser } from "./tether-parser";
 import type { TetherServer } from "./types";
 
 export interface RealtimeOptions {
@@ -69,6 +70,8 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
   const { store, logger, metrics } = options;
   const io: TetherServer = new Server(httpServer, {
     serveClient: false,
+    // The default parser, with catch-up batches from the cache sent as already encoded (same bytes).
+    parser: tetherParser,
     // Browsers on other sites must not open sockets that carry this site's session cookie.
     allowRequest: (req, callback) => {
       if (isOriginAllowed(req, options.allowedOrigins)) return callback(null, true);
@@ -89,7 +92,7 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
   const ordered = options.clusterAdapter
     ? prepareClusterDelivery(io, { store, logger, tailCheckIntervalMs: options.tailCheckIntervalMs ?? 1_000 })
     : null;
-  const gate = attachReplayGate(io.of("/").adapter, messageIdOf);
+  const gate = attachReplayGate(io.of("/").adapter, messageIdOf, isReplayBatch);
   const channels = createChannelDirectory(store);
   const inFlight = createInFlightTracker();
   const rateLimiter = createSendRateLimiter(options.rateLimit.burst, options.rateLimit.perSecond);

@@ -5,3 +5,8 @@ export function messageIdOf(packetData: unknown[]): number | null {
   const [event, message] = packetData;
   return event === "message:new" && typeof message === "object" && message !== null ? (message as { id: number }).id : null;
 }
+
+/** A catch-up batch (`message:batch`), which only the replay itself sends, to its own socket. */
+export function isReplayBatch(packetData: unknown[]): boolean {
+  return packetData[0] === "message:batch";
+}
