@@ -2,7 +2,8 @@
  * MessageStore on an SQLite file (better-sqlite3 + Drizzle).
  *
  * Writes use group commit (group-commit.ts): every insert requested in one event-loop turn goes into one
- * transaction, so one fsync covers them all; each caller's promise resolves only after that commit. WAL with synchronous=FULL
+ * transaction, so one fsync covers them all; each caller's promise resolves only after that commit. WAL with
+ * synchronous=FULL (the default; see SqliteStoreOptions)
  * keeps every acknowledged row through a process crash and a power loss.
  */
 import fs from "node:fs";
@@ -38,6 +39,9 @@ export interface SqliteStoreOptions {
 
 const DEFAULT_CACHED_MESSAGES = 100_000;
 
+/** The columns of a message, in the order `MessageColumns` (row-mapping.ts) expects them from a raw statement. */
+const MESSAGE_COLUMNS = "id, client_offset, channel, author_id, author_name, content, created_at";
+
 export function openSqliteMessageStore(filePath: string, options: SqliteStoreOptions = {}): MessageStore {
   fs.mkdirSync(path.dirname(path.resolve(filePath)), { recursive: true });
   const sqlite = new Database(filePath);
@@ -71,7 +75,7 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
   // then the driver building one object per row. Rows as plain arrays feed the message builder directly.
   const selectAfter = sqlite
     .prepare<[number, number], MessageColumns>(
-      "SELECT id, client_offset, channel, author_id, author_name, content, created_at FROM messages WHERE id > ? ORDER BY id LIMIT ?",
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id > ? ORDER BY id LIMIT ?`,
     )
     .raw(true);
 
@@ -100,7 +104,7 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
   const cacheCapacity = options.cachedMessages ?? DEFAULT_CACHED_MESSAGES;
   const newest = sqlite
     .prepare<[number], MessageColumns>(
-      "SELECT id, client_offset, channel, author_id, author_name, content, created_at FROM messages ORDER BY id DESC LIMIT ?",
+      `SELECT ${MESSAGE_COLUMNS} FROM messages ORDER BY id DESC LIMIT ?`,
     )
     .raw(true)
     .all(cacheCapacity + 1)

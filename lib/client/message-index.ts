@@ -22,9 +22,12 @@ export function emptyChannel(): ChannelMessages {
 /** Adds the messages this channel does not hold yet; returns the new channel state and what was new. */
 export function mergeMessages(channel: ChannelMessages, incoming: readonly ChatMessage[]): { channel: ChannelMessages; added: ChatMessage[] } {
   const added: ChatMessage[] = [];
+  const seen = new Set<number>();
   let byId = channel.byId;
+  // A catch-up batch holds up to a thousand messages: look repeats up in a set, not by scanning `added`.
   for (const message of incoming) {
-    if (byId[message.id] !== undefined || added.some((m) => m.id === message.id)) continue;
+    if (byId[message.id] !== undefined || seen.has(message.id)) continue;
+    seen.add(message.id);
     added.push(message);
   }
   if (added.length === 0) return { channel, added };

@@ -52,7 +52,11 @@ export const createMessagesSlice: SliceCreator<MessagesSlice> = (set, get) => ({
     let highest = s.serverOffset;
     const arrivedOffsets: string[] = [];
     const byChannel = new Map<string, ChatMessage[]>();
-    for (const message of messages) byChannel.set(message.channel, [...(byChannel.get(message.channel) ?? []), message]);
+    for (const message of messages) {
+      const list = byChannel.get(message.channel);
+      if (list) list.push(message);
+      else byChannel.set(message.channel, [message]);
+    }
     for (const [name, list] of byChannel) {
       const { channel, added } = mergeMessages(channels[name] ?? emptyChannel(), list);
       const unreadAdded = name === s.activeChannel ? 0 : added.filter((m) => m.author.id !== s.me?.id).length;
