@@ -27,7 +27,11 @@ async function main() {
   const logger = createLogger(env.LOG_LEVEL);
   const dev = env.NODE_ENV !== "production";
 
-  const store = await openMessageStore(env.DATABASE_URL, { cachedMessages: env.MESSAGE_CACHE_SIZE, synchronous: env.SQLITE_SYNCHRONOUS });
+  const store = await openMessageStore(env.DATABASE_URL, {
+    cachedMessages: env.MESSAGE_CACHE_SIZE,
+    synchronous: env.SQLITE_SYNCHRONOUS,
+    onWarning: (message, err) => logger.warn({ err }, message),
+  });
   const dataDir = env.DATABASE_URL.startsWith("file:") ? path.dirname(env.DATABASE_URL.slice("file:".length)) : "./data";
   const signer = createSessionSigner(resolveSessionSecret(env.SESSION_SECRET, dataDir));
   const metrics = createMetrics();

@@ -3,8 +3,8 @@
  *
  * Writes use group commit (group-commit.ts): every insert requested in one event-loop turn goes into one
  * transaction, so one fsync covers them all; each caller's promise resolves only after that commit. WAL with
- * synchronous=FULL (the default; see SqliteStoreOptions)
- * keeps every acknowledged row through a process crash and a power loss.
+ * synchronous=FULL (the default; see SqliteStoreOptions) keeps every acknowledged row through a process crash and
+ * a power loss. Checkpoints run on a worker thread (wal-checkpointer.ts), off the commit path.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -15,6 +15,7 @@ import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { GENERAL_CHANNEL } from "../lib/shared/limits";
 import { createGroupCommit } from "./group-commit";
 import { createRecentMessages } from "./recent-messages";
+import { startWalCheckpointer, type CheckpointCounts, type CheckpointResult } from "./wal-checkpointer";
 import type { InsertMessageResult, MessageStore, NewMessage } from "./message-store";
 import { chatMessageFromColumns, toChannel, toChatMessage, type MessageColumns } from "./row-mapping";
 import { channels, messages } from "./schema.sqlite";
@@ -35,9 +36,17 @@ export interface SqliteStoreOptions {
   synchronous?: "FULL" | "NORMAL";
   /** How many of the newest messages to keep in memory for catch-up (see recent-messages.ts); 0 = none. */
   cachedMessages?: number;
+  /** Checkpoint the WAL on a worker thread after this many committed messages (default 1,000). */
+  checkpointEveryRows?: number;
+  onCheckpoint?: (result: CheckpointResult) => void;
+  /** Something went wrong that the store recovered from (the checkpoint thread failed). */
+  onWarning?: (message: string, error: Error) => void;
 }
 
 const DEFAULT_CACHED_MESSAGES = 100_000;
+/** SQLite's own automatic checkpoint, in WAL pages: its default, and the backstop while the worker checkpoints. */
+const INLINE_CHECKPOINT_PAGES = 1000;
+const BACKSTOP_CHECKPOINT_PAGES = 20_000;
 
 /** The columns of a message, in the order `MessageColumns` (row-mapping.ts) expects them from a raw statement. */
 const MESSAGE_COLUMNS = "id, client_offset, channel, author_id, author_name, content, created_at";
@@ -46,7 +55,8 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
   fs.mkdirSync(path.dirname(path.resolve(filePath)), { recursive: true });
   const sqlite = new Database(filePath);
   sqlite.pragma("journal_mode = WAL");
-  sqlite.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
+  const synchronous = options.synchronous ?? "FULL";
+  sqlite.pragma(`synchronous = ${synchronous}`);
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 1000}`);
   const db = drizzle(sqlite);
@@ -112,9 +122,24 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
     .map(chatMessageFromColumns);
   const recent = createRecentMessages(cacheCapacity, newest, newest.length <= cacheCapacity);
 
+  // SQLite's inline checkpoint stays as a backstop (~80 MB of WAL), should the worker fall behind.
+  sqlite.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+  const checkpointer = startWalCheckpointer(filePath, {
+    synchronous,
+    everyRows: options.checkpointEveryRows,
+    finishOnWriter: () => (sqlite.pragma("wal_checkpoint(PASSIVE)") as CheckpointCounts[])[0]!,
+    onCheckpoint: options.onCheckpoint,
+    onFailure(error) {
+      if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${INLINE_CHECKPOINT_PAGES}`);
+      options.onWarning?.("WAL checkpoints run inline from now on", error);
+    },
+  });
+
   const commits = createGroupCommit<NewMessage, InsertMessageResult>((batch) => {
     const results = insertBatch(batch);
-    recent.append(results.filter((result) => !result.duplicate).map((result) => result.message));
+    const added = results.filter((result) => !result.duplicate).map((result) => result.message);
+    recent.append(added);
+    checkpointer.committed(added.length);
     return results;
   });
 
@@ -168,6 +193,8 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
 
     async close() {
       await commits.drain();
+      // The worker's connection goes first: the last connection to close checkpoints and removes the WAL.
+      await checkpointer.close();
       sqlite.close();
     },
   };
