@@ -2,9 +2,10 @@
  * MessageStore on an SQLite file (better-sqlite3 + Drizzle).
  *
  * Writes use group commit (group-commit.ts): every insert requested in one event-loop turn goes into one
- * transaction, so one fsync covers them all; each caller's promise resolves only after that commit. WAL with
- * synchronous=FULL (the default; see SqliteStoreOptions) keeps every acknowledged row through a process crash and
- * a power loss. Checkpoints run on a worker thread (wal-checkpointer.ts), off the commit path.
+ * transaction; each caller's promise resolves only after that commit. WAL with synchronous=NORMAL (the default)
+ * keeps every acknowledged row through a process crash; FULL adds an fsync per commit so that they also survive
+ * a power loss (see SqliteStoreOptions). Checkpoints run on a worker thread (wal-checkpointer.ts), off the
+ * commit path.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -29,9 +30,11 @@ export interface SqliteStoreOptions {
    */
   busyTimeoutMs?: number;
   /**
-   * FULL (default): a commit is fsynced before it is acknowledged, so an acknowledged message survives a power
-   * loss. NORMAL: the WAL is fsynced only at checkpoints; an acknowledged message survives a process crash but
-   * the last ones may be lost with the machine's power, in exchange for no fsync on the delivery path.
+   * NORMAL (default): a commit is written to the WAL (the OS holds it) before it is acknowledged, so an
+   * acknowledged message survives a crash or kill of the process; the WAL is fsynced at checkpoints, and the
+   * database is never corrupted. FULL: every commit is also fsynced before it is acknowledged, so acknowledged
+   * messages survive an OS crash or a power loss too — at the cost of an fsync on the delivery path of every
+   * message (see docs/performance.md for what that costs).
    */
   synchronous?: "FULL" | "NORMAL";
   /** How many of the newest messages to keep in memory for catch-up (see recent-messages.ts); 0 = none. */
@@ -55,7 +58,7 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
   fs.mkdirSync(path.dirname(path.resolve(filePath)), { recursive: true });
   const sqlite = new Database(filePath);
   sqlite.pragma("journal_mode = WAL");
-  const synchronous = options.synchronous ?? "FULL";
+  const synchronous = options.synchronous ?? "NORMAL";
   sqlite.pragma(`synchronous = ${synchronous}`);
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 1000}`);

@@ -60,8 +60,8 @@ const envFields = z.object({
     .default("false")
     .transform((value) => value === "1" || value === "true"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  /** FULL: acknowledged messages survive power loss (fsync per commit); NORMAL: they survive a process crash. */
-  SQLITE_SYNCHRONOUS: z.enum(["FULL", "NORMAL"]).default("FULL"),
+  /** NORMAL: acknowledged messages survive a process crash; FULL: also an OS crash or power loss (fsync per commit). */
+  SQLITE_SYNCHRONOUS: z.enum(["FULL", "NORMAL"]).default("NORMAL"),
   /** Newest messages kept in memory to serve catch-up without reading SQLite (0 = none; SQLite only). */
   MESSAGE_CACHE_SIZE: integer(100_000, 0, 10_000_000),
   /** Messages per catch-up batch. */
