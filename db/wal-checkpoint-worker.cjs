@@ -19,22 +19,36 @@ db.pragma(`synchronous = ${synchronous === "NORMAL" ? "NORMAL" : "FULL"}`);
 // This connection never checkpoints on commit (it never commits); it checkpoints when asked.
 db.pragma("wal_autocheckpoint = 0");
 
+/** Passes before giving up on catching the writer; the main thread then copies the rest (wal-checkpointer.ts). */
+const MAX_PASSES = 10;
 /**
- * PASSIVE never blocks the writer: frames committed while it runs are simply left for the next one. When those
- * are few, one more pass usually copies everything before the next commit, and only a fully copied WAL lets
- * the writer start it again from the beginning instead of growing it.
+ * Pause between passes, longer than a commit normally takes: a pass cannot see a commit still in progress, so
+ * two passes in quick succession could both miss one and wrongly report the WAL as entirely copied.
+ */
+const PAUSE_MS = 1;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * PASSIVE never blocks the writer: it copies the frames committed when it started, and those committed while it
+ * ran are left for the next pass. SQLite starts the WAL over from its first frame only when a write begins with
+ * every frame copied, so one pass is not enough under steady writes: passes repeat until one finds nothing new
+ * (the same WAL, all copied). After the first pass they are short: a few pages.
  */
 function checkpoint() {
   const started = performance.now();
-  let passes = 0;
   /** @type {{ busy: number, log: number, checkpointed: number }} */
-  let result = { busy: 0, log: 0, checkpointed: 0 };
-  while (passes < 3) {
+  let result = { busy: 0, log: -1, checkpointed: 0 };
+  let passes = 0;
+  let converged = false;
+  while (passes < MAX_PASSES && !converged) {
+    if (passes > 0) Atomics.wait(pause, 0, 0, PAUSE_MS);
+    const previousLog = result.log;
+    result = /** @type {typeof result} */ (db.pragma("wal_checkpoint(PASSIVE)")[0]);
     passes++;
-    result = /** @type {typeof result} */ (db.pragma("wal_checkpoint(PASSIVE)", { simple: false })[0]);
-    if (result.busy || result.checkpointed >= result.log) break;
+    if (result.busy) break;
+    converged = result.checkpointed === result.log && result.log === previousLog;
   }
-  return { ...result, passes, ms: performance.now() - started };
+  return { ...result, passes, converged, ms: performance.now() - started };
 }
 
 port.on("message", (request) => {

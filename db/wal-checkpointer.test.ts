@@ -78,6 +78,9 @@ describe("WAL checkpointer", () => {
       checkpointer.committed(1);
       await expect.poll(() => results.length).toBe(1);
       expect(results[0]!.checkpointed).toBe(results[0]!.log);
+      // Nothing was written meanwhile: the worker's second pass found the WAL unchanged, so the writer's
+      // connection had nothing to finish.
+      expect(results[0]).toMatchObject({ converged: true, passes: 2 });
 
       writer.write(5);
       checkpointer.committed(5);

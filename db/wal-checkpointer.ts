@@ -12,11 +12,11 @@
  * from its own connection. PASSIVE never blocks the writer, and SQLite's locking keeps the two connections
  * correct; durability is unchanged, since a commit is durable in the WAL before any checkpoint.
  *
- * SQLite starts the WAL over from its first frame only when a write begins with the WAL entirely copied. Under
- * steady writes the worker's pass always leaves the commits made while it ran, so the WAL would only grow. The
- * writer's own connection therefore copies that remainder (`finishOnWriter`) when the worker reports back: a few
- * pages, on the main thread between two commits, where no commit can slip in before the next write restarts it.
- * (An inline checkpoint that finds the WAL already copied does no I/O.)
+ * SQLite starts the WAL over from its first frame only when a write begins with the WAL entirely copied, so the
+ * worker repeats short passes until one finds nothing new. Under writes so steady that it never gets there, the
+ * WAL would only grow: then the writer's own connection copies the remainder (`finishOnWriter`) when the worker
+ * reports back — a few pages and two fsyncs, on the main thread between two commits, where no commit can slip in
+ * before the next write starts the WAL over.
  */
 import path from "node:path";
 import { Worker } from "node:worker_threads";
@@ -28,6 +28,8 @@ export interface CheckpointResult {
   log: number;
   checkpointed: number;
   passes: number;
+  /** The last pass found nothing committed since the one before: the WAL was entirely copied. */
+  converged: boolean;
   ms: number;
 }
 
@@ -39,7 +41,7 @@ export interface WalCheckpointerOptions {
   everyRows?: number;
   /** …or this long after the first row not yet checkpointed, whichever comes first. */
   maxDelayMs?: number;
-  /** Runs a PASSIVE checkpoint on the writer's connection: copies what the worker's pass left. */
+  /** Runs a PASSIVE checkpoint on the writer's connection: copies what the worker's passes could not catch. */
   finishOnWriter: () => CheckpointCounts;
   onCheckpoint?: (result: CheckpointResult) => void;
   /** The worker failed; the store then goes back to checkpointing inline. */
@@ -109,16 +111,16 @@ export function startWalCheckpointer(file: string, options: WalCheckpointerOptio
       return void worker.postMessage("close");
     }
     if (reply.type === "failed") return fail(new Error(`WAL checkpoint failed: ${reply.message}`));
-    // Always finished here, not only when the worker saw frames left: commits made after its pass ended and
-    // before this reply was handled are left too. With nothing to copy it is a few reads, no fsync.
     let result = reply.result;
-    const started = performance.now();
-    try {
-      result = { ...result, ...options.finishOnWriter(), passes: result.passes + 1 };
-    } catch (error) {
-      return fail(new Error("WAL checkpoint failed on the writer's connection", { cause: error }));
+    if (!result.converged && !result.busy) {
+      const started = performance.now();
+      try {
+        result = { ...result, ...options.finishOnWriter(), passes: result.passes + 1, converged: true };
+      } catch (error) {
+        return fail(new Error("WAL checkpoint failed on the writer's connection", { cause: error }));
+      }
+      result.ms += performance.now() - started;
     }
-    result.ms += performance.now() - started;
     for (const waiter of current) waiter.resolve(result);
     current = [];
     options.onCheckpoint?.(result);
