@@ -139,7 +139,7 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
   });
 
   const commits = createGroupCommit<NewMessage, InsertMessageResult>((batch) => {
-    const results = insertBatch(batch);
+    const results = checkpointer.writing(() => insertBatch(batch));
     const added = results.filter((result) => !result.duplicate).map((result) => result.message);
     recent.append(added);
     checkpointer.committed(added.length);
@@ -179,7 +179,9 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
     },
 
     async createChannel(name, createdBy) {
-      const created = db.insert(channels).values({ name, createdBy, createdAt: Date.now() }).onConflictDoNothing().returning().get();
+      const created = checkpointer.writing(() =>
+        db.insert(channels).values({ name, createdBy, createdAt: Date.now() }).onConflictDoNothing().returning().get(),
+      );
       if (created) return { channel: toChannel(created), created: true };
       const existing = db.select().from(channels).where(eq(channels.name, name)).get();
       if (!existing) throw new Error(`channel ${name} conflicted but does not exist`);

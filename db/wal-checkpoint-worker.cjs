@@ -11,8 +11,10 @@ const Database = require("better-sqlite3");
 if (!parentPort) throw new Error("wal-checkpoint-worker.cjs runs as a worker thread");
 const port = parentPort;
 
-/** @type {{ file: string, synchronous: string }} */
-const { file, synchronous } = workerData;
+/** @type {{ file: string, synchronous: string, writes: SharedArrayBuffer }} */
+const { file, synchronous, writes: writesBuffer } = workerData;
+/** [writes begun, writes ended] on the writer's connection, counted by the main thread (wal-checkpointer.ts). */
+const writes = new Int32Array(writesBuffer);
 const db = new Database(file, { fileMustExist: true });
 // The checkpoint's own syncs (the WAL before copying it, the database file after) follow the store's setting.
 db.pragma(`synchronous = ${synchronous === "NORMAL" ? "NORMAL" : "FULL"}`);
@@ -21,32 +23,32 @@ db.pragma("wal_autocheckpoint = 0");
 
 /** Passes before giving up on catching the writer; the main thread then copies the rest (wal-checkpointer.ts). */
 const MAX_PASSES = 10;
-/**
- * Pause between passes, longer than a commit normally takes: a pass cannot see a commit still in progress, so
- * two passes in quick succession could both miss one and wrongly report the WAL as entirely copied.
- */
+/** Pause before another pass, to let the write that overlapped the last one end. */
 const PAUSE_MS = 1;
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /**
- * PASSIVE never blocks the writer: it copies the frames committed when it started, and those committed while it
- * ran are left for the next pass. SQLite starts the WAL over from its first frame only when a write begins with
- * every frame copied, so one pass is not enough under steady writes: passes repeat until one finds nothing new
- * (the same WAL, all copied). After the first pass they are short: a few pages.
+ * PASSIVE never blocks the writer: it copies the frames committed when it started, and a write that commits
+ * while it runs is left for the next pass. SQLite starts the WAL over from its first frame only when a write
+ * begins with every frame copied, so passes repeat until one both copies everything it sees and overlaps no
+ * write (none in progress when it started, none begun or ended while it ran): then nothing is left anywhere.
+ * After the first pass they are short: a few pages.
  */
 function checkpoint() {
   const started = performance.now();
   /** @type {{ busy: number, log: number, checkpointed: number }} */
-  let result = { busy: 0, log: -1, checkpointed: 0 };
+  let result = { busy: 0, log: 0, checkpointed: 0 };
   let passes = 0;
   let converged = false;
   while (passes < MAX_PASSES && !converged) {
     if (passes > 0) Atomics.wait(pause, 0, 0, PAUSE_MS);
-    const previousLog = result.log;
+    const begunBefore = Atomics.load(writes, 0);
+    const endedBefore = Atomics.load(writes, 1);
     result = /** @type {typeof result} */ (db.pragma("wal_checkpoint(PASSIVE)")[0]);
     passes++;
     if (result.busy) break;
-    converged = result.checkpointed === result.log && result.log === previousLog;
+    const quiet = begunBefore === endedBefore && Atomics.load(writes, 0) === begunBefore && Atomics.load(writes, 1) === endedBefore;
+    converged = quiet && result.checkpointed === result.log;
   }
   return { ...result, passes, converged, ms: performance.now() - started };
 }

@@ -13,10 +13,11 @@
  * correct; durability is unchanged, since a commit is durable in the WAL before any checkpoint.
  *
  * SQLite starts the WAL over from its first frame only when a write begins with the WAL entirely copied, so the
- * worker repeats short passes until one finds nothing new. Under writes so steady that it never gets there, the
- * WAL would only grow: then the writer's own connection copies the remainder (`finishOnWriter`) when the worker
- * reports back — a few pages and two fsyncs, on the main thread between two commits, where no commit can slip in
- * before the next write starts the WAL over.
+ * worker repeats short passes until one copies everything while no write is in progress — the store brackets
+ * its writes with `writing()`, counted in shared memory the worker reads. Under writes so steady that it never
+ * gets there, the WAL would only grow: then the writer's own connection copies the remainder (`finishOnWriter`)
+ * when the worker reports back — a few pages and two fsyncs, on the main thread between two writes, where none
+ * can slip in before the next one starts the WAL over.
  */
 import path from "node:path";
 import { Worker } from "node:worker_threads";
@@ -28,7 +29,7 @@ export interface CheckpointResult {
   log: number;
   checkpointed: number;
   passes: number;
-  /** The last pass found nothing committed since the one before: the WAL was entirely copied. */
+  /** The last pass copied every frame and overlapped no write: the next write starts the WAL over. */
   converged: boolean;
   ms: number;
 }
@@ -49,6 +50,8 @@ export interface WalCheckpointerOptions {
 }
 
 export interface WalCheckpointer {
+  /** Runs a write on the store's connection (synchronous, as better-sqlite3's are), telling the worker about it. */
+  writing<T>(write: () => T): T;
   /** Notes `rows` rows just committed. */
   committed(rows: number): void;
   /** Checkpoints now (after any checkpoint in progress). */
@@ -65,7 +68,12 @@ export function startWalCheckpointer(file: string, options: WalCheckpointerOptio
   const everyRows = options.everyRows ?? 1000;
   const maxDelayMs = options.maxDelayMs ?? 1000;
   // No inherited loaders or --import preloads (tsx, the bench's monitor): the worker is plain CommonJS.
-  const worker = new Worker(WORKER_FILE, { execArgv: [], workerData: { file: path.resolve(file), synchronous: options.synchronous } });
+  // [writes begun, writes ended]: lets a pass tell whether it overlapped a write (see the worker).
+  const writes = new Int32Array(new SharedArrayBuffer(8));
+  const worker = new Worker(WORKER_FILE, {
+    execArgv: [],
+    workerData: { file: path.resolve(file), synchronous: options.synchronous, writes: writes.buffer },
+  });
   // An idle checkpoint thread must not keep the process alive.
   worker.unref();
 
@@ -136,6 +144,14 @@ export function startWalCheckpointer(file: string, options: WalCheckpointerOptio
   });
 
   return {
+    writing(write) {
+      Atomics.add(writes, 0, 1);
+      try {
+        return write();
+      } finally {
+        Atomics.add(writes, 1, 1);
+      }
+    },
     committed(rows) {
       if (failed || closing || rows === 0) return;
       pendingRows += rows;
