@@ -67,10 +67,10 @@ const WORKER_FILE = path.join(__dirname, "wal-checkpoint-worker.cjs");
 export function startWalCheckpointer(file: string, options: WalCheckpointerOptions): WalCheckpointer {
   const everyRows = options.everyRows ?? 1000;
   const maxDelayMs = options.maxDelayMs ?? 1000;
-  // No inherited loaders or --import preloads (tsx, the bench's monitor): the worker is plain CommonJS.
   // [writes begun, writes ended]: lets a pass tell whether it overlapped a write (see the worker).
   const writes = new Int32Array(new SharedArrayBuffer(8));
   const worker = new Worker(WORKER_FILE, {
+    // No inherited loaders or --import preloads (tsx, the bench's monitor): the worker is plain CommonJS.
     execArgv: [],
     workerData: { file: path.resolve(file), synchronous: options.synchronous, writes: writes.buffer },
   });
