@@ -16,7 +16,7 @@ import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { GENERAL_CHANNEL } from "../lib/shared/limits";
 import { createGroupCommit } from "./group-commit";
 import { createRecentMessages } from "./recent-messages";
-import { startWalCheckpointer, type CheckpointCounts, type CheckpointResult } from "./wal-checkpointer";
+import { passiveCheckpoint, startWalCheckpointer, type CheckpointResult } from "./wal-checkpointer";
 import type { InsertMessageResult, MessageStore, NewMessage } from "./message-store";
 import { chatMessageFromColumns, toChannel, toChatMessage, type MessageColumns } from "./row-mapping";
 import { channels, messages } from "./schema.sqlite";
@@ -130,7 +130,7 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
   const checkpointer = startWalCheckpointer(filePath, {
     synchronous,
     everyRows: options.checkpointEveryRows,
-    finishOnWriter: () => (sqlite.pragma("wal_checkpoint(PASSIVE)") as CheckpointCounts[])[0]!,
+    finishOnWriter: () => passiveCheckpoint(sqlite),
     onCheckpoint: options.onCheckpoint,
     onFailure(error) {
       if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${INLINE_CHECKPOINT_PAGES}`);

@@ -4,7 +4,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { openSqliteMessageStore } from "./sqlite-message-store";
-import { startWalCheckpointer, type CheckpointCounts, type CheckpointResult } from "./wal-checkpointer";
+import { passiveCheckpoint, startWalCheckpointer, type CheckpointResult, type WalCheckpointer, type WalCheckpointerOptions } from "./wal-checkpointer";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -15,7 +15,6 @@ function tempFile(): string {
   dirs.push(dir);
   return path.join(dir, "test.db");
 }
-const finishOn = (db: Database.Database) => () => (db.pragma("wal_checkpoint(PASSIVE)") as CheckpointCounts[])[0]!;
 const walSize = (file: string) => fs.statSync(`${file}-wal`).size;
 
 /** A writer like the store's: WAL, and no checkpoint of its own. */
@@ -31,13 +30,32 @@ function openWriter(file: string) {
   };
   return { db, write };
 }
+type Writer = ReturnType<typeof openWriter>;
+
+/** A writer and a checkpointer on one fresh file, both closed afterwards; any worker failure fails the test. */
+async function withCheckpointer(
+  options: Partial<WalCheckpointerOptions>,
+  test: (writer: Writer, checkpointer: WalCheckpointer, file: string) => Promise<void>,
+): Promise<void> {
+  const file = tempFile();
+  const writer = openWriter(file);
+  const checkpointer = startWalCheckpointer(file, {
+    synchronous: "NORMAL",
+    finishOnWriter: () => passiveCheckpoint(writer.db),
+    onFailure: (error) => expect.fail(error.message),
+    ...options,
+  });
+  try {
+    await test(writer, checkpointer, file);
+  } finally {
+    await checkpointer.close();
+    writer.db.close();
+  }
+}
 
 describe("WAL checkpointer", () => {
-  it("copies the whole WAL from its own thread, so the writer reuses the file instead of growing it", async () => {
-    const file = tempFile();
-    const writer = openWriter(file);
-    const checkpointer = startWalCheckpointer(file, { synchronous: "FULL", finishOnWriter: finishOn(writer.db), onFailure: (error) => expect.fail(error.message) });
-    try {
+  it("copies the whole WAL from its own thread, so the writer reuses the file instead of growing it", () =>
+    withCheckpointer({ synchronous: "FULL" }, async (writer, checkpointer, file) => {
       writer.write(300);
       const grown = walSize(file);
       const result = await checkpointer.checkpoint();
@@ -51,25 +69,11 @@ describe("WAL checkpointer", () => {
       writer.write(300);
       expect(walSize(file)).toBeGreaterThan(grown);
       expect(writer.db.prepare("SELECT count(*) AS n FROM t").get()).toEqual({ n: 900 });
-    } finally {
-      await checkpointer.close();
-      writer.db.close();
-    }
-  });
+    }));
 
-  it("checkpoints after the given number of committed rows, and after a delay for fewer", async () => {
-    const file = tempFile();
-    const writer = openWriter(file);
+  it("checkpoints after the given number of committed rows, and after a delay for fewer", () => {
     const results: CheckpointResult[] = [];
-    const checkpointer = startWalCheckpointer(file, {
-      synchronous: "NORMAL",
-      everyRows: 100,
-      maxDelayMs: 200,
-      finishOnWriter: finishOn(writer.db),
-      onCheckpoint: (result) => results.push(result),
-      onFailure: (error) => expect.fail(error.message),
-    });
-    try {
+    return withCheckpointer({ everyRows: 100, maxDelayMs: 200, onCheckpoint: (result) => results.push(result) }, async (writer, checkpointer) => {
       writer.write(99);
       checkpointer.committed(99);
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -85,17 +89,11 @@ describe("WAL checkpointer", () => {
       writer.write(5);
       checkpointer.committed(5);
       await expect.poll(() => results.length, { timeout: 2000 }).toBe(2);
-    } finally {
-      await checkpointer.close();
-      writer.db.close();
-    }
+    });
   });
 
-  it("does not call the WAL copied while a write is in progress", async () => {
-    const file = tempFile();
-    const writer = openWriter(file);
-    const checkpointer = startWalCheckpointer(file, { synchronous: "NORMAL", finishOnWriter: finishOn(writer.db), onFailure: (error) => expect.fail(error.message) });
-    try {
+  it("does not call the WAL copied while a write is in progress", () =>
+    withCheckpointer({}, async (writer, checkpointer) => {
       writer.write(50);
       await checkpointer.checkpoint();
       const requested = checkpointer.checkpoint();
@@ -108,11 +106,7 @@ describe("WAL checkpointer", () => {
       expect(result.converged).toBe(true);
       expect(result.passes).toBeGreaterThan(1);
       expect(result.checkpointed).toBe(result.log);
-    } finally {
-      await checkpointer.close();
-      writer.db.close();
-    }
-  });
+    }));
 
   it("reports a thread that cannot open the database, so the store can fall back to inline checkpoints", async () => {
     const failure = await new Promise<Error>((resolve) => {

@@ -4,7 +4,7 @@
  *
  * With SQLite's automatic checkpoint, the commit that crosses 1,000 WAL pages also copies them all and syncs
  * the database file before it returns. better-sqlite3 is synchronous, so every socket of the process waited:
- * measured under the fan-out bench (200 msgs/s, 100 receivers), that commit took 13–18 ms about once a second
+ * measured under the fan-out bench (200 msgs/s, 100 receivers), that commit took 10–18 ms about once a second
  * — the worst store latency there, and with SQLITE_SYNCHRONOUS=NORMAL the only one above 5 ms.
  *
  * The store turns the automatic checkpoint down to a backstop and tells this module how many rows it committed;
@@ -35,6 +35,11 @@ export interface CheckpointResult {
 }
 
 export type CheckpointCounts = Pick<CheckpointResult, "busy" | "log" | "checkpointed">;
+
+/** A PASSIVE checkpoint on a better-sqlite3 connection (the writer's, for `finishOnWriter`). */
+export function passiveCheckpoint(connection: { pragma(source: string): unknown }): CheckpointCounts {
+  return (connection.pragma("wal_checkpoint(PASSIVE)") as CheckpointCounts[])[0]!;
+}
 
 export interface WalCheckpointerOptions {
   synchronous: "FULL" | "NORMAL";
