@@ -3,6 +3,7 @@
  * specs read as what a person does and sees.
  */
 import { expect, type Browser, type Locator, type Page, type TestInfo } from "@playwright/test";
+import { recordConnectionDiary } from "./connection-diary";
 
 export class ChatPage {
   readonly messageInput: Locator;
@@ -25,6 +26,7 @@ export class ChatPage {
 
   /** Opens the chat, waits until it is live, and sets the display name. */
   async open(url: string, name?: string): Promise<void> {
+    await recordConnectionDiary(this.page, name ?? "unnamed");
     await this.page.goto(url);
     await this.expectConnected();
     if (name) {

@@ -4,6 +4,7 @@
  */
 import Database from "better-sqlite3";
 import { test } from "@playwright/test";
+import { attachConnectionDiaries } from "./connection-diary";
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
@@ -141,6 +142,12 @@ export function serverForThisFile(options?: TetherServerOptions): TetherServer {
   const server = new TetherServer(options);
   test.beforeAll(async () => {
     await server.start();
+  });
+  test.afterEach(async ({}, testInfo) => {
+    await attachConnectionDiaries(testInfo);
+    if (testInfo.status !== testInfo.expectedStatus) {
+      await testInfo.attach("server log", { body: server.logs(), contentType: "text/plain" });
+    }
   });
   test.afterAll(async () => {
     await server.stop();
