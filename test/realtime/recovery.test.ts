@@ -74,6 +74,28 @@ describe.each(testBackends())("on %s", (backend) => {
       expect(alice.duplicates).toBe(0);
     });
 
+    it("keeps a recovered connection live when an abandoned connection of the same session dies after it", async () => {
+      server = await start({ backend, pingIntervalMs: 300, pingTimeoutMs: 300 });
+      const { alice, bob } = await aliceBehindProxy();
+      // A blip: the server keeps Alice's session, and she recovers it (the server reuses her socket id).
+      await cutOff(alice);
+      proxy.resume();
+      await alice.ready(2);
+      expect(alice.socket.recovered).toBe(true);
+      // Then her network dies without a reset reaching the server, and she comes back another way at once, as on a
+      // switch from Wi-Fi to 4G: she recovers the same session again while the server still holds the dead
+      // connection, under the same socket id.
+      proxy.freeze();
+      alice.socket.io.engine.close();
+      await alice.ready(3);
+      // The server drops the dead connection at its next heartbeat; Alice's live one must keep receiving.
+      await waitFor(() => server.realtime.io.engine.clientsCount === 2, 5_000, "the server to drop the dead connection");
+      await sendMany(bob, "after", 1);
+      await waitFor(() => alice.ordered().some((m) => m.content === "after 0"), 5_000, "alice to receive the next message");
+      expect(alice.ordered().map((m) => m.content)).toEqual(["before 0", "after 0"]);
+      expect(alice.outOfOrder + alice.duplicates).toBe(0);
+    });
+
     it("never lets Socket.IO recover a session whose catch-up the client did not confirm", async () => {
       server = await start({ backend, replayBatchSize: 50 });
       proxy = await startTcpProxy(server.port);

@@ -3,7 +3,9 @@
  * every open connection at once (both ends see a reset), `pause()` refuses new ones until `resume()`, and
  * `dropDownstreamAfter(n)` makes new connections lose everything the server sends after its first n bytes —
  * data the server wrote successfully that never reaches the client, as on a network that dies silently — and
- * `retarget(port)` sends new connections to another server (a client "moving" to another instance).
+ * `retarget(port)` sends new connections to another server (a client "moving" to another instance), and
+ * `freeze()` makes every open connection go silent both ways without closing it: neither end hears of it until
+ * its own heartbeat gives up, as when a phone leaves a Wi-Fi network.
  */
 import net from "node:net";
 import type { AddressInfo } from "node:net";
@@ -14,6 +16,7 @@ export interface TcpProxy {
   cut(): void;
   pause(): void;
   dropDownstreamAfter(bytes: number | null): void;
+  freeze(): void;
   resume(): void;
   retarget(port: number): void;
   close(): Promise<void>;
@@ -22,6 +25,7 @@ export interface TcpProxy {
 export async function startTcpProxy(initialTargetPort: number): Promise<TcpProxy> {
   let targetPort = initialTargetPort;
   const open = new Set<net.Socket>();
+  const freezers = new Set<() => void>();
   let refusing = false;
   let downstreamLimit: number | null = null;
   const server = net.createServer((inbound) => {
@@ -44,7 +48,16 @@ export async function startTcpProxy(initialTargetPort: number): Promise<TcpProxy
         forwarded += chunk.length;
       });
     }
+    const freeze = () => {
+      inbound.unpipe(outbound);
+      outbound.unpipe(inbound);
+      outbound.removeAllListeners("data");
+      inbound.pause();
+      outbound.pause();
+    };
+    freezers.add(freeze);
     const drop = () => {
+      freezers.delete(freeze);
       inbound.destroy();
       outbound.destroy();
       open.delete(inbound);
@@ -63,6 +76,10 @@ export async function startTcpProxy(initialTargetPort: number): Promise<TcpProxy
     url: `http://127.0.0.1:${port}`,
     port,
     cut,
+    freeze: () => {
+      for (const freeze of freezers) freeze();
+      freezers.clear();
+    },
     dropDownstreamAfter: (bytes) => {
       downstreamLimit = bytes;
     },

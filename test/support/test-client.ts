@@ -44,6 +44,10 @@ export class TestClient {
     }) as ClientSocket;
     this.socket.on("message:new", (message) => this.process([message]));
     this.socket.on("message:batch", (batch) => this.process(batch));
+    // Like Tether's client: Socket.IO does not come back by itself after the server closed the socket on purpose.
+    this.socket.on("disconnect", (reason) => {
+      if (reason === "io server disconnect") setTimeout(() => this.socket.connect(), 50);
+    });
     this.socket.on("session:ready", (info, confirm) => {
       this.sessions.push(info);
       if (options.confirmCatchUp !== false) confirm();
