@@ -62,6 +62,18 @@ function seedSqlite(dbPath: string, count: number): void {
   sqlite.close();
 }
 
+/**
+ * The node flags `npm start` runs the production server with (package.json), so that the bench measures the
+ * server as it is deployed. They tune the heap, which moves the fan-out tail (docs/performance.md).
+ */
+export function productionNodeFlags(): string[] {
+  const packageJson = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
+  const start = packageJson.scripts.start ?? "";
+  const match = /\bnode((?: --[\w-]+(?:=\S+)?)*) --import tsx server\.ts$/.exec(start);
+  if (!match) throw new Error(`package.json "start" is not "… node [flags] --import tsx server.ts": ${start}`);
+  return match[1]!.split(" ").filter(Boolean);
+}
+
 export async function startTether(options: StartOptions = {}): Promise<Target> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tether-bench-"));
   const dbPath = path.join(dataDir, "tether.db");
@@ -82,7 +94,7 @@ export async function startTether(options: StartOptions = {}): Promise<Target> {
       MAX_CONNECTIONS_PER_IP: "0",
       ...options.env,
     },
-    options.nodeFlags,
+    [...productionNodeFlags(), ...(options.nodeFlags ?? [])],
   );
   if (!options.noWait) await server.waitFor("first page", async () => (await fetch(`${url}/`)).status === 200);
   let reader: Database.Database | null = null;
