@@ -132,6 +132,7 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
       logger.info({ socketId: socket.id }, "session restored while an earlier connection still held it; closing both");
       stale.disconnect(true);
       socket.disconnect(true);
+      connectionsById.release(socket);
       return;
     }
     // Counted here rather than in the middleware, so recovered sessions (which skip middlewares) count too.
