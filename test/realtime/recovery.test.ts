@@ -83,8 +83,8 @@ describe.each(testBackends())("on %s", (backend) => {
       await alice.ready(2);
       expect(alice.socket.recovered).toBe(true);
       // Then her network dies without a reset reaching the server, and she comes back another way at once, as on a
-      // switch from Wi-Fi to 4G: she recovers the same session again while the server still holds the dead
-      // connection, under the same socket id.
+      // switch from Wi-Fi to 4G, with the same session, while the server still holds the dead connection under
+      // her socket id.
       proxy.freeze();
       alice.socket.io.engine.close();
       await alice.ready(3);

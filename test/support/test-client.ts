@@ -31,7 +31,6 @@ export class TestClient {
   /** New messages that arrived with an id below the offset: a reordering that could become a loss. */
   outOfOrder = 0;
   readonly sessions: SessionReady[] = [];
-  private closed = false;
 
   constructor(url: string, options: TestClientOptions = {}) {
     this.serverOffset = options.serverOffset ?? 0;
@@ -45,13 +44,6 @@ export class TestClient {
     }) as ClientSocket;
     this.socket.on("message:new", (message) => this.process([message]));
     this.socket.on("message:batch", (batch) => this.process(batch));
-    // Like Tether's client: Socket.IO does not come back by itself after the server closed the socket on purpose.
-    this.socket.on("disconnect", (reason) => {
-      if (reason !== "io server disconnect") return;
-      setTimeout(() => {
-        if (!this.closed) this.socket.connect();
-      }, 50);
-    });
     this.socket.on("session:ready", (info, confirm) => {
       this.sessions.push(info);
       if (options.confirmCatchUp !== false) confirm();
@@ -90,7 +82,6 @@ export class TestClient {
   }
 
   close() {
-    this.closed = true;
     this.socket.disconnect();
   }
 }

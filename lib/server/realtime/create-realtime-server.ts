@@ -19,10 +19,10 @@ import { createChannelDirectory } from "./channel-directory";
 import { createChannelHandlers } from "./channel-handlers";
 import { prepareClusterDelivery } from "./cluster-delivery";
 import { bringSocketUpToDate } from "./connection";
-import { createConnectionRegistry } from "./connection-registry";
 import { createIdentityMiddleware } from "./identity-middleware";
 import { createMessageHandlers } from "./message-handlers";
 import { isReplayBatch, messageIdOf } from "./message-packets";
+import { restoreSessionsOnce } from "./restore-sessions-once";
 import { tetherParser } from "./tether-parser";
 import type { TetherServer } from "./types";
 
@@ -93,12 +93,12 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
   const ordered = options.clusterAdapter
     ? prepareClusterDelivery(io, { store, logger, tailCheckIntervalMs: options.tailCheckIntervalMs ?? 1_000 })
     : null;
+  restoreSessionsOnce(io.of("/").adapter);
   const gate = attachReplayGate(io.of("/").adapter, messageIdOf, isReplayBatch);
   const channels = createChannelDirectory(store);
   const inFlight = createInFlightTracker();
   const rateLimiter = createSendRateLimiter(options.rateLimit.burst, options.rateLimit.perSecond);
   const connectionLimiter = createConnectionLimiter(options.maxConnectionsPerIp);
-  const connectionsById = createConnectionRegistry();
   const messages = createMessageHandlers({
     io,
     store,
@@ -123,24 +123,11 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
   io.use(createIdentityMiddleware(options.signer));
 
   io.on("connection", (socket) => {
-    const stale = connectionsById.claim(socket);
-    if (stale) {
-      // A restored session whose id a dead connection still holds (connection-registry.ts). Both go: the stale
-      // one first, since its close strips the id from every room; then this one, whose rooms went with it. Neither
-      // close saves a session, so the client's next connection restores the one saved when it first dropped, and
-      // no connection is left to take it down.
-      logger.info({ socketId: socket.id }, "session restored while an earlier connection still held it; closing both");
-      stale.disconnect(true);
-      socket.disconnect(true);
-      connectionsById.release(socket);
-      return;
-    }
     // Counted here rather than in the middleware, so recovered sessions (which skip middlewares) count too.
     const address = addressOf(socket);
     connectionLimiter.opened(address);
     metrics.connections.inc();
     socket.on("disconnect", () => {
-      connectionsById.release(socket);
       connectionLimiter.closed(address);
       rateLimiter.forgetSocket(socket.id);
       // The gate's per-socket state must not outlive the socket: a recovered session reuses its id.
