@@ -6,7 +6,7 @@ import { createServer } from "node:http";
 import path from "node:path";
 import next from "next";
 import { openMessageStore, redactUrl } from "./db/open-message-store";
-import { loadEnv } from "./lib/server/env";
+import { envWarnings, loadEnv } from "./lib/server/env";
 import { createSessionSigner, ensureSessionCookie, resolveSessionSecret } from "./lib/server/identity/session-cookie";
 import { createOperationalRoutes } from "./lib/server/http/operational-routes";
 import { applySecurityHeaders } from "./lib/server/http/security-headers";
@@ -25,6 +25,7 @@ async function main() {
     process.exit(1);
   }
   const logger = createLogger(env.LOG_LEVEL);
+  for (const warning of envWarnings(env)) logger.warn(warning);
   const dev = env.NODE_ENV !== "production";
 
   const store = await openMessageStore(env.DATABASE_URL, {
@@ -50,7 +51,7 @@ async function main() {
     if (handleOperationalRequest(req, res)) return;
     applySecurityHeaders(res, { dev });
     // Page loads get their identity here, before Next renders; assets need none.
-    if (!req.url?.startsWith("/_next/")) ensureSessionCookie(signer, req, res);
+    if (!req.url?.startsWith("/_next/")) ensureSessionCookie(signer, req, res, env.TRUST_PROXY);
     void handleRequest(req, res);
   });
   const realtime = createRealtimeServer(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadEnv } from "./env";
+import { envWarnings, loadEnv } from "./env";
 
 const SECRET = "x".repeat(32);
 
@@ -61,5 +61,54 @@ describe("loadEnv: scale-out settings", () => {
     ["Redis without a shared session secret", { DATABASE_URL: "postgres://db/t", REDIS_URL: "redis://cache" }, "SESSION_SECRET"],
   ])("refuses %s, naming the variable", (_label, source, variable) => {
     expect(() => loadEnv(source)).toThrow(new RegExp(`${variable}:`));
+  });
+});
+
+describe("loadEnv: TRUST_PROXY (proxy-addr semantics)", () => {
+  const trustOf = (value?: string) => loadEnv(value === undefined ? {} : { TRUST_PROXY: value }).TRUST_PROXY;
+
+  it.each([undefined, "false", "0"])("%s trusts no proxy: the socket's peer is the client", (value) => {
+    const trust = trustOf(value);
+    expect(trust("127.0.0.1", 0)).toBe(false);
+    expect(trust("10.0.0.1", 0)).toBe(false);
+    expect(envWarnings(loadEnv(value === undefined ? {} : { TRUST_PROXY: value }))).toEqual([]);
+  });
+
+  it("true trusts every hop, and says at start-up why that is dangerous", () => {
+    const trust = trustOf("true");
+    expect(trust("203.0.113.9", 0)).toBe(true);
+    expect(trust("203.0.113.9", 7)).toBe(true);
+    expect(envWarnings(loadEnv({ TRUST_PROXY: "true" }))).toEqual([expect.stringMatching(/TRUST_PROXY=true .* any client can pick its address/)]);
+  });
+
+  it("a whole number is a hop count: 1 trusts only the socket's peer (one proxy), 2 one more", () => {
+    const one = trustOf("1");
+    expect([one("203.0.113.9", 0), one("203.0.113.9", 1)]).toEqual([true, false]);
+    const two = trustOf(" 2 ");
+    expect([two("203.0.113.9", 0), two("203.0.113.9", 1), two("203.0.113.9", 2)]).toEqual([true, true, false]);
+  });
+
+  it("a list of addresses, CIDR ranges and names trusts those addresses at any hop", () => {
+    const trust = trustOf("loopback, 10.0.0.0/8,192.168.1.0/255.255.255.0, 2001:db8::1");
+    for (const address of ["127.0.0.1", "::1", "::ffff:127.0.0.1", "10.20.30.40", "192.168.1.7", "2001:db8::1"]) {
+      expect([address, trust(address, 3)]).toEqual([address, true]);
+    }
+    for (const address of ["203.0.113.9", "192.168.2.7", "2001:db8::2", "not-an-address"]) {
+      expect([address, trust(address, 0)]).toEqual([address, false]);
+    }
+    expect(trustOf("uniquelocal")("172.16.0.1", 0)).toBe(true);
+    expect(trustOf("linklocal")("169.254.1.1", 0)).toBe(true);
+  });
+
+  it.each([
+    ["yes", /TRUST_PROXY: "yes" is not an IP address, a CIDR range or one of loopback, linklocal, uniquelocal/],
+    ["TRUE", /TRUST_PROXY: "TRUE" is not an IP address/],
+    ["10.0.0.256", /TRUST_PROXY: "10.0.0.256" is not an IP address/],
+    ["10.0.0.0/33", /TRUST_PROXY: "10.0.0.0\/33" is not an IP address/],
+    ["loopback,,10.0.0.1", /TRUST_PROXY: "loopback,,10.0.0.1" has an empty entry/],
+    ["-1", /TRUST_PROXY: "-1" is not an IP address/],
+  ])("refuses %s with a message naming the variable and the accepted forms", (value, message) => {
+    expect(() => loadEnv({ TRUST_PROXY: value })).toThrow(message);
+    expect(() => loadEnv({ TRUST_PROXY: value })).toThrow(/expected false, true, a hop count/);
   });
 });

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { DEFAULT_MAX_MESSAGE_LENGTH } from "../shared/limits";
+import { parseTrustProxy, trustEveryProxy, trustNoProxy, type ProxyTrust } from "./http/trust-proxy";
 
 const integer = (fallback: number, min: number, max: number) =>
   z
@@ -54,11 +55,23 @@ const envFields = z.object({
     .string()
     .optional()
     .transform((value) => (value ?? "").split(",").map((origin) => origin.trim()).filter(Boolean)),
-  /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
+  /**
+   * Which proxies may report the client's address (X-Forwarded-For) and protocol (X-Forwarded-Proto):
+   * proxy-addr semantics — false, true (every hop: unsafe unless the proxy replaces the header), a hop count,
+   * or addresses, CIDR ranges and loopback/linklocal/uniquelocal. `1` is one hop (a single nginx), `0` is false.
+   */
   TRUST_PROXY: z
-    .enum(["0", "1", "true", "false"])
-    .default("false")
-    .transform((value) => value === "1" || value === "true"),
+    .string()
+    .optional()
+    .transform((value, ctx): ProxyTrust => {
+      if (value === undefined) return trustNoProxy;
+      try {
+        return parseTrustProxy(value);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** NORMAL: acknowledged messages survive a process crash; FULL: also an OS crash or power loss (fsync per commit). */
   SQLITE_SYNCHRONOUS: z.enum(["FULL", "NORMAL"]).default("NORMAL"),
@@ -89,4 +102,17 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     throw new Error(`Invalid environment configuration:\n${problems}`);
   }
   return parsed.data;
+}
+
+/** Settings that are valid but probably not what the operator wants; logged at start-up. */
+export function envWarnings(env: Env): string[] {
+  const warnings: string[] = [];
+  if (env.TRUST_PROXY === trustEveryProxy) {
+    warnings.push(
+      "TRUST_PROXY=true trusts every X-Forwarded-For entry, including those a client writes itself: any client can pick " +
+        "its address (and escape MAX_CONNECTIONS_PER_IP) unless your proxy replaces the header. Prefer the proxy's " +
+        "address (e.g. loopback) or a hop count (1 for one proxy).",
+    );
+  }
+  return warnings;
 }

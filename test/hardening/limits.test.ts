@@ -2,6 +2,7 @@ import { io } from "socket.io-client";
 import { describe, expect, it } from "vitest";
 import type { Ack } from "../../lib/shared/ack";
 import type { SendMessageResult } from "../../lib/shared/dto";
+import { parseTrustProxy } from "../../lib/server/http/trust-proxy";
 import { type TestServer } from "../support/test-server";
 import { useRealtimeHarness } from "../support/harness";
 import { waitFor } from "../support/test-client";
@@ -78,6 +79,40 @@ describe("connections per address", () => {
     allowed[0]!.close();
     const later = client();
     await later.ready();
+  });
+});
+
+describe("connections per address behind a proxy", () => {
+  // The test's clients connect from 127.0.0.1, so they play the proxy: each sends the X-Forwarded-For an nginx
+  // with `$proxy_add_x_forwarded_for` passes on — what the client wrote, then the address nginx saw.
+  const throughProxy = (forwardedFor: string) =>
+    client({ socketOptions: { reconnection: false, extraHeaders: { "x-forwarded-for": forwardedFor } } });
+  const outcome = (c: ReturnType<typeof client>) =>
+    new Promise<string>((resolve) => {
+      c.socket.once("session:ready", () => resolve("connected"));
+      c.socket.once("connect_error", (error) => resolve(error.message));
+    });
+
+  it.each([["loopback"], ["1"]])(
+    "with TRUST_PROXY=%s, a forged leftmost X-Forwarded-For entry cannot get past MAX_CONNECTIONS_PER_IP",
+    async (trustProxy) => {
+      server = await start({ maxConnectionsPerIp: 2, trustProxy: parseTrustProxy(trustProxy) });
+      // One person at 203.0.113.7, inventing a new address for every connection.
+      const results = [];
+      for (const forged of ["198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.4"]) {
+        results.push(await outcome(throughProxy(`${forged}, 203.0.113.7`)));
+      }
+      expect(results).toEqual(["connected", "connected", "too_many_connections", "too_many_connections"]);
+      // Someone else behind the same proxy is counted on their own.
+      expect(await outcome(throughProxy("198.51.100.1, 203.0.113.8"))).toBe("connected");
+    },
+  );
+
+  it("ignores X-Forwarded-For from a peer that is not a trusted proxy", async () => {
+    server = await start({ maxConnectionsPerIp: 2, trustProxy: parseTrustProxy("10.0.0.0/8") });
+    const results = [];
+    for (const forged of ["203.0.113.1", "203.0.113.2", "203.0.113.3"]) results.push(await outcome(throughProxy(forged)));
+    expect(results).toEqual(["connected", "connected", "too_many_connections"]);
   });
 });
 

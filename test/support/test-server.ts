@@ -15,6 +15,7 @@ import { inject } from "vitest";
 import type { MessageStore } from "../../db/message-store";
 import { openPgMessageStore } from "../../db/pg-message-store";
 import { openSqliteMessageStore } from "../../db/sqlite-message-store";
+import { trustNoProxy } from "../../lib/server/http/trust-proxy";
 import { createSessionSigner, type SessionSigner } from "../../lib/server/identity/session-cookie";
 import { createLogger } from "../../lib/server/logger";
 import { createMetrics } from "../../lib/server/metrics";
@@ -166,7 +167,7 @@ export async function startTestServer(overrides: StartTestServerOptions = {}): P
     rateLimit: { burst: 20, perSecond: 0 },
     maxConnectionsPerIp: 0,
     allowedOrigins: [],
-    trustProxy: false,
+    trustProxy: trustNoProxy,
     clusterAdapter,
     ...realtimeOverrides,
   });

@@ -1,13 +1,34 @@
+/**
+ * What a request tells about its client, believing forwarding headers only from proxies TRUST_PROXY names.
+ */
 import type { IncomingMessage } from "node:http";
+import type { TLSSocket } from "node:tls";
+import proxyaddr from "proxy-addr";
+import type { ProxyTrust } from "./trust-proxy";
 
-/** The client's address: the socket's peer, or with `trustProxy` the first X-Forwarded-For entry. */
-export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = req.headers["x-forwarded-for"];
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(",")[0]?.trim();
-    if (first) return first;
-  }
-  return req.socket.remoteAddress ?? "unknown";
+/**
+ * The client's address: the nearest hop that is not a trusted proxy — the socket's peer when it is not one,
+ * else walking X-Forwarded-For from its right end (proxy-addr). A client can prepend entries, never skip past
+ * the ones trusted proxies appended.
+ */
+export function clientAddress(req: IncomingMessage, trust: ProxyTrust): string {
+  // A socket already gone has no peer to start from; its forwarding headers alone prove nothing.
+  if (req.socket.remoteAddress === undefined) return "unknown";
+  return proxyaddr(req, trust);
+}
+
+/**
+ * Whether the client reached us over TLS: this server's own socket is TLS, or the peer is a trusted proxy that
+ * says so in X-Forwarded-Proto. Decides the `Secure` attribute of cookies. An untrusted peer's header is ignored.
+ */
+export function isSecureRequest(req: IncomingMessage, trust: ProxyTrust): boolean {
+  if ((req.socket as Partial<TLSSocket>).encrypted === true) return true;
+  const peer = req.socket.remoteAddress;
+  if (peer === undefined || !trust(peer, 0)) return false;
+  const header = req.headers["x-forwarded-proto"];
+  // A proxy that appends rather than replaces puts its own value last; anything before it came from further out.
+  const nearest = (Array.isArray(header) ? header.join(",") : (header ?? "")).split(",").pop()?.trim().toLowerCase();
+  return nearest === "https";
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { describe, expect, it } from "vitest";
+import { trustNoProxy } from "../http/trust-proxy";
 import { createSessionSigner, ensureSessionCookie, readCookie, SESSION_COOKIE } from "./session-cookie";
 
 const signer = createSessionSigner("0123456789abcdef0123456789abcdef");
@@ -25,13 +26,13 @@ describe("session cookie", () => {
     const res = { appendHeader: (_name: string, value: string) => headers.push(value) } as unknown as ServerResponse;
     const req = (cookie?: string) => ({ headers: cookie ? { cookie } : {}, socket: {} }) as unknown as IncomingMessage;
 
-    const userId = ensureSessionCookie(signer, req(), res);
+    const userId = ensureSessionCookie(signer, req(), res, trustNoProxy);
     expect(headers).toHaveLength(1);
     expect(headers[0]).toMatch(new RegExp(`^${SESSION_COOKIE}=[^;]+; Path=/; HttpOnly; SameSite=Lax; Max-Age=\\d+$`));
     const issued = decodeURIComponent(headers[0]!.split(";")[0]!.split("=")[1]!);
     expect(signer.verify(issued)).toBe(userId);
 
-    expect(ensureSessionCookie(signer, req(`${SESSION_COOKIE}=${encodeURIComponent(issued)}`), res)).toBe(userId);
+    expect(ensureSessionCookie(signer, req(`${SESSION_COOKIE}=${encodeURIComponent(issued)}`), res, trustNoProxy)).toBe(userId);
     expect(headers).toHaveLength(1);
   });
 });

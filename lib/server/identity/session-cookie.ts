@@ -6,6 +6,8 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { isSecureRequest } from "../http/client-address";
+import type { ProxyTrust } from "../http/trust-proxy";
 
 export const SESSION_COOKIE = "tether_session";
 const ONE_YEAR_SECONDS = 365 * 24 * 3600;
@@ -52,12 +54,15 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined;
 }
 
-/** Gives a browser without a valid session cookie a new identity. Returns the user id in force. */
-export function ensureSessionCookie(signer: SessionSigner, req: IncomingMessage, res: ServerResponse): string {
+/**
+ * Gives a browser without a valid session cookie a new identity. Returns the user id in force. The cookie is
+ * `Secure` when the request came over TLS, directly or through a proxy `trust` believes.
+ */
+export function ensureSessionCookie(signer: SessionSigner, req: IncomingMessage, res: ServerResponse, trust: ProxyTrust): string {
   const existing = signer.verify(readCookie(req.headers.cookie, SESSION_COOKIE));
   if (existing) return existing;
   const userId = newUserId();
-  const secure = req.headers["x-forwarded-proto"] === "https" || "encrypted" in req.socket;
+  const secure = isSecureRequest(req, trust);
   const attributes = ["Path=/", "HttpOnly", "SameSite=Lax", `Max-Age=${ONE_YEAR_SECONDS}`, ...(secure ? ["Secure"] : [])];
   res.appendHeader("Set-Cookie", `${SESSION_COOKIE}=${encodeURIComponent(signer.sign(userId))}; ${attributes.join("; ")}`);
   return userId;

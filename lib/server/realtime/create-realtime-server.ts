@@ -9,6 +9,7 @@ import { fail } from "../../shared/ack";
 import type { ClientToServerEvents } from "../../shared/events";
 import { attachReplayGate } from "../delivery/replay-gate";
 import { clientAddress, isOriginAllowed } from "../http/client-address";
+import type { ProxyTrust } from "../http/trust-proxy";
 import type { SessionSigner } from "../identity/session-cookie";
 import { createConnectionLimiter } from "../limits/connection-limiter";
 import { createSendRateLimiter } from "../limits/send-rate-limiter";
@@ -40,7 +41,8 @@ export interface RealtimeOptions {
   rateLimit: { burst: number; perSecond: number };
   maxConnectionsPerIp: number;
   allowedOrigins: readonly string[];
-  trustProxy: boolean;
+  /** Which proxies may report the client's address (TRUST_PROXY). */
+  trustProxy: ProxyTrust;
   /**
    * A cluster adapter (Redis Streams) to run several instances side by side; absent, the in-memory adapter
    * serves one instance. Requires a store whose commit order is id order (PostgreSQL).
