@@ -15,6 +15,7 @@ const message = (id: number, authorId: string, minute: number): ChatMessage => (
   createdAt: at(minute),
 });
 const pending = (clientOffset: string, extra: Partial<OutboxEntry> = {}): OutboxEntry => ({
+  kind: "send",
   clientOffset,
   channel: "general",
   content: clientOffset,

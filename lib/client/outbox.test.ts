@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { mergeOutboxes, newClientOffset, nextPending, rememberSettled, SETTLED_MEMORY, type OutboxEntry } from "./outbox";
+import { mergeOutboxes, newClientOffset, nextPending, rememberSettled, SETTLED_MEMORY, storageLacksUnsent, type OutboxEntry } from "./outbox";
 
 const entry = (clientOffset: string, createdAt: number, status: OutboxEntry["status"] = "pending"): OutboxEntry => ({
+  kind: "send",
   clientOffset,
   channel: "general",
   content: clientOffset,
@@ -42,5 +43,14 @@ describe("outbox", () => {
 
   it("makes client offsets the server accepts", () => {
     expect(newClientOffset()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});
+
+describe("storageLacksUnsent", () => {
+  it("is true when storage is missing an entry this tab has not settled, and only then", () => {
+    const stored = { outbox: [entry("a", 1)] };
+    expect(storageLacksUnsent([entry("a", 1), entry("b", 2, "failed")], stored)).toBe(true);
+    expect(storageLacksUnsent([entry("a", 1), entry("c", 3, "sent")], stored)).toBe(false);
+    expect(storageLacksUnsent([], { outbox: [] })).toBe(false);
   });
 });

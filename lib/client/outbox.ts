@@ -7,7 +7,12 @@ import type { AckError } from "../shared/errors";
 
 export type OutboxStatus = "pending" | "sent" | "failed";
 
-export interface OutboxEntry {
+/**
+ * A new message to send. The `kind` discriminates what an outbox entry asks of the server: edits, deletions and
+ * reactions will join `OutboxEntry` as kinds of their own, sharing the fields that identify and order an entry.
+ */
+export interface SendEntry {
+  kind: "send";
   clientOffset: string;
   channel: string;
   content: string;
@@ -19,6 +24,8 @@ export interface OutboxEntry {
   id?: number;
   error?: Pick<AckError, "code" | "message">;
 }
+
+export type OutboxEntry = SendEntry;
 
 /** How many settled clientOffsets are remembered: far more than a person can have in flight. */
 export const SETTLED_MEMORY = 500;
@@ -47,6 +54,16 @@ export function rememberSettled(settled: readonly string[], clientOffsets: reado
   const fresh = clientOffsets.filter((co) => !settled.includes(co));
   if (fresh.length === 0) return settled as string[];
   return [...settled, ...fresh].slice(-SETTLED_MEMORY);
+}
+
+/**
+ * Whether `stored` (another tab's write) lacks an unsent entry of `outbox`: then this tab must write its own
+ * outbox back, or closing it would lose that entry. A tab running older code that cannot read this version's
+ * value writes its own outbox over it, without ours.
+ */
+export function storageLacksUnsent(outbox: readonly OutboxEntry[], stored: { outbox: readonly OutboxEntry[] }): boolean {
+  const kept = new Set(stored.outbox.map((e) => e.clientOffset));
+  return outbox.some((e) => e.status !== "sent" && !kept.has(e.clientOffset));
 }
 
 /**

@@ -10,6 +10,7 @@ import { createOutboxSlice } from "./outbox-slice";
 import {
   createMergingStorage,
   mergePersistedIntoState,
+  migratePersistedState,
   partializeState,
   STORAGE_KEY,
   STORAGE_VERSION,
@@ -20,24 +21,30 @@ import type { TetherState } from "./types";
 
 export type { TetherState } from "./types";
 
-export const useTetherStore = create<TetherState>()(
-  persist<TetherState, [], [], PersistedState>(
-    (...a) => ({
-      ...createConnectionSlice(...a),
-      ...createMessagesSlice(...a),
-      ...createOutboxSlice(...a),
-      ...createProfileSlice(...a),
-    }),
-    {
-      name: STORAGE_KEY,
-      version: STORAGE_VERSION,
-      storage: createMergingStorage(() => window.localStorage),
-      partialize: (state) => partializeState(state),
-      merge: mergePersistedIntoState,
-      // Hydrated explicitly, in the browser, before the socket first connects (see use-tether-connection.ts).
-      skipHydration: true,
-    },
-  ),
-);
+/** The store over a given Storage: the page's localStorage in the app, another one in tests. */
+export function createTetherStore(getStorage: () => Storage) {
+  return create<TetherState>()(
+    persist<TetherState, [], [], PersistedState>(
+      (...a) => ({
+        ...createConnectionSlice(...a),
+        ...createMessagesSlice(...a),
+        ...createOutboxSlice(...a),
+        ...createProfileSlice(...a),
+      }),
+      {
+        name: STORAGE_KEY,
+        version: STORAGE_VERSION,
+        migrate: migratePersistedState,
+        storage: createMergingStorage(getStorage),
+        partialize: (state) => partializeState(state),
+        merge: mergePersistedIntoState,
+        // Hydrated explicitly, in the browser, before the socket first connects (see use-tether-connection.ts).
+        skipHydration: true,
+      },
+    ),
+  );
+}
+
+export const useTetherStore = createTetherStore(() => window.localStorage);
 
 export type TetherStore = typeof useTetherStore;

@@ -1,5 +1,5 @@
 import type { AckError } from "../../shared/errors";
-import { mergeOutboxes, newClientOffset, rememberSettled, type OutboxEntry } from "../outbox";
+import { mergeOutboxes, newClientOffset, rememberSettled, storageLacksUnsent, type OutboxEntry } from "../outbox";
 import type { SliceCreator } from "./types";
 
 export interface OutboxSlice {
@@ -12,7 +12,10 @@ export interface OutboxSlice {
   markFailed(clientOffset: string, error: Pick<AckError, "code" | "message">): void;
   retry(clientOffset: string): void;
   discard(clientOffset: string): void;
-  /** Takes in what another tab stored: its new entries and what it settled. */
+  /**
+   * Takes in what another tab stored: its new entries and what it settled. Writes this tab's outbox back when the
+   * stored one lacks an entry this tab has not settled (a tab of older code overwrote it).
+   */
   adoptOutbox(theirs: { outbox: OutboxEntry[]; settled: string[] }): void;
 }
 
@@ -22,7 +25,7 @@ export const createOutboxSlice: SliceCreator<OutboxSlice> = (set, get) => ({
   outbox: [],
   settled: [],
   enqueue: (channel, content) => {
-    const entry: OutboxEntry = { clientOffset: newClientOffset(), channel, content, createdAt: Date.now(), seq: seq++, status: "pending" };
+    const entry: OutboxEntry = { kind: "send", clientOffset: newClientOffset(), channel, content, createdAt: Date.now(), seq: seq++, status: "pending" };
     set((s) => ({ outbox: [...s.outbox, entry] }));
     return entry;
   },
@@ -54,6 +57,6 @@ export const createOutboxSlice: SliceCreator<OutboxSlice> = (set, get) => ({
     // Setting an unchanged outbox would write storage again and ping-pong storage events between tabs.
     const signature = (o: { outbox: OutboxEntry[]; settled: string[] }) =>
       `${o.settled.length}:${o.settled[o.settled.length - 1] ?? ""}|${o.outbox.map((e) => e.clientOffset + e.status).join(",")}`;
-    if (signature(merged) !== signature(mine)) set(merged);
+    if (signature(merged) !== signature(mine) || storageLacksUnsent(merged.outbox, theirs)) set(merged);
   },
 });

@@ -1,5 +1,8 @@
-import { describe, expect, it } from "vitest";
+import fs from "node:fs";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import type { OutboxEntry } from "../outbox";
+import { createTetherStore } from "./index";
 import { createMergingStorage, readPersisted, STORAGE_KEY, STORAGE_VERSION, type PersistedState } from "./persistence";
 
 /** The Storage methods persistence uses, over a Map (localStorage semantics: strings in, strings out). */
@@ -18,6 +21,7 @@ function memoryStorage(): Storage {
 }
 
 const entry = (clientOffset: string, createdAt: number): OutboxEntry => ({
+  kind: "send",
   clientOffset,
   channel: "general",
   content: clientOffset,
@@ -61,5 +65,169 @@ describe("the merging storage", () => {
     persist.setItem(STORAGE_KEY, { state: snapshot({ outbox: [entry("x", 1)] }), version: STORAGE_VERSION });
     persist.setItem(STORAGE_KEY, { state: snapshot({ settled: ["x"] }), version: STORAGE_VERSION });
     expect(readPersisted(storage)!.outbox).toEqual([]);
+  });
+});
+
+/**
+ * Exactly what the version-1 client (commit fedba99) wrote to localStorage: its real store, driven through its
+ * actions (messages received in two channels, a rename, three unsent messages, one refused for good, one
+ * acknowledged, one discarded), then `partializeState` and the merging storage. Never regenerate it: it stands
+ * for the browsers that hold this format today.
+ */
+const V1_FIXTURE = fs.readFileSync(path.join(__dirname, "fixtures/persisted-v1.json"), "utf8");
+const v1 = JSON.parse(V1_FIXTURE) as { version: number; state: Record<string, unknown> & { outbox: Array<Record<string, unknown>> } };
+
+/** A version-1 value with some parts replaced: what a damaged (or hand-edited) store looks like. */
+const v1With = (state: Record<string, unknown>) => JSON.stringify({ version: 1, state: { ...v1.state, ...state } });
+
+function storageHolding(raw: string): Storage {
+  const storage = memoryStorage();
+  storage.setItem(STORAGE_KEY, raw);
+  return storage;
+}
+
+/** A real client store (the app's, over `storage`), hydrated as a page load does. */
+async function loadStore(storage: Storage) {
+  const store = createTetherStore(() => storage);
+  await store.persist.rehydrate();
+  return store;
+}
+
+const storedVersion = (storage: Storage) => (JSON.parse(storage.getItem(STORAGE_KEY)!) as { version: number }).version;
+
+let warn: MockInstance<typeof console.warn>;
+beforeEach(() => {
+  warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+});
+afterEach(() => warn.mockRestore());
+
+describe("a client of this version loading what version 1 stored", () => {
+  it("keeps every outbox entry, now of kind send, and the rest of the state", async () => {
+    expect(v1.version).toBe(1);
+    expect(v1.state.outbox.map((e) => e.status)).toEqual(["pending", "pending", "failed", "pending"]);
+    const storage = storageHolding(V1_FIXTURE);
+    const state = (await loadStore(storage)).getState();
+
+    expect(state.outbox).toEqual(v1.state.outbox.map((entry) => ({ ...entry, kind: "send" })));
+    expect(state.settled).toEqual(v1.state.settled);
+    expect(state.serverOffset).toBe(45);
+    expect(state.channels.general?.ids).toEqual([41, 42, 45]);
+    expect(state.channels.random?.ids).toEqual([43]);
+    expect(state).toMatchObject({ displayName: "Ann", displayNameSetAt: 1764540000000, activeChannel: "random", me: v1.state.me });
+    expect(state.channelNames).toEqual(["general", "design", "random"]);
+    expect(warn).not.toHaveBeenCalled();
+
+    // The migrated state is written back at once, in this version's format.
+    expect(STORAGE_VERSION).toBe(2);
+    expect(storedVersion(storage)).toBe(2);
+    expect(readPersisted(storage)!.outbox).toEqual(state.outbox);
+  });
+
+  it("reads it the same way when another tab or the outbox sender looks at storage", () => {
+    const stored = readPersisted(storageHolding(V1_FIXTURE))!;
+    expect(stored.outbox.map((e) => [e.kind, e.clientOffset])).toEqual(v1.state.outbox.map((e) => ["send", e.clientOffset]));
+  });
+});
+
+describe("a stored value with bad parts", () => {
+  it("drops a malformed outbox entry alone, and keeps its neighbours", async () => {
+    const [first, second, third, fourth] = v1.state.outbox;
+    const outbox = [first, { ...second, content: 42 }, "not an entry", { ...third, status: "lost", id: "x" }, { ...fourth, clientOffset: undefined }];
+    const state = (await loadStore(storageHolding(v1With({ outbox })))).getState();
+
+    expect(state.outbox.map((e) => e.clientOffset)).toEqual([first!.clientOffset, third!.clientOffset]);
+    // An unreadable status is not worth a message: it is sent again, and the server stores a clientOffset once.
+    expect(state.outbox[1]).toMatchObject({ kind: "send", content: third!.content, status: "pending" });
+    // Each dropped entry is logged (as read, after migration), and nothing else is.
+    const warnedAbout = warn.mock.calls
+      .filter(([text]) => String(text).includes("outbox entry"))
+      .map(([, value]) => (typeof value === "string" ? value : (value as { content: unknown }).content));
+    expect(new Set(warnedAbout)).toEqual(new Set([42, "not an entry", fourth!.content]));
+  });
+
+  it("drops a malformed cache channel alone", async () => {
+    const cache = v1.state.cache as Record<string, Array<Record<string, unknown>>>;
+    const random = [{ ...cache.random![0], id: "43" }];
+    const state = (await loadStore(storageHolding(v1With({ cache: { ...cache, random } })))).getState();
+    expect(state.channels.general?.ids).toEqual([41, 42, 45]);
+    expect(state.channels.random).toBeUndefined();
+    expect(state.serverOffset).toBe(45);
+    expect(state.outbox).toHaveLength(4);
+  });
+
+  it("falls back for a malformed offset or name: a fresh client without a cache, and every outbox entry kept", async () => {
+    const state = (await loadStore(storageHolding(v1With({ serverOffset: "45", displayName: 7, me: { id: 1 } })))).getState();
+    expect(state.serverOffset).toBe(0);
+    expect(state.channels).toEqual({});
+    expect(state).toMatchObject({ displayName: "", me: null });
+    expect(state.outbox).toHaveLength(4);
+  });
+
+  it("reads an outbox, cache or settled list of the wrong type as empty, and keeps the other parts", async () => {
+    const state = (await loadStore(storageHolding(v1With({ outbox: { 0: v1.state.outbox[0] }, cache: [], settled: "x" })))).getState();
+    expect(state).toMatchObject({ outbox: [], channels: {}, settled: [], serverOffset: 45, displayName: "Ann" });
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining("outbox"), { 0: v1.state.outbox[0] });
+  });
+
+  it.each([
+    ["not JSON", "{not json"],
+    ["a bare number", "42"],
+    ["no version", JSON.stringify({ state: v1.state })],
+    ["a state that is not an object", JSON.stringify({ version: 2, state: "garbage" })],
+  ])("starts clean from garbage (%s) without throwing, and writes a good value over it", async (_label, raw) => {
+    const storage = storageHolding(raw);
+    const store = await loadStore(storage);
+    expect(store.getState()).toMatchObject({ outbox: [], serverOffset: 0, channels: {} });
+    expect(warn).toHaveBeenCalled();
+    store.getState().enqueue("general", "after the garbage");
+    expect(storedVersion(storage)).toBe(2);
+    expect(readPersisted(storage)!.outbox.map((e) => e.content)).toEqual(["after the garbage"]);
+  });
+
+  it("keeps what it understands of a value from a newer version, and drops kinds it does not know", () => {
+    const entries = [{ ...v1.state.outbox[0], kind: "send" }, { ...v1.state.outbox[1], kind: "react", emoji: "🎉" }];
+    const stored = readPersisted(storageHolding(JSON.stringify({ version: STORAGE_VERSION + 1, state: { ...v1.state, outbox: entries } })))!;
+    expect(stored.outbox.map((e) => e.clientOffset)).toEqual([v1.state.outbox[0]!.clientOffset]);
+    expect(stored.serverOffset).toBe(45);
+  });
+});
+
+describe("tabs of two versions sharing storage", () => {
+  it("adopts the unsent messages a tab of version 1 wrote, and writes back its own that the old tab's write dropped", async () => {
+    const storage = memoryStorage();
+    const newTab = await loadStore(storage);
+    const mine = newTab.getState().enqueue("general", "written in the new tab");
+    expect(storedVersion(storage)).toBe(2);
+
+    // A tab still running version-1 code cannot read a version-2 value (its readPersisted returns null), so it
+    // writes its own state over it, in version 1: exactly the fixture's format.
+    storage.setItem(STORAGE_KEY, V1_FIXTURE);
+
+    // The `storage` event in the new tab (bind-socket.ts) and the sender's look before each send do this.
+    newTab.getState().adoptOutbox(readPersisted(storage)!);
+
+    const expected = [...v1.state.outbox.map((e) => e.clientOffset), mine.clientOffset];
+    expect(newTab.getState().outbox.map((e) => e.clientOffset).sort()).toEqual([...expected].sort());
+    expect(newTab.getState().outbox.every((e) => e.kind === "send")).toBe(true);
+    // Written back at once: closing the new tab now loses nothing.
+    expect(storedVersion(storage)).toBe(2);
+    expect(readPersisted(storage)!.outbox.map((e) => e.clientOffset).sort()).toEqual([...expected].sort());
+
+    // The old tab writes again (a message arrived there): nothing new for the new tab to adopt, but its own
+    // entry is gone from storage once more, and it must write it back all the same.
+    storage.setItem(STORAGE_KEY, V1_FIXTURE);
+    newTab.getState().adoptOutbox(readPersisted(storage)!);
+    expect(readPersisted(storage)!.outbox.map((e) => e.clientOffset)).toContain(mine.clientOffset);
+  });
+
+  it("merges a version-1 value into its own writes", () => {
+    const storage = storageHolding(V1_FIXTURE);
+    const persist = createMergingStorage(() => storage);
+    const mine: OutboxEntry = { ...entry("from-new-tab", 1), createdAt: 1 };
+    persist.setItem(STORAGE_KEY, { state: snapshot({ outbox: [mine] }), version: STORAGE_VERSION });
+    const stored = readPersisted(storage)!;
+    expect(stored.outbox.map((e) => e.clientOffset)).toEqual(["from-new-tab", ...v1.state.outbox.map((e) => e.clientOffset as string)]);
+    expect(stored.settled).toEqual(v1.state.settled);
+    expect(storedVersion(storage)).toBe(2);
   });
 });

@@ -3,30 +3,24 @@
  * newest messages per channel (a contiguous suffix, so older history loads without a gap), the offset those
  * messages reach, and the display name. Every write merges the outbox with what another tab may have written
  * since, so two tabs never erase each other's unsent messages.
+ *
+ * Every read — hydration, another tab's write, the outbox sender's look before each send — goes through the same
+ * migration (migrations.ts) and part-by-part validation (persisted-state.ts): a tab still running older code may
+ * have written the value in an older version, or anything may have.
  */
 import type { PersistStorage, StorageValue } from "zustand/middleware";
 import type { ChatMessage } from "../../shared/dto";
-import { GENERAL_CHANNEL } from "../../shared/limits";
 import { emptyChannel, mergeMessages, newestMessages, type ChannelMessages } from "../message-index";
-import { mergeOutboxes, type OutboxEntry } from "../outbox";
+import { mergeOutboxes } from "../outbox";
+import { migrateToCurrent } from "./migrations";
+import { parsePersistedState, type PersistedState } from "./persisted-state";
 import type { TetherState } from "./types";
 
-export const STORAGE_KEY = "tether";
-export const STORAGE_VERSION = 1;
-export const CACHED_MESSAGES_PER_CHANNEL = 100;
+export { STORAGE_VERSION } from "./migrations";
+export type { PersistedState } from "./persisted-state";
 
-export interface PersistedState {
-  displayName: string;
-  displayNameSetAt: number;
-  me: TetherState["me"];
-  activeChannel: string;
-  channelNames: string[];
-  serverOffset: number;
-  cache: Record<string, ChatMessage[]>;
-  /** Pending and failed entries only: an acknowledged one is in `settled` and its message comes by catch-up. */
-  outbox: OutboxEntry[];
-  settled: string[];
-}
+export const STORAGE_KEY = "tether";
+export const CACHED_MESSAGES_PER_CHANNEL = 100;
 
 export function partializeState(state: TetherState, perChannel = CACHED_MESSAGES_PER_CHANNEL): PersistedState {
   const cache: Record<string, ChatMessage[]> = {};
@@ -46,30 +40,53 @@ export function partializeState(state: TetherState, perChannel = CACHED_MESSAGES
   };
 }
 
+/** zustand's `migrate`: a state stored by another version of the client, as this version's, validated. */
+export function migratePersistedState(state: unknown, version: number): PersistedState {
+  return parsePersistedState(migrateToCurrent(state, version));
+}
+
+/** zustand's `merge`: the stored state (validated here: a same-version value skips `migrate`) over the initial one. */
 export function mergePersistedIntoState(persisted: unknown, current: TetherState): TetherState {
-  const p = persisted as Partial<PersistedState> | undefined;
-  if (!p) return current;
+  if (persisted === undefined || persisted === null) return current;
+  const p = parsePersistedState(persisted);
   const channels: Record<string, ChannelMessages> = {};
-  for (const [name, messages] of Object.entries(p.cache ?? {})) channels[name] = mergeMessages(emptyChannel(), messages).channel;
+  for (const [name, messages] of Object.entries(p.cache)) channels[name] = mergeMessages(emptyChannel(), messages).channel;
   return {
     ...current,
-    displayName: p.displayName ?? current.displayName,
-    displayNameSetAt: p.displayNameSetAt ?? 0,
+    displayName: p.displayName,
+    displayNameSetAt: p.displayNameSetAt,
     me: p.me ?? current.me,
-    activeChannel: p.activeChannel ?? GENERAL_CHANNEL,
-    channelNames: p.channelNames ?? current.channelNames,
-    serverOffset: p.serverOffset ?? 0,
+    activeChannel: p.activeChannel,
+    channelNames: p.channelNames,
+    serverOffset: p.serverOffset,
     channels,
-    outbox: p.outbox ?? [],
-    settled: p.settled ?? [],
+    outbox: p.outbox,
+    settled: p.settled,
   };
 }
 
-export function readPersisted(storage: Storage): PersistedState | null {
-  const raw = storage.getItem(STORAGE_KEY);
+/** The `{ state, version }` envelope as stored, state not yet validated; null when nothing (usable) is stored. */
+function readEnvelope(raw: string | null): { state: unknown; version: number } | null {
   if (!raw) return null;
-  const value = JSON.parse(raw) as StorageValue<PersistedState>;
-  return value.version === STORAGE_VERSION ? value.state : null;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (error) {
+    console.warn("Tether: the stored state is not JSON; starting without it", error);
+    return null;
+  }
+  const version = (value as { version?: unknown } | null)?.version;
+  if (typeof version !== "number" || !Number.isInteger(version) || version < 1) {
+    console.warn("Tether: the stored state has no version; starting without it", value);
+    return null;
+  }
+  return { state: (value as { state?: unknown }).state, version };
+}
+
+/** What is stored now (by any tab, in any version), as this version's state; null when nothing is. */
+export function readPersisted(storage: Storage): PersistedState | null {
+  const stored = readEnvelope(storage.getItem(STORAGE_KEY));
+  return stored && migratePersistedState(stored.state, stored.version);
 }
 
 function isQuotaError(error: unknown): boolean {
@@ -78,10 +95,9 @@ function isQuotaError(error: unknown): boolean {
 
 export function createMergingStorage(getStorage: () => Storage): PersistStorage<PersistedState> {
   return {
-    getItem: (name) => {
-      const raw = getStorage().getItem(name);
-      return raw ? (JSON.parse(raw) as StorageValue<PersistedState>) : null;
-    },
+    getItem: (name) =>
+      // Validated next: zustand hands another version's state to `migrate`, this version's to `merge`.
+      readEnvelope(getStorage().getItem(name)) as StorageValue<PersistedState> | null,
     setItem: (name, value) => {
       const storage = getStorage();
       const theirs = readPersisted(storage);

@@ -1,0 +1,32 @@
+/**
+ * How a state stored by an older version of the client becomes the current version's, one version at a time.
+ * Each step sees raw, unvalidated data: it must accept anything without throwing and reshape only what it
+ * recognises, leaving the rest for validation (persisted-state.ts) to keep or drop part by part. Adding a version
+ * is appending one step (and updating the schema to what it produces).
+ */
+import { isRecord } from "./persisted-state";
+
+type Migration = (state: Record<string, unknown>) => Record<string, unknown>;
+
+/** MIGRATIONS[n - 1] turns the state of version n into that of version n + 1. */
+const MIGRATIONS: readonly Migration[] = [
+  // 1 → 2: outbox entries get a discriminator; every version-1 entry was a message to send.
+  (state) => ({
+    ...state,
+    outbox: Array.isArray(state.outbox) ? state.outbox.map((entry: unknown) => (isRecord(entry) ? { ...entry, kind: "send" } : entry)) : state.outbox,
+  }),
+];
+
+/** The version this code writes. Version 1 is the first Tether ever stored. */
+export const STORAGE_VERSION = MIGRATIONS.length + 1;
+
+/**
+ * The state stored by `version`, brought to the current version's shape (not yet validated). A state from a
+ * newer version is returned as it is: validation keeps what this code understands of it.
+ */
+export function migrateToCurrent(state: unknown, version: number): unknown {
+  if (!isRecord(state)) return state;
+  let migrated = state;
+  for (let from = Math.max(version, 1); from < STORAGE_VERSION; from++) migrated = MIGRATIONS[from - 1]!(migrated);
+  return migrated;
+}

@@ -1,0 +1,139 @@
+/**
+ * The persisted client state of the current version, and how a stored value is read: part by part, so that a bad
+ * part costs only itself. The outbox matters most — it holds messages nobody else has — so each entry is judged
+ * alone, and only on what sending it needs; a field that can be derived again (status, server id, error text)
+ * falls back instead of costing the message. Everything else is a cache of what the server has, and falls back
+ * to "not cached" (offset 0 is a fresh client, which catches up from the server's latest message).
+ */
+import { z } from "zod";
+import type { ChatMessage } from "../../shared/dto";
+import { ERROR_CODES } from "../../shared/errors";
+import { GENERAL_CHANNEL } from "../../shared/limits";
+import type { OutboxEntry } from "../outbox";
+import type { TetherState } from "./types";
+
+export interface PersistedState {
+  displayName: string;
+  displayNameSetAt: number;
+  me: TetherState["me"];
+  activeChannel: string;
+  channelNames: string[];
+  serverOffset: number;
+  cache: Record<string, ChatMessage[]>;
+  /** Pending and failed entries only: an acknowledged one is in `settled` and its message comes by catch-up. */
+  outbox: OutboxEntry[];
+  settled: string[];
+}
+
+const authorSchema = z.object({ id: z.string(), name: z.string() });
+
+const chatMessageSchema = z.object({
+  id: z.number().int().positive(),
+  channel: z.string(),
+  content: z.string(),
+  clientOffset: z.string(),
+  author: authorSchema,
+  createdAt: z.string(),
+}) satisfies z.ZodType<ChatMessage>;
+
+const sendEntrySchema = z.object({
+  kind: z.literal("send"),
+  clientOffset: z.string().min(1),
+  channel: z.string().min(1),
+  content: z.string(),
+  createdAt: z.number(),
+  seq: z.number(),
+  // Pending is always safe: the server stores a clientOffset once and acknowledges a repeat as a duplicate.
+  status: z.enum(["pending", "sent", "failed"]).catch("pending"),
+  id: z.number().int().positive().optional().catch(undefined),
+  error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }).optional().catch(undefined),
+});
+
+/** One outbox entry of any kind; later kinds join this union. */
+export const outboxEntrySchema = z.discriminatedUnion("kind", [sendEntrySchema]) satisfies z.ZodType<OutboxEntry>;
+
+/** The state of a client that has stored nothing. */
+export function emptyPersistedState(): PersistedState {
+  return {
+    displayName: "",
+    displayNameSetAt: 0,
+    me: null,
+    activeChannel: GENERAL_CHANNEL,
+    channelNames: [GENERAL_CHANNEL],
+    serverOffset: 0,
+    cache: {},
+    outbox: [],
+    settled: [],
+  };
+}
+
+function dropped(what: string, value: unknown, error?: z.ZodError): void {
+  console.warn(`Tether: ignored an unreadable ${what} in the stored state`, value, ...(error ? [z.prettifyError(error)] : []));
+}
+
+export const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** A scalar part: its value when it reads, else the fallback (silently when absent, with a warning when wrong). */
+function part<T>(state: Record<string, unknown>, key: keyof PersistedState, schema: z.ZodType<T>, fallback: T): T {
+  if (state[key] === undefined) return fallback;
+  const parsed = schema.safeParse(state[key]);
+  if (parsed.success) return parsed.data;
+  dropped(key, state[key], parsed.error);
+  return fallback;
+}
+
+function readOutbox(value: unknown): OutboxEntry[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    dropped("outbox", value);
+    return [];
+  }
+  const outbox: OutboxEntry[] = [];
+  for (const raw of value) {
+    const entry = outboxEntrySchema.safeParse(raw);
+    if (entry.success) outbox.push(entry.data);
+    else dropped("outbox entry", raw, entry.error);
+  }
+  return outbox;
+}
+
+function readCache(value: unknown): Record<string, ChatMessage[]> {
+  if (value === undefined) return {};
+  if (!isRecord(value)) {
+    dropped("message cache", value);
+    return {};
+  }
+  const cache: Record<string, ChatMessage[]> = {};
+  for (const [channel, raw] of Object.entries(value)) {
+    // A channel's cache is a contiguous run of its newest messages: a hole would hide messages for good, so a
+    // channel with one bad message is dropped whole and reloads from the server.
+    const messages = z.array(chatMessageSchema.refine((m) => m.channel === channel, "message of another channel")).safeParse(raw);
+    if (messages.success) cache[channel] = messages.data;
+    else dropped(`cache of channel ${channel}`, raw, messages.error);
+  }
+  return cache;
+}
+
+/** Reads a stored state of the current version, keeping every part that reads and falling back for the rest. */
+export function parsePersistedState(value: unknown): PersistedState {
+  const empty = emptyPersistedState();
+  if (!isRecord(value)) {
+    if (value !== undefined && value !== null) dropped("state", value);
+    return empty;
+  }
+  const serverOffset = part(value, "serverOffset", z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), -1);
+  return {
+    displayName: part(value, "displayName", z.string(), empty.displayName),
+    displayNameSetAt: part(value, "displayNameSetAt", z.number().nonnegative(), empty.displayNameSetAt),
+    me: part(value, "me", authorSchema.nullable(), empty.me),
+    activeChannel: part(value, "activeChannel", z.string().min(1), empty.activeChannel),
+    channelNames: part(value, "channelNames", z.array(z.string()), empty.channelNames),
+    // Offset and cache go together: cached messages without the offset they reach would leave a gap between
+    // them and what a fresh client (offset 0) receives, so an unreadable offset drops the cache too.
+    serverOffset: Math.max(serverOffset, 0),
+    cache: serverOffset >= 0 ? readCache(value.cache) : {},
+    outbox: readOutbox(value.outbox),
+    settled: part(value, "settled", z.array(z.string()), empty.settled),
+  };
+}
