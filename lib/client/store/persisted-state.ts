@@ -130,7 +130,7 @@ export function parsePersistedState(value: unknown): PersistedState {
     activeChannel: part(value, "activeChannel", z.string().min(1), empty.activeChannel),
     channelNames: part(value, "channelNames", z.array(z.string()), empty.channelNames),
     // Offset and cache go together: cached messages without the offset they reach would leave a gap between
-    // them and what a fresh client (offset 0) receives, so an unreadable offset drops the cache too.
+    // them and what a fresh client (offset 0) receives, so a missing or unreadable offset drops the cache too.
     serverOffset: Math.max(serverOffset, 0),
     cache: serverOffset >= 0 ? readCache(value.cache) : {},
     outbox: readOutbox(value.outbox),
