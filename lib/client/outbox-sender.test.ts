@@ -136,6 +136,11 @@ function fakeLock() {
 const store = useTetherStore;
 const ok = (id: number, duplicate = false): Ack<SendMessageResult> => ({ data: { id, duplicate } });
 const fail = (code: AckError["code"], extra: Partial<AckError> = {}): Ack<SendMessageResult> => ({ error: { code, message: `${code}!`, ...extra } });
+/** The server answers the request in flight, and the sender acts on it. */
+async function ackLast(result: Ack<SendMessageResult>) {
+  socket.last().ack(result);
+  await settle();
+}
 const statusOf = (clientOffset: string) => store.getState().outbox.find((e) => e.clientOffset === clientOffset)?.status;
 
 let storage: Storage;
@@ -193,14 +198,11 @@ describe("the outbox sender", () => {
     sender.requestDrain();
     await settle();
     expect(socket.sent()).toEqual([a]);
-    socket.last().ack(ok(1));
-    await settle();
+    await ackLast(ok(1));
     expect(socket.sent()).toEqual([a, b]);
     expect(statusOf(a)).toBe("sent");
-    socket.last().ack(ok(2));
-    await settle();
-    socket.last().ack(ok(3));
-    await settle();
+    await ackLast(ok(2));
+    await ackLast(ok(3));
     expect(socket.sent()).toEqual([a, b, c]);
     expect(socket.sends.map((s) => s.payload.content)).toEqual(["a", "b", "c"]);
     expect(store.getState().settled).toEqual([a, b, c]);
@@ -212,17 +214,14 @@ describe("the outbox sender", () => {
     const [a, b] = [enqueue("a"), enqueue("b")];
     sender.requestDrain();
     await settle();
-    socket.last().ack(fail("content_too_long"));
-    await settle();
+    await ackLast(fail("content_too_long"));
     expect(socket.sent()).toEqual([a, b]);
     const d = enqueue("d");
     store.getState().retry(a); // the person presses Retry while b is on its way
     sender.requestDrain();
-    socket.last().ack(ok(1));
-    await settle();
+    await ackLast(ok(1));
     expect(socket.sent()).toEqual([a, b, a]);
-    socket.last().ack(ok(2));
-    await settle();
+    await ackLast(ok(2));
     expect(socket.sent()).toEqual([a, b, a, d]);
   });
 
@@ -230,8 +229,7 @@ describe("the outbox sender", () => {
     const [a, b] = [enqueue("a"), enqueue("b")];
     sender.requestDrain();
     await settle();
-    socket.last().ack(ok(7, true));
-    await settle();
+    await ackLast(ok(7, true));
     expect(statusOf(a)).toBe("sent");
     expect(store.getState().outbox.find((e) => e.clientOffset === a)?.id).toBe(7);
     expect(store.getState().settled).toContain(a);
@@ -242,16 +240,14 @@ describe("the outbox sender", () => {
     const a = enqueue("a");
     sender.requestDrain();
     await settle();
-    socket.last().ack(fail("unavailable"));
-    await settle();
+    await ackLast(fail("unavailable"));
     expect(clock.waiting()).toEqual([500]);
     await clock.advance(499);
     expect(socket.sent()).toEqual([a]);
     await clock.advance(1);
     expect(socket.sends.map((s) => s.payload)).toEqual([socket.sends[0]!.payload, socket.sends[0]!.payload]);
     expect(socket.sent()).toEqual([a, a]);
-    socket.last().ack(ok(1));
-    await settle();
+    await ackLast(ok(1));
     expect(statusOf(a)).toBe("sent");
     // Neither the send nor the pause left a disconnect listener behind.
     expect(socket.disconnectListeners()).toBe(0);
@@ -263,17 +259,14 @@ describe("the outbox sender", () => {
     await settle();
     const waits: number[] = [];
     for (let i = 0; i < 7; i++) {
-      socket.last().ack(fail(code));
-      await settle();
+      await ackLast(fail(code));
       waits.push(...clock.waiting());
       await clock.advance(clock.waiting()[0]!);
     }
     expect(waits).toEqual([500, 1000, 2000, 4000, 8000, 15_000, 15_000]);
     expect(socket.sent()).toEqual(Array(8).fill(a));
-    socket.last().ack(ok(1));
-    await settle();
-    socket.last().ack(fail(code));
-    await settle();
+    await ackLast(ok(1));
+    await ackLast(fail(code));
     expect(socket.sent().slice(-1)).toEqual([b]);
     expect(clock.waiting()).toEqual([500]);
   });
@@ -282,16 +275,14 @@ describe("the outbox sender", () => {
     const a = enqueue("a");
     sender.requestDrain();
     await settle();
-    socket.last().ack(fail("rate_limited", { retryAfterMs: 5000 }));
-    await settle();
+    await ackLast(fail("rate_limited", { retryAfterMs: 5000 }));
     expect(clock.waiting()).toEqual([5000]);
     await clock.advance(4999);
     expect(socket.sent()).toEqual([a]);
     await clock.advance(1);
     expect(socket.sent()).toEqual([a, a]);
     // A shorter retryAfterMs does not cut the back-off short.
-    socket.last().ack(fail("rate_limited", { retryAfterMs: 10 }));
-    await settle();
+    await ackLast(fail("rate_limited", { retryAfterMs: 10 }));
     expect(clock.waiting()).toEqual([1000]);
   });
 
@@ -301,13 +292,11 @@ describe("the outbox sender", () => {
       const [a, b] = [enqueue("a"), enqueue("b")];
       sender.requestDrain();
       await settle();
-      socket.last().ack(fail(code));
-      await settle();
+      await ackLast(fail(code));
       expect(statusOf(a)).toBe("failed");
       expect(store.getState().outbox.find((e) => e.clientOffset === a)?.error).toEqual({ code, message: `${code}!` });
       expect(clock.waiting()).toEqual([]);
-      socket.last().ack(ok(1));
-      await settle();
+      await ackLast(ok(1));
       sender.requestDrain();
       await settle();
       expect(socket.sent()).toEqual([a, b]);
@@ -338,10 +327,8 @@ describe("the outbox sender", () => {
     expect(warn).toHaveBeenCalledOnce();
     expect(socket.sent()).toEqual([a, a]);
     expect(statusOf(a)).toBe("pending");
-    socket.last().ack(ok(1));
-    await settle();
-    socket.last().ack(ok(2));
-    await settle();
+    await ackLast(ok(1));
+    await ackLast(ok(2));
     expect(socket.sent()).toEqual([a, a, b]);
     expect(socket.disconnectListeners()).toBe(0);
   });
@@ -350,8 +337,7 @@ describe("the outbox sender", () => {
     const a = enqueue("a");
     sender.requestDrain();
     await settle();
-    socket.last().ack(fail("unavailable"));
-    await settle();
+    await ackLast(fail("unavailable"));
     expect(clock.waiting()).toEqual([500]);
     drop();
     await settle();
@@ -373,8 +359,7 @@ describe("the outbox sender", () => {
     expect(clock.waiting()).toEqual([500]);
     await clock.advance(500);
     expect(socket.sent()).toEqual([a, a]);
-    socket.last().ack(ok(1, true)); // the first one had arrived after all
-    await settle();
+    await ackLast(ok(1, true)); // the first one had arrived after all
     expect(statusOf(a)).toBe("sent");
   });
 
@@ -383,8 +368,7 @@ describe("the outbox sender", () => {
     lock.holdReleases();
     sender.requestDrain();
     await settle();
-    socket.last().ack(ok(1));
-    await settle();
+    await ackLast(ok(1));
     // The drain found the outbox empty and is letting go of the lock; a message written now must not wait for
     // the next reconnect.
     const b = enqueue("b");
@@ -415,10 +399,8 @@ describe("the outbox sender", () => {
     await settle();
     // The person discarded b in another tab.
     anotherTabWrites((state) => ({ ...state, outbox: state.outbox.filter((e) => e.clientOffset !== b), settled: [...state.settled, b] }));
-    socket.last().ack(ok(1));
-    await settle();
-    socket.last().ack(ok(2));
-    await settle();
+    await ackLast(ok(1));
+    await ackLast(ok(2));
     expect(socket.sent()).toEqual([a, c]);
   });
 
@@ -428,8 +410,7 @@ describe("the outbox sender", () => {
     anotherTabWrites((state) => ({ ...state, outbox: [...state.outbox, { ...state.outbox[0]!, clientOffset: "theirs", content: "t", createdAt: 1 }] }));
     sender.requestDrain();
     await settle();
-    socket.last().ack(ok(1));
-    await settle();
+    await ackLast(ok(1));
     expect(socket.sent()).toEqual(["theirs", a]);
   });
 });
