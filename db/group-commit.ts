@@ -18,9 +18,18 @@ interface Pending<Input, Result> {
   reject: (error: unknown) => void;
 }
 
+export interface GroupCommitOptions {
+  /**
+   * Runs `flush` once the current event-loop turn is over, so that every submit of that turn joins the batch.
+   * setImmediate by default; unit tests pass a scheduler they run by hand.
+   */
+  schedule?: (flush: () => void) => void;
+}
+
 /** `commitBatch` writes the inputs in one transaction and returns one result per input, in order. */
 export function createGroupCommit<Input, Result>(
   commitBatch: (inputs: Input[]) => Result[] | Promise<Result[]>,
+  { schedule: scheduleAfterTurn = setImmediate }: GroupCommitOptions = {},
 ): GroupCommit<Input, Result> {
   let queue: Array<Pending<Input, Result>> = [];
   let scheduled = false;
@@ -54,7 +63,7 @@ export function createGroupCommit<Input, Result>(
   function schedule() {
     if (scheduled || flushing || queue.length === 0) return;
     scheduled = true;
-    setImmediate(() => {
+    scheduleAfterTurn(() => {
       scheduled = false;
       if (!flushing) void startFlush();
     });

@@ -5,9 +5,13 @@
  *
  * Tabs of one browser share the outbox through localStorage. A Web Lock lets only one tab drain at a time; the
  * drainer re-reads storage before each message, so a message another tab already settled is never sent again.
+ *
+ * The socket, timers, lock and storage are passed in (`createOutboxSenderWith`), so that unit tests drive the
+ * algorithm with fakes; `createOutboxSender` wires the real ones.
  */
 import { isAckError, type Ack } from "../shared/ack";
 import type { SendMessageResult } from "../shared/dto";
+import type { SendMessagePayload } from "../shared/events";
 import { RETRYABLE_ERROR_CODES } from "../shared/errors";
 import { nextPending, type OutboxEntry } from "./outbox";
 import { request, REQUEST_TIMEOUT_MS, type TetherClientSocket } from "./socket";
@@ -25,33 +29,55 @@ export interface OutboxSender {
   requestDrain(): void;
 }
 
+/** What the sender uses of the connection. */
+export interface OutboxSocket {
+  readonly connected: boolean;
+  /** `message:send` with its ack; rejects when no ack arrives in time. */
+  sendMessage(payload: SendMessagePayload): Promise<Ack<SendMessageResult>>;
+  once(event: "disconnect", listener: () => void): void;
+  off(event: "disconnect", listener: () => void): void;
+}
+
+export interface OutboxSenderDeps {
+  socket: OutboxSocket;
+  /** Calls `callback` after `ms`, unless the returned cancel function is called first. */
+  after(ms: number, callback: () => void): () => void;
+  /** Runs `work` while this tab holds the outbox lock shared by the browser's tabs. */
+  withLock(work: () => Promise<void>): Promise<void>;
+  /** What the tabs share in storage (null when nothing is stored yet). */
+  readStorage(): ReturnType<typeof readPersisted>;
+}
+
+const readLocalStorage = () => readPersisted(window.localStorage);
+
 /** Takes in what other tabs stored (new entries, settled ones) before deciding what to send. */
-export function syncOutboxFromStorage(store: TetherStore): void {
-  const theirs = readPersisted(window.localStorage);
+export function syncOutboxFromStorage(store: TetherStore, readStorage = readLocalStorage): void {
+  const theirs = readStorage();
   if (theirs) store.getState().adoptOutbox({ outbox: theirs.outbox, settled: theirs.settled });
 }
 
 /** Resolves after `ms`, or early with false when the socket disconnects. */
-function pause(socket: TetherClientSocket, ms: number): Promise<boolean> {
+function pause({ socket, after }: OutboxSenderDeps, ms: number): Promise<boolean> {
   return new Promise((resolve) => {
     const onDisconnect = () => {
-      clearTimeout(timer);
+      cancel();
       resolve(false);
     };
-    const timer = setTimeout(() => {
+    const cancel = after(ms, () => {
       socket.off("disconnect", onDisconnect);
       resolve(true);
-    }, ms);
+    });
     socket.once("disconnect", onDisconnect);
   });
 }
 
 /** The ack, or null when it timed out or the connection dropped first (either way: send again later). */
-function sendOnce(socket: TetherClientSocket, entry: OutboxEntry): Promise<Ack<SendMessageResult> | null> {
+function sendOnce(socket: OutboxSocket, entry: OutboxEntry): Promise<Ack<SendMessageResult> | null> {
   return new Promise((resolve) => {
     const onDisconnect = () => resolve(null);
     socket.once("disconnect", onDisconnect);
-    request(socket, REQUEST_TIMEOUT_MS, "message:send", { channel: entry.channel, content: entry.content, clientOffset: entry.clientOffset })
+    socket
+      .sendMessage({ channel: entry.channel, content: entry.content, clientOffset: entry.clientOffset })
       .then(
         (ack) => resolve(ack),
         (error: unknown) => {
@@ -63,7 +89,35 @@ function sendOnce(socket: TetherClientSocket, entry: OutboxEntry): Promise<Ack<S
   });
 }
 
+function withOutboxLock(work: () => Promise<void>): Promise<void> {
+  // Web Locks exist only in secure contexts (https, localhost, 127.0.0.1); elsewhere each tab drains alone
+  // and the server's clientOffset dedupe still stores every message once.
+  const locks = typeof navigator !== "undefined" ? navigator.locks : undefined;
+  return locks ? locks.request(OUTBOX_LOCK, () => work()).then(() => undefined) : work();
+}
+
+/** The sender on the tab's socket, real timers, the Web Lock and localStorage. */
 export function createOutboxSender(socket: TetherClientSocket, store: TetherStore): OutboxSender {
+  return createOutboxSenderWith(store, {
+    socket: {
+      get connected() {
+        return socket.connected;
+      },
+      sendMessage: (payload) => request(socket, REQUEST_TIMEOUT_MS, "message:send", payload),
+      once: (event, listener) => void socket.once(event, listener),
+      off: (event, listener) => void socket.off(event, listener),
+    },
+    after(ms, callback) {
+      const timer = setTimeout(callback, ms);
+      return () => clearTimeout(timer);
+    },
+    withLock: withOutboxLock,
+    readStorage: readLocalStorage,
+  });
+}
+
+export function createOutboxSenderWith(store: TetherStore, deps: OutboxSenderDeps): OutboxSender {
+  const { socket, withLock } = deps;
   let draining = false;
   let again = false;
   let failures = 0;
@@ -83,12 +137,12 @@ export function createOutboxSender(socket: TetherClientSocket, store: TetherStor
     failures++;
     const backoff = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** (failures - 1));
     const wait = ack && ack.error.code === "rate_limited" && ack.error.retryAfterMs ? Math.max(ack.error.retryAfterMs, backoff) : backoff;
-    return (await pause(socket, wait)) ? "retry" : "stop";
+    return (await pause(deps, wait)) ? "retry" : "stop";
   }
 
   async function drainWhileConnected(): Promise<void> {
     for (;;) {
-      syncOutboxFromStorage(store);
+      syncOutboxFromStorage(store, deps.readStorage);
       if (!socket.connected || !store.getState().ready) return;
       const entry = nextPending(store.getState().outbox);
       if (!entry) return;
@@ -96,19 +150,12 @@ export function createOutboxSender(socket: TetherClientSocket, store: TetherStor
     }
   }
 
-  function withOutboxLock(work: () => Promise<void>): Promise<void> {
-    // Web Locks exist only in secure contexts (https, localhost, 127.0.0.1); elsewhere each tab drains alone
-    // and the server's clientOffset dedupe still stores every message once.
-    const locks = typeof navigator !== "undefined" ? navigator.locks : undefined;
-    return locks ? locks.request(OUTBOX_LOCK, () => work()).then(() => undefined) : work();
-  }
-
   async function drain(): Promise<void> {
     draining = true;
     try {
       do {
         again = false;
-        await withOutboxLock(drainWhileConnected);
+        await withLock(drainWhileConnected);
       } while (again && socket.connected);
     } finally {
       draining = false;
