@@ -17,6 +17,8 @@ export interface InsertMessageResult {
   duplicate: boolean;
 }
 
+export type CommitListener = (messages: readonly ChatMessage[]) => void;
+
 export interface MessageStore {
   readonly dialect: "sqlite" | "postgres";
   /**
@@ -24,8 +26,11 @@ export interface MessageStore {
    * with the same `clientOffset` stores nothing and resolves with the original row and `duplicate: true`.
    */
   insertMessage(input: NewMessage): Promise<InsertMessageResult>;
-  /** Messages with `id > offset`, ascending, at most `limit`. Used by catch-up replay. */
-  getMessagesAfter(offset: number, limit: number): Promise<ChatMessage[]>;
+  /**
+   * Messages with `id > offset` (and `id <= upTo` when given), ascending, at most `limit`. Used by catch-up replay,
+   * which bounds its reads by what has been delivered live so far.
+   */
+  getMessagesAfter(offset: number, limit: number, upTo?: number): Promise<ChatMessage[]>;
   /** The newest `limit` messages of a channel below `before` (all when absent), ascending. */
   getHistoryPage(channel: string, before: number | undefined, limit: number): Promise<HistoryPage>;
   getLatestMessageId(): Promise<number>;
@@ -33,6 +38,11 @@ export interface MessageStore {
   /** Creates a channel; `created` is false when it already existed. */
   createChannel(name: string, createdBy: string): Promise<{ channel: Channel; created: boolean }>;
   channelExists(name: string): Promise<boolean>;
+  /**
+   * Calls `listener` with the messages each commit of *this process* stored, in id order, synchronously after the
+   * commit and before the writers' promises resolve. Returns the unsubscribe function.
+   */
+  onCommitted(listener: CommitListener): () => void;
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

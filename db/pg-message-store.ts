@@ -16,6 +16,7 @@ import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import { Pool } from "pg";
 import { GENERAL_CHANNEL } from "../lib/shared/limits";
+import { createCommitListeners } from "./commit-listeners";
 import { createGroupCommit } from "./group-commit";
 import type { InsertMessageResult, MessageStore, NewMessage } from "./message-store";
 import { toChannel, toChatMessage } from "./row-mapping";
@@ -102,7 +103,12 @@ export async function openPgMessageStore(connectionString: string): Promise<Mess
     throw error;
   }
 
-  const commits = createGroupCommit<NewMessage, InsertMessageResult>((batch) => writeBatch(db, batch));
+  const committed = createCommitListeners();
+  const commits = createGroupCommit<NewMessage, InsertMessageResult>(async (batch) => {
+    const results = await writeBatch(db, batch);
+    committed.notify(results.filter((result) => !result.duplicate).map((result) => result.message));
+    return results;
+  });
 
   return {
     dialect: "postgres",
@@ -111,8 +117,14 @@ export async function openPgMessageStore(connectionString: string): Promise<Mess
       return commits.submit(input);
     },
 
-    async getMessagesAfter(offset, limit) {
-      const rows = await db.select().from(messages).where(sql`${messages.id} > ${offset}`).orderBy(asc(messages.id)).limit(limit);
+    async getMessagesAfter(offset, limit, upTo) {
+      const after = sql`${messages.id} > ${offset}`;
+      const rows = await db
+        .select()
+        .from(messages)
+        .where(upTo === undefined ? after : and(after, sql`${messages.id} <= ${upTo}`))
+        .orderBy(asc(messages.id))
+        .limit(limit);
       return rows.map(toChatMessage);
     },
 
@@ -148,6 +160,8 @@ export async function openPgMessageStore(connectionString: string): Promise<Mess
       const [row] = await db.select({ id: channels.id }).from(channels).where(eq(channels.name, name));
       return row !== undefined;
     },
+
+    onCommitted: committed.subscribe,
 
     async ping() {
       await pool.query("SELECT 1");

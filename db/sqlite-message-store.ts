@@ -14,6 +14,7 @@ import { and, asc, desc, eq, lt, max, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { GENERAL_CHANNEL } from "../lib/shared/limits";
+import { createCommitListeners } from "./commit-listeners";
 import { createGroupCommit } from "./group-commit";
 import { createRecentMessages } from "./recent-messages";
 import { passiveCheckpoint, startWalCheckpointer, type CheckpointResult } from "./wal-checkpointer";
@@ -87,8 +88,8 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
   // Catch-up reads a whole batch per call and its profile was dominated by row mapping: Drizzle's generic mapper,
   // then the driver building one object per row. Rows as plain arrays feed the message builder directly.
   const selectAfter = sqlite
-    .prepare<[number, number], MessageColumns>(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id > ? ORDER BY id LIMIT ?`,
+    .prepare<[number, number, number], MessageColumns>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id > ? AND id <= ? ORDER BY id LIMIT ?`,
     )
     .raw(true);
 
@@ -138,11 +139,13 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
     },
   });
 
+  const committed = createCommitListeners();
   const commits = createGroupCommit<NewMessage, InsertMessageResult>((batch) => {
     const results = checkpointer.writing(() => insertBatch(batch));
     const added = results.filter((result) => !result.duplicate).map((result) => result.message);
     recent.append(added);
     checkpointer.committed(added.length);
+    committed.notify(added);
     return results;
   });
 
@@ -153,8 +156,8 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
       return commits.submit(input);
     },
 
-    async getMessagesAfter(offset, limit) {
-      return recent.after(offset, limit) ?? selectAfter.all(offset, limit).map(chatMessageFromColumns);
+    async getMessagesAfter(offset, limit, upTo = Number.MAX_SAFE_INTEGER) {
+      return recent.after(offset, limit, upTo) ?? selectAfter.all(offset, upTo, limit).map(chatMessageFromColumns);
     },
 
     async getHistoryPage(channel, before, limit) {
@@ -191,6 +194,8 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
     async channelExists(name) {
       return db.select({ id: channels.id }).from(channels).where(eq(channels.name, name)).get() !== undefined;
     },
+
+    onCommitted: committed.subscribe,
 
     async ping() {
       sqlite.prepare("SELECT 1").get();

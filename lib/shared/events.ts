@@ -46,17 +46,12 @@ export interface ServerToClientEvents {
   "message:batch": (messages: ChatMessage[]) => void;
   "channel:created": (channel: Channel) => void;
   /**
-   * Sent once per connection, after any catch-up. Acknowledge it: the acknowledgement confirms the catch-up
-   * arrived, which lets Socket.IO recover the next short disconnection without a database replay.
+   * Sent once per connection, after any catch-up. It carries an acknowledgement callback, which older clients call;
+   * the server no longer needs it.
    */
   "session:ready": (info: SessionReady, confirm: () => void) => void;
 }
 
 export interface SocketData {
   user: Author;
-  /**
-   * The client is known to hold everything up to the live feed (no catch-up was needed, or it acknowledged
-   * session:ready). Only such a session may be recovered by Socket.IO.
-   */
-  live: boolean;
 }

@@ -1,3 +1,4 @@
+import { webSocketStream } from "../../lib/server/transport/pause-reading";
 import { io } from "socket.io-client";
 import { describe, expect, it } from "vitest";
 import type { Ack } from "../../lib/shared/ack";
@@ -31,8 +32,9 @@ describe("rate limiting of message:send", () => {
     server = await start({ rateLimit: { burst: 5, perSecond: 2 } });
     const flooder = client();
     await flooder.ready();
-    const serverSide = () =>
-      (server.realtime.io.of("/").sockets.get(flooder.socket.id!)!.conn.transport as unknown as { socket: { isPaused: boolean } }).socket;
+    const stream = webSocketStream(server.realtime.io.of("/").sockets.get(flooder.socket.id!)!);
+    expect(stream).not.toBeNull();
+    const serverSide = () => ({ isPaused: stream!.isPaused() });
     expect(serverSide().isPaused).toBe(false);
     const acks = Array.from({ length: 50 }, (_, i) => flooder.send("general", `f ${i}`, `f-${i}`));
     await Promise.race(acks.map((a) => a.then((ack) => ("error" in ack ? Promise.resolve() : new Promise(() => {})))));

@@ -121,10 +121,12 @@ export interface StartTestServerOptions extends Partial<RealtimeOptions> {
   dbPath?: string;
   /** Join an existing cluster instead of creating one (postgres backend); the caller then closes it. */
   joinCluster?: TestCluster;
+  /** Wraps the real store the server uses (to hold its reads for a while, say); the test server closes it. */
+  wrapStore?: (store: MessageStore) => MessageStore;
 }
 
 export async function startTestServer(overrides: StartTestServerOptions = {}): Promise<TestServer> {
-  const { backend = defaultBackend(), dbPath: givenDbPath, joinCluster, ...realtimeOverrides } = overrides;
+  const { backend = defaultBackend(), dbPath: givenDbPath, joinCluster, wrapStore, ...realtimeOverrides } = overrides;
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? "silent");
   let store: MessageStore;
   let countMessages: TestServer["countMessages"];
@@ -150,6 +152,7 @@ export async function startTestServer(overrides: StartTestServerOptions = {}): P
     countMessages = async (clientOffset) => countSqliteMessages(dbPath, clientOffset);
   }
 
+  if (wrapStore) store = wrapStore(store);
   const signer = createSessionSigner(TEST_SESSION_SECRET);
   const httpServer = createServer((_req, res) => res.writeHead(404).end());
   const realtime = createRealtimeServer(httpServer, {

@@ -1,45 +1,83 @@
 /**
- * Database catch-up for a connection Socket.IO could not recover: every stored message after the client's
- * offset, ascending, in batches, with back-pressure so a 100,000-message backlog neither floods the socket's
- * buffers nor blocks the event loop for other clients.
+ * The asynchronous half of a catch-up: messages after the client's offset, in ascending batches sent as
+ * `message:batch`, with back-pressure so that a 100,000-message backlog neither floods the socket's buffers nor
+ * blocks the event loop for other clients. Each batch comes from the delivery core's in-memory window when it still
+ * holds the range, otherwise from the store.
+ *
+ * Every read is bounded by what the delivery core has delivered live so far (`deliveredThrough`): the store may
+ * already hold messages the core has not delivered yet (another instance committed them), and those must reach
+ * this connection through the core, in order, not twice. The replay stops once the rest is in the core's window
+ * and small; the core then sends it and makes the connection live in one synchronous step (delivery-core.ts).
  */
 import type { Socket } from "socket.io";
 import type { MessageStore } from "../../../db/message-store";
+import type { ChatMessage } from "../../shared/dto";
 
-export interface ReplayResult {
+export interface Replay {
   /** Messages sent. */
-  replayed: number;
-  /** Highest id sent (the starting offset when nothing was). */
-  lastId: number;
+  sent: number;
+  /** Of those, read from the store (the rest came from the core's window). */
+  fromStore: number;
+  /** Every message up to this offset has been sent (the starting offset when none was). */
+  sentThrough: number;
   /** The socket went away before the replay finished. */
   aborted: boolean;
 }
 
-export async function replayMissedMessages(
-  socket: Socket,
-  store: MessageStore,
-  fromOffset: number,
-  batchSize: number,
-): Promise<ReplayResult> {
-  let lastId = fromOffset;
-  let replayed = 0;
+export interface ReplaySources {
+  store: MessageStore;
+  batchSize: number;
+  /** The highest offset delivered live so far: reads never go past it. */
+  deliveredThrough(): number;
+  /** Delivered messages after `offset` (at most `limit`, up to `upTo`) from memory, or null when not all are held. */
+  fromWindow(offset: number, limit: number, upTo: number): ChatMessage[] | null;
+}
+
+/**
+ * Batches after the window first covers the rest, before the core finishes synchronously anyway: under a message
+ * rate that refills each back-pressure wait with more than a batch, waiting for the remainder to shrink would
+ * never end. The synchronous remainder is then bounded by the window's size.
+ */
+const MAX_WINDOW_BATCHES = 3;
+
+export async function replayMissed(socket: Socket, fromOffset: number, sources: ReplaySources): Promise<Replay> {
+  const replay: Replay = { sent: 0, fromStore: 0, sentThrough: fromOffset, aborted: false };
+  let windowBatches = 0;
   for (;;) {
-    if (!socket.connected) return { replayed, lastId, aborted: true };
-    const batch = await store.getMessagesAfter(lastId, batchSize);
-    if (batch.length === 0) break;
-    if (!socket.connected) return { replayed, lastId, aborted: true };
+    if (!socket.connected) return { ...replay, aborted: true };
+    const upTo = sources.deliveredThrough();
+    if (replay.sentThrough >= upTo) return replay;
+    let batch = sources.fromWindow(replay.sentThrough, sources.batchSize + 1, upTo);
+    // What is left is in memory and fits in one batch (or has kept coming for a while): the core sends it in the
+    // same synchronous step in which the connection goes live. Waiting once more would only let more arrive.
+    if (batch !== null && (batch.length <= sources.batchSize || windowBatches >= MAX_WINDOW_BATCHES)) return replay;
+    const inMemory = batch !== null;
+    if (batch) {
+      batch = batch.slice(0, sources.batchSize);
+      windowBatches++;
+    } else {
+      batch = await sources.store.getMessagesAfter(replay.sentThrough, sources.batchSize, upTo);
+    }
+    if (!socket.connected) return { ...replay, aborted: true };
+    if (batch.length === 0) {
+      // Ids are not contiguous: nothing is stored in (sentThrough, upTo].
+      replay.sentThrough = upTo;
+      continue;
+    }
     socket.emit("message:batch", batch);
-    replayed += batch.length;
-    lastId = batch[batch.length - 1]!.id;
-    if (batch.length < batchSize) break;
+    replay.sent += batch.length;
+    if (!inMemory) replay.fromStore += batch.length;
+    replay.sentThrough = batch[batch.length - 1]!.id;
     await waitUntilWritable(socket);
   }
-  return { replayed, lastId, aborted: false };
 }
 
 /**
  * Resolves once the connection has flushed what was written, so the next batch is read only when the client is
  * keeping up. Always yields at least one macrotask, so other sockets are served between batches.
+ *
+ * `conn.transport.writable` and the transport's `drain` event are engine.io's public Transport interface (the one
+ * custom transports implement): a WebSocket transport is writable again once `ws` has handed the frame to the OS.
  */
 function waitUntilWritable(socket: Socket): Promise<void> {
   const conn = socket.conn;

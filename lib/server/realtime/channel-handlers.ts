@@ -4,7 +4,8 @@ import type { Author, Channel } from "../../shared/dto";
 import { parseChannelCreate, parseProfileUpdate } from "../../shared/schemas";
 import type { MessageStore } from "../../../db/message-store";
 import type { ChannelDirectory } from "./channel-directory";
-import { LIVE_FEED_ROOM, type TetherServer, type TetherSocket } from "./types";
+import { PUBLIC_ROOM } from "../delivery/audience";
+import type { TetherServer, TetherSocket } from "./types";
 
 export function createChannelHandlers({ io, store, channels }: { io: TetherServer; store: MessageStore; channels: ChannelDirectory }) {
   async function listChannels(): Promise<Ack<{ channels: Channel[] }>> {
@@ -17,7 +18,9 @@ export function createChannelHandlers({ io, store, channels }: { io: TetherServe
     const { channel, created } = await store.createChannel(parsed.value.name, socket.data.user.id);
     if (!created) return fail("channel_exists", `A channel "${channel.name}" already exists.`);
     channels.remember(channel.name);
-    io.to(LIVE_FEED_ROOM).emit("channel:created", channel);
+    // Every live connection, on every instance (a cluster-wide broadcast; channel:list after each catch-up covers
+    // connections that were not live yet).
+    io.to(PUBLIC_ROOM).emit("channel:created", channel);
     return ok({ channel });
   }
 

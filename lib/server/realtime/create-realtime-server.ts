@@ -7,7 +7,7 @@ import { Server, type ServerOptions } from "socket.io";
 import type { MessageStore } from "../../../db/message-store";
 import { fail } from "../../shared/ack";
 import type { ClientToServerEvents } from "../../shared/events";
-import { attachReplayGate } from "../delivery/replay-gate";
+import { createDeliveryCore, type DeliveryCore } from "../delivery/delivery-core";
 import { clientAddress, isOriginAllowed } from "../http/client-address";
 import type { ProxyTrust } from "../http/trust-proxy";
 import type { SessionSigner } from "../identity/session-cookie";
@@ -15,16 +15,12 @@ import { createConnectionLimiter } from "../limits/connection-limiter";
 import { createSendRateLimiter } from "../limits/send-rate-limiter";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
+import { createRecoveryAdapter } from "../transport/recovery-adapter";
 import { createInFlightTracker, registerAckHandler } from "./ack-handler";
 import { createChannelDirectory } from "./channel-directory";
 import { createChannelHandlers } from "./channel-handlers";
-import { prepareClusterDelivery } from "./cluster-delivery";
-import { bringSocketUpToDate } from "./connection";
 import { createIdentityMiddleware } from "./identity-middleware";
 import { createMessageHandlers } from "./message-handlers";
-import { isReplayBatch, messageIdOf } from "./message-packets";
-import { restoreSessionsOnce } from "./restore-sessions-once";
-import { tetherParser } from "./tether-parser";
 import type { TetherServer } from "./types";
 
 export interface RealtimeOptions {
@@ -50,6 +46,8 @@ export interface RealtimeOptions {
   clusterAdapter?: ServerOptions["adapter"];
   /** On a cluster: how often to look for a stored message whose broadcast never arrived. */
   tailCheckIntervalMs?: number;
+  /** How many recently delivered messages the delivery core keeps in memory (default 10,000; tests shrink it). */
+  deliveryWindowSize?: number;
 }
 
 /** How long an ack waits for the sender's own broadcast on a cluster before it is sent anyway. */
@@ -57,6 +55,7 @@ const LOCAL_DELIVERY_WAIT_MS = 2_000;
 
 export interface RealtimeServer {
   io: TetherServer;
+  delivery: DeliveryCore;
   /** Stops taking new work, lets in-flight writes finish and acknowledge, then closes every socket. */
   close(): Promise<void>;
 }
@@ -71,12 +70,16 @@ const KNOWN_EVENTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>([
 
 export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOptions): RealtimeServer {
   const { store, logger, metrics } = options;
+  const cluster = options.clusterAdapter !== undefined;
+  // On one instance, Socket.IO's recovery gives a returning client its session back (recovery-adapter.ts). On a
+  // cluster it is off: every reconnection is caught up from the shared database by the delivery core anyway.
+  const recovery = options.recoveryWindowMs > 0 && !cluster;
+  let accepting = true;
   const io: TetherServer = new Server(httpServer, {
     serveClient: false,
-    // The default parser, with catch-up batches from the cache sent as already encoded (same bytes).
-    parser: tetherParser,
     // Browsers on other sites must not open sockets that carry this site's session cookie.
     allowRequest: (req, callback) => {
+      if (!accepting) return callback("server shutting down", false);
       if (isOriginAllowed(req, options.allowedOrigins)) return callback(null, true);
       metrics.connectionsRefused.inc({ reason: "origin" });
       callback("origin not allowed", false);
@@ -85,31 +88,39 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     maxHttpBufferSize: options.maxPacketBytes,
     pingInterval: options.pingIntervalMs,
     pingTimeout: options.pingTimeoutMs,
-    // A window of 0 turns recovery off (every reconnection is caught up from the database); passing 0 on to
-    // Socket.IO would make the Redis Streams adapter save sessions with an invalid expiry and reject.
-    connectionStateRecovery:
-      options.recoveryWindowMs > 0 ? { maxDisconnectionDuration: options.recoveryWindowMs, skipMiddlewares: true } : undefined,
-    ...(options.clusterAdapter ? { adapter: options.clusterAdapter } : {}),
+    // Middlewares run for restored sessions too: identity and limits are decided again on every connection.
+    connectionStateRecovery: recovery ? { maxDisconnectionDuration: options.recoveryWindowMs, skipMiddlewares: false } : undefined,
+    adapter:
+      options.clusterAdapter ??
+      (recovery
+        ? createRecoveryAdapter({
+            windowMs: options.recoveryWindowMs,
+            onAttempt: (result) => metrics.recoveries.inc({ result }),
+          })
+        : undefined),
   });
-  // Ordered delivery hooks the adapter first, so the replay gate sees broadcasts only once they are in order.
-  const ordered = options.clusterAdapter
-    ? prepareClusterDelivery(io, { store, logger, tailCheckIntervalMs: options.tailCheckIntervalMs ?? 1_000 })
-    : null;
-  restoreSessionsOnce(io.of("/").adapter);
-  const gate = attachReplayGate(io.of("/").adapter, messageIdOf, isReplayBatch);
+  const delivery = createDeliveryCore({
+    io,
+    store,
+    logger,
+    metrics,
+    replayBatchSize: options.replayBatchSize,
+    maxMessageLength: options.maxMessageLength,
+    windowSize: options.deliveryWindowSize,
+    cluster: cluster ? { tailCheckIntervalMs: options.tailCheckIntervalMs ?? 1_000 } : undefined,
+  });
   const channels = createChannelDirectory(store);
   const inFlight = createInFlightTracker();
   const rateLimiter = createSendRateLimiter(options.rateLimit.burst, options.rateLimit.perSecond);
   const connectionLimiter = createConnectionLimiter(options.maxConnectionsPerIp);
   const messages = createMessageHandlers({
-    io,
     store,
     channels,
     logger,
     metrics,
     rateLimiter,
     maxMessageLength: options.maxMessageLength,
-    whenDeliveredLocally: ordered ? (id) => ordered.whenDelivered(id, LOCAL_DELIVERY_WAIT_MS) : undefined,
+    whenDeliveredLocally: (id) => delivery.whenDelivered(id, LOCAL_DELIVERY_WAIT_MS),
   });
   const channelHandlers = createChannelHandlers({ io, store, channels });
   const handlerDeps = { logger, metrics, inFlight };
@@ -125,18 +136,16 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
   io.use(createIdentityMiddleware(options.signer));
 
   io.on("connection", (socket) => {
-    // Counted here rather than in the middleware, so recovered sessions (which skip middlewares) count too.
     const address = addressOf(socket);
     connectionLimiter.opened(address);
     metrics.connections.inc();
     socket.on("disconnect", () => {
       connectionLimiter.closed(address);
       rateLimiter.forgetSocket(socket.id);
-      // The gate's per-socket state must not outlive the socket: a recovered session reuses its id.
-      gate.discard(socket.id);
       metrics.connections.dec();
     });
 
+    // Handlers first, so that no event the client sends during its catch-up is lost.
     registerAckHandler(socket, "message:send", (payload) => messages.sendMessage(socket, payload), handlerDeps);
     registerAckHandler(socket, "history:fetch", (payload) => messages.fetchHistory(payload), handlerDeps);
     registerAckHandler(socket, "channel:list", () => channelHandlers.listChannels(), handlerDeps);
@@ -150,35 +159,20 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     });
     socket.on("error", (error) => logger.warn({ err: error, socketId: socket.id }, "socket error"));
 
-    const catchUp = () =>
-      bringSocketUpToDate(socket, {
-        store,
-        gate,
-        logger,
-        metrics,
-        replayBatchSize: options.replayBatchSize,
-        maxMessageLength: options.maxMessageLength,
-      });
-    // On a cluster, no socket joins the live room before ordered delivery knows where it starts.
-    (ordered ? ordered.ready().then(catchUp) : catchUp()).catch((error: unknown) => {
-      // Without a complete catch-up the client would have a silent gap: drop it so it reconnects and retries.
-      logger.error({ err: error, socketId: socket.id }, "catch-up failed; disconnecting");
-      metrics.errors.inc({ kind: "catch_up" });
-      gate.discard(socket.id);
-      socket.disconnect(true);
-    });
+    delivery.attach(socket);
   });
 
   return {
     io,
+    delivery,
     async close() {
       // Refuse new connections, let every write already accepted commit and acknowledge, then close sockets;
       // clients see a transport close and reconnect (to another instance, or to this one once restarted).
-      io.engine.opts.allowRequest = (_req, callback) => callback("server shutting down", false);
+      accepting = false;
       inFlight.draining = true;
       await inFlight.whenIdle();
       await io.close();
-      ordered?.close();
+      delivery.close();
     },
   };
 }

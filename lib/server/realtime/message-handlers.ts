@@ -1,32 +1,32 @@
 /**
- * message:send and history:fetch. A send is validate → persist (durably) → broadcast → acknowledge; a retry of a
- * stored clientOffset is acknowledged again with the original id and broadcast to nobody.
+ * message:send and history:fetch. A send is validate → persist (durably) → acknowledge; the delivery core delivers
+ * what the store commits (delivery-core.ts), so by the time the ack goes out the message has been delivered on this
+ * instance, the sender's own connections included. A retry of a stored clientOffset is acknowledged again with the
+ * original id and delivered to nobody.
  */
 import { fail, ok, type Ack } from "../../shared/ack";
 import type { HistoryPage, SendMessageResult } from "../../shared/dto";
 import { parseHistoryFetch, parseSendMessage } from "../../shared/schemas";
 import { StorageUnavailableError, type MessageStore } from "../../../db/message-store";
-import { pauseReading } from "../limits/pause-reading";
 import type { SendRateLimiter } from "../limits/send-rate-limiter";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
 import type { ChannelDirectory } from "./channel-directory";
-import { LIVE_FEED_ROOM, type TetherServer, type TetherSocket } from "./types";
+import { pauseReading } from "../transport/pause-reading";
+import type { TetherSocket } from "./types";
 
 export interface MessageHandlerDeps {
-  io: TetherServer;
   store: MessageStore;
   channels: ChannelDirectory;
   logger: Logger;
   metrics: Metrics;
   rateLimiter: SendRateLimiter;
   maxMessageLength: number;
-  /** On a cluster, local delivery of a broadcast is asynchronous: resolves once this id has reached local sockets. */
-  whenDeliveredLocally?: (id: number) => Promise<void>;
+  /** Resolves once this id has been delivered on this instance (at once on one instance; see the log tail). */
+  whenDeliveredLocally: (id: number) => Promise<void>;
 }
 
 export function createMessageHandlers({
-  io,
   store,
   channels,
   logger,
@@ -56,13 +56,12 @@ export function createMessageHandlers({
       metrics.errors.inc({ kind: "storage" });
       return fail("unavailable", "The message could not be saved right now; it will be retried.");
     }
-    // Broadcast synchronously on resolution: stores resolve in commit order, so the feed stays in id order.
     if (stored.duplicate) {
       metrics.duplicatesAbsorbed.inc();
     } else {
       metrics.messagesStored.inc();
-      io.to(LIVE_FEED_ROOM).emit("message:new", stored.message);
-      await whenDeliveredLocally?.(stored.message.id);
+      // Keeps "the sender's own copy arrives before its ack" true on a cluster too.
+      await whenDeliveredLocally(stored.message.id);
     }
     return ok({ id: stored.message.id, duplicate: stored.duplicate });
   }

@@ -1,11 +1,12 @@
 import type { Server, Socket } from "socket.io";
+import type { ChatMessage } from "../../shared/dto";
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from "../../shared/events";
 
-export type TetherServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-export type TetherSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+/** Events between Tether instances (Socket.IO's `serverSideEmit`), on a cluster only. */
+export interface InterServerEvents {
+  /** Messages an instance just committed, in id order: the other instances' delivery cores deliver them too. */
+  "tether:committed": (messages: ChatMessage[]) => void;
+}
 
-/**
- * Every socket that is caught up joins this room; live messages are broadcast to it. For now every user is a
- * member of every channel, so one room carries all channels and no join can race a channel's creation.
- */
-export const LIVE_FEED_ROOM = "feed";
+export type TetherServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+export type TetherSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

@@ -1,94 +1,79 @@
 /**
- * Cross-instance ordering: this process's sockets receive `message:new` in ascending id order with no id left
- * out, whatever order the broadcasts arrive in and even when a broadcast never arrives.
+ * On a cluster: this instance's view of the message log, delivered in ascending id order with no id left out,
+ * whatever order the messages are offered in, and even when an offer never arrives.
  *
- * Why it is needed: with several instances, the broadcasts of two messages take different paths (one is local,
- * the other comes through Redis; an instance can die between its commit and its publish), so id N+1 can reach a
- * socket before N, or N never. A client that processed N+1 and then reconnected would resume after N+1 and lose
- * N. The store guarantees that commit order equals id order (pg-message-store.ts): once N+1 is visible, every
- * lower id is. So when a broadcast arrives whose predecessors have not been delivered here, they are read from
- * the store and delivered first; a broadcast already delivered that way is dropped when it turns up late.
+ * Why it is needed: with several instances, a message reaches this one either from its own commit or from another
+ * instance's `tether:committed` notification (Redis pub/sub), so id N+1 can be offered before N, or N never (its
+ * instance died between commit and notification, or the notification was lost). A client that processed N+1 and
+ * then reconnected would resume after N+1 and lose N. The store guarantees that commit order equals id order
+ * (pg-message-store.ts): once N+1 is visible, every lower id is. So when a message is offered whose predecessors
+ * have not been delivered, they are read from the store and delivered first; an offer already delivered that way
+ * is dropped when it turns up late.
  *
- * `deliveredThrough` is the highest id written to the live room on this process. Broadcasts wait in `pending`
- * until every id below them is delivered or known not to exist (`verifiedThrough`). With dense ids (PostgreSQL)
- * id N+1 directly after N needs no query; only a hole costs one. A periodic tail check delivers a message whose
- * broadcast was lost while nothing else is sent after it.
+ * `deliveredThrough` is the highest id delivered. Offers wait in `pending` until every id below them is delivered
+ * or known not to exist (`verifiedThrough`). With dense ids (PostgreSQL), N+1 right after N needs no query; only a
+ * hole costs one. A periodic tail check delivers a message whose offer was lost while nothing else came after it.
  */
-import type { Adapter } from "socket.io-adapter";
 import type { ChatMessage } from "../../shared/dto";
-import { interceptBroadcasts } from "./broadcast-hook";
 
 const MAX_FETCH = 1000;
 
-export interface OrderedDeliveryDeps {
+export interface LogTailDeps {
   /** Stored messages with `id > offset`, ascending, at most `limit`. */
   getMessagesAfter(offset: number, limit: number): Promise<ChatMessage[]>;
   getLatestMessageId(): Promise<number>;
-  /** Writes a message read from the store to the live room of this process only. */
-  deliverFromStore(message: ChatMessage): void;
-  messageIdOf(packetData: unknown[]): number | null;
+  /** Receives every message exactly once, in ascending id order. */
+  deliver(messages: readonly ChatMessage[]): void;
   onError(error: unknown): void;
-  /** How often to look for committed messages whose broadcast never arrived; 0 turns it off. */
+  /** How often to look for committed messages whose offer never arrived; 0 turns it off. */
   tailCheckIntervalMs: number;
   retryDelayMs?: number;
+  /** Timers, injectable for deterministic unit tests. */
+  timers?: Pick<typeof globalThis, "setTimeout" | "clearTimeout" | "setInterval" | "clearInterval">;
 }
 
-export interface OrderedDelivery {
-  /** Resolves once the starting point is known; sockets must not join the live room before. */
+export interface LogTail {
+  /** Resolves once the starting point (the newest stored id) is known; nothing is delivered before. */
   ready(): Promise<void>;
+  /** Messages committed (here or on another instance), in any order, possibly repeated. */
+  offer(messages: readonly ChatMessage[]): void;
   deliveredThrough(): number;
-  /**
-   * Resolves once `id` has been written to the live room here, or after `timeoutMs` (the message is stored
-   * either way; waiting only keeps "the sender's own copy arrives before its ack" true on a cluster too).
-   */
+  /** Resolves once `id` has been delivered, or after `timeoutMs`. */
   whenDelivered(id: number, timeoutMs: number): Promise<void>;
   close(): void;
 }
 
-export function attachOrderedDelivery(adapter: Adapter, deps: OrderedDeliveryDeps): OrderedDelivery {
-  const pending = new Map<number, () => void>();
+export function createLogTail(deps: LogTailDeps): LogTail {
+  const timers = deps.timers ?? globalThis;
+  const pending = new Map<number, ChatMessage>();
   let deliveredThrough = 0;
   let verifiedThrough = 0;
   let started = false;
   let running = false;
   let tailCheckDue = false;
-  let writingFromStore = false;
   let closed = false;
-  let retryTimer: NodeJS.Timeout | null = null;
+  let retryTimer: ReturnType<typeof setTimeout> | null = null;
   let waiters: Array<{ id: number; resolve: () => void }> = [];
   let resolveReady!: () => void;
   const readyPromise = new Promise<void>((resolve) => (resolveReady = resolve));
-
-  interceptBroadcasts(adapter, (packet, send) => {
-    const id = Array.isArray(packet.data) ? deps.messageIdOf(packet.data) : null;
-    if (id === null || writingFromStore) return send();
-    if (started && id <= deliveredThrough) return;
-    if (!pending.has(id)) pending.set(id, () => send());
-    void drain();
-  });
-
-  const fromStore = (message: ChatMessage) => () => {
-    writingFromStore = true;
-    try {
-      deps.deliverFromStore(message);
-    } finally {
-      writingFromStore = false;
-    }
-  };
 
   /** Reads what is stored after `deliveredThrough` (below `before`, when given) into `pending`. */
   async function fetchMissing(before: number | undefined): Promise<void> {
     const limit = Math.min(MAX_FETCH, before === undefined ? MAX_FETCH : before - deliveredThrough - 1);
     const batch = await deps.getMessagesAfter(deliveredThrough, limit);
     const found = before === undefined ? batch : batch.filter((message) => message.id < before);
-    for (const message of found) {
-      if (!pending.has(message.id)) pending.set(message.id, fromStore(message));
-    }
+    for (const message of found) if (!pending.has(message.id)) pending.set(message.id, message);
     // Commit order is id order, so everything below the highest id read (or below `before`, when the read
     // went past it or came back short) is now known.
     const complete = before !== undefined && (batch.length < limit || found.length < batch.length);
     const last = found[found.length - 1];
     verifiedThrough = Math.max(verifiedThrough, complete ? before - 1 : (last?.id ?? verifiedThrough));
+  }
+
+  function lowestPending(): number {
+    let lowest = Number.POSITIVE_INFINITY;
+    for (const id of pending.keys()) if (id < lowest) lowest = id;
+    return lowest;
   }
 
   async function drain(): Promise<void> {
@@ -97,17 +82,19 @@ export function attachOrderedDelivery(adapter: Adapter, deps: OrderedDeliveryDep
     try {
       if (!started) {
         deliveredThrough = verifiedThrough = await deps.getLatestMessageId();
+        for (const id of pending.keys()) if (id <= deliveredThrough) pending.delete(id);
         started = true;
         resolveReady();
       }
       for (;;) {
+        if (closed) break;
         if (pending.size === 0) {
           if (!tailCheckDue) break;
           tailCheckDue = false;
           if ((await deps.getLatestMessageId()) > deliveredThrough) await fetchMissing(undefined);
           continue;
         }
-        const next = Math.min(...pending.keys());
+        const next = lowestPending();
         if (next <= deliveredThrough) {
           pending.delete(next);
           continue;
@@ -116,16 +103,24 @@ export function attachOrderedDelivery(adapter: Adapter, deps: OrderedDeliveryDep
           await fetchMissing(next);
           continue;
         }
-        const send = pending.get(next)!;
-        pending.delete(next);
-        deliveredThrough = next;
-        send();
+        // Deliver the whole run of consecutive ids that is ready, in one call.
+        const run: ChatMessage[] = [];
+        let id = next;
+        for (;;) {
+          const message = pending.get(id);
+          if (!message) break;
+          pending.delete(id);
+          run.push(message);
+          deliveredThrough = id;
+          id++;
+        }
+        deps.deliver(run);
         if (waiters.length > 0) wakeWaiters();
       }
     } catch (error) {
       deps.onError(error);
       if (!closed && !retryTimer) {
-        retryTimer = setTimeout(() => {
+        retryTimer = timers.setTimeout(() => {
           retryTimer = null;
           void drain();
         }, deps.retryDelayMs ?? 500);
@@ -143,27 +138,35 @@ export function attachOrderedDelivery(adapter: Adapter, deps: OrderedDeliveryDep
 
   const tailTimer =
     deps.tailCheckIntervalMs > 0
-      ? setInterval(() => {
+      ? timers.setInterval(() => {
           tailCheckDue = true;
           void drain();
         }, deps.tailCheckIntervalMs)
       : null;
-  tailTimer?.unref();
+  (tailTimer as { unref?: () => void } | null)?.unref?.();
   void drain();
 
   return {
     ready: () => readyPromise,
+    offer(messages) {
+      if (closed) return;
+      for (const message of messages) {
+        if (started && message.id <= deliveredThrough) continue;
+        if (!pending.has(message.id)) pending.set(message.id, message);
+      }
+      void drain();
+    },
     deliveredThrough: () => deliveredThrough,
     whenDelivered(id, timeoutMs) {
       if (started && id <= deliveredThrough) return Promise.resolve();
       return new Promise((resolve) => {
         const waiter = { id, resolve: () => {} };
-        const timer = setTimeout(() => {
+        const timer = timers.setTimeout(() => {
           waiters = waiters.filter((other) => other !== waiter);
           resolve();
         }, timeoutMs);
         waiter.resolve = () => {
-          clearTimeout(timer);
+          timers.clearTimeout(timer);
           resolve();
         };
         waiters.push(waiter);
@@ -171,8 +174,8 @@ export function attachOrderedDelivery(adapter: Adapter, deps: OrderedDeliveryDep
     },
     close() {
       closed = true;
-      if (tailTimer) clearInterval(tailTimer);
-      if (retryTimer) clearTimeout(retryTimer);
+      if (tailTimer) timers.clearInterval(tailTimer);
+      if (retryTimer) timers.clearTimeout(retryTimer);
       for (const waiter of waiters.splice(0)) waiter.resolve();
     },
   };

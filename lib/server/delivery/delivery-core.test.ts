@@ -1,0 +1,155 @@
+/**
+ * The delivery core alone, on a deterministic in-memory Socket.IO double (rooms, emits, a socket) and an in-memory
+ * store: a connection catching up while messages are committed at every point where the core yields must see
+ * every message once, in id order, and end up live. Real Socket.IO and real stores are covered by test/realtime.
+ */
+import { describe, expect, it } from "vitest";
+import type { MessageStore } from "../../../db/message-store";
+import type { ChatMessage } from "../../shared/dto";
+import { createLogger } from "../logger";
+import { createMetrics } from "../metrics";
+import type { TetherServer, TetherSocket } from "../realtime/types";
+import { createDeliveryCore } from "./delivery-core";
+
+const message = (id: number): ChatMessage => ({
+  id,
+  channel: "general",
+  content: `m${id}`,
+  clientOffset: `c${id}`,
+  author: { id: "a", name: "A" },
+  createdAt: "2026-01-01T00:00:00.000Z",
+});
+
+function memoryStore(initial: number) {
+  const stored: ChatMessage[] = Array.from({ length: initial }, (_, i) => message(i + 1));
+  const listeners = new Set<(messages: readonly ChatMessage[]) => void>();
+  const store = {
+    async getMessagesAfter(offset: number, limit: number, upTo = Number.MAX_SAFE_INTEGER) {
+      return stored.filter((m) => m.id > offset && m.id <= upTo).slice(0, limit);
+    },
+    async getLatestMessageId() {
+      return stored[stored.length - 1]?.id ?? 0;
+    },
+    onCommitted(listener: (messages: readonly ChatMessage[]) => void) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  } as unknown as MessageStore;
+  return {
+    store,
+    /** Commits the next message: stored, then the commit listeners (the delivery core) hear of it. */
+    commit() {
+      const next = message((stored[stored.length - 1]?.id ?? 0) + 1);
+      stored.push(next);
+      for (const listener of listeners) listener([next]);
+    },
+    latest: () => stored[stored.length - 1]?.id ?? 0,
+  };
+}
+
+/** The parts of Socket.IO the core uses, in memory: rooms, room emits, and one socket that records what it gets. */
+function socketIoDouble(serverOffset: number) {
+  const received: number[] = [];
+  const events: string[] = [];
+  const rooms = new Set<string>();
+  const disconnectListeners: Array<() => void> = [];
+  const record = (event: string, payload: unknown) => {
+    events.push(event);
+    if (event === "message:new") received.push((payload as ChatMessage).id);
+    if (event === "message:batch") received.push(...(payload as ChatMessage[]).map((m) => m.id));
+  };
+  const transport = { writable: true, on() {}, off() {} };
+  const socket = {
+    id: "s1",
+    connected: true,
+    recovered: false,
+    handshake: { auth: { serverOffset } },
+    data: { user: { id: "u", name: "U" } },
+    conn: { readyState: "open", transport, on() {}, off() {}, close() {} },
+    emit: (event: string, payload: unknown) => record(event, payload),
+    join: (joined: string | string[]) => {
+      for (const room of [joined].flat()) rooms.add(room);
+    },
+    once: (event: string, listener: () => void) => {
+      if (event === "disconnect") disconnectListeners.push(listener);
+    },
+  } as unknown as TetherSocket;
+  const io = {
+    local: {
+      to: (room: string) => ({
+        emit: (event: string, payload: unknown) => {
+          if (rooms.has(room)) record(event, payload);
+        },
+      }),
+    },
+  } as unknown as TetherServer;
+  return { io, socket, received, events };
+}
+
+const settle = async () => {
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+};
+
+describe("the delivery core", () => {
+  it("catches a connection up while messages are committed at every turn, each once, in order, then live", async () => {
+    for (const windowSize of [4, 50, 10_000]) {
+      const log = memoryStore(300);
+      const { io, socket, received, events } = socketIoDouble(5);
+      const core = createDeliveryCore({
+        io,
+        store: log.store,
+        logger: createLogger("silent"),
+        metrics: createMetrics(),
+        replayBatchSize: 7,
+        maxMessageLength: 4000,
+        windowSize,
+      });
+      await core.ready();
+      core.attach(socket);
+      // A commit at every turn of the event loop (and now and then between two microtasks) for as long as the
+      // catch-up runs and a while after: whatever the core awaits, something is committed meanwhile. One commit per
+      // turn is slower than the replay (a batch per turn), so the catch-up ends.
+      const churn = (async () => {
+        let afterLive = 0;
+        for (let turn = 0; afterLive < 20; turn++) {
+          log.commit();
+          if (turn % 5 === 0) {
+            await Promise.resolve();
+            log.commit();
+          }
+          await new Promise((resolve) => setImmediate(resolve));
+          if (core.phaseOf("s1") === "live") afterLive++;
+          if (turn > 5000) throw new Error("the catch-up never ended");
+        }
+      })();
+      await churn;
+      await settle();
+
+      const expected = Array.from({ length: log.latest() - 5 }, (_, i) => i + 6);
+      expect(received, `window of ${windowSize}`).toEqual(expected);
+      expect(events.filter((e) => e === "session:ready")).toHaveLength(1);
+      expect(core.deliveredThrough()).toBe(log.latest());
+    }
+  });
+
+  it("moves a connection to closed when it disconnects mid-catch-up, and never makes it live", async () => {
+    const log = memoryStore(1000);
+    const { io, socket, events } = socketIoDouble(1);
+    const core = createDeliveryCore({
+      io,
+      store: log.store,
+      logger: createLogger("silent"),
+      metrics: createMetrics(),
+      replayBatchSize: 10,
+      maxMessageLength: 4000,
+      windowSize: 4,
+    });
+    await core.ready();
+    core.attach(socket);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(core.phaseOf("s1")).toBe("catching-up");
+    (socket as unknown as { connected: boolean }).connected = false;
+    await settle();
+    expect(events).not.toContain("session:ready");
+  });
+});

@@ -1,0 +1,32 @@
+/**
+ * Stops reading from a connection whose sends are being refused, until its bucket has refilled.
+ *
+ * Refusing a send still costs the server a parse, a handler call and an ack frame. A client firing tens of
+ * thousands of sends a second would keep the event loop busy refusing it and raise everyone else's latency;
+ * paused, its packets wait in the kernel and TCP flow control slows the sender itself, at no cost here. Every
+ * packet is still answered, just later.
+ *
+ * Only a connection that opened as a WebSocket can be paused: its handshake request's TCP socket
+ * (`socket.request.socket`, Node's public `net.Socket`) is the one the WebSocket reads from, and pausing it is
+ * exactly what `ws`'s own `pause()` does. A long-polling client (or one upgraded from polling, whose first request
+ * used another TCP connection) is slow by nature and is left alone.
+ */
+import type { Socket as NetSocket } from "node:net";
+import type { TetherSocket } from "../realtime/types";
+
+/** The TCP socket a WebSocket-born connection reads from, or null for any other. */
+export function webSocketStream(socket: TetherSocket): NetSocket | null {
+  const request = socket.request;
+  if (socket.conn.transport.name !== "websocket" || request.headers.upgrade?.toLowerCase() !== "websocket") return null;
+  return request.socket;
+}
+
+export function pauseReading(socket: TetherSocket, ms: number): void {
+  const stream = webSocketStream(socket);
+  if (!stream || stream.isPaused() || stream.destroyed) return;
+  stream.pause();
+  const timer = setTimeout(() => {
+    if (!stream.destroyed) stream.resume();
+  }, ms);
+  timer.unref();
+}
