@@ -12,7 +12,6 @@ import { GENERAL_CHANNEL } from "../lib/shared/limits";
 import type { ChatMessage } from "../lib/shared/dto";
 import { createTestDatabase, type TestDatabase } from "../test/support/scale-out-services";
 import { clusterSkipReason, makeTempDir, readStoredIds, testBackends } from "../test/support/test-server";
-import { encodedJsonOf } from "./encoded-batch";
 import type { InsertMessageResult, MessageStore, NewMessage } from "./message-store";
 import { openPgMessageStore } from "./pg-message-store";
 import { openSqliteMessageStore } from "./sqlite-message-store";
@@ -96,13 +95,8 @@ const message = (clientOffset: string, channel = GENERAL_CHANNEL, content = `tex
 });
 const ids = (messages: readonly ChatMessage[]) => messages.map((m) => m.id);
 
-/**
- * A batch read back, as a plain array. A store may attach the batch's JSON text for the transport
- * (encoded-batch.ts); when it does, that text must be exactly the batch's JSON.
- */
+/** A batch read back, as a plain array. */
 function plain(messages: ChatMessage[]): ChatMessage[] {
-  const encoded = encodedJsonOf(messages);
-  if (encoded !== undefined) expect(encoded).toBe(JSON.stringify(messages));
   return [...messages];
 }
 
@@ -223,6 +217,35 @@ function messageStoreContract(backend: Backend, skipReason: string | null = null
 
       it("returns nothing from an empty store", async () => {
         expect(await messagesAfter(0, 10)).toEqual([]);
+      });
+
+      it("stops at `upTo` (inclusive) when given", async () => {
+        const stored = await seed(6);
+        expect(ids(plain(await store.getMessagesAfter(stored[0]!.id, 100, stored[3]!.id)))).toEqual(ids(stored.slice(1, 4)));
+        expect(ids(plain(await store.getMessagesAfter(stored[0]!.id, 2, stored[3]!.id)))).toEqual(ids(stored.slice(1, 3)));
+        expect(await store.getMessagesAfter(stored[3]!.id, 100, stored[3]!.id)).toEqual([]);
+      });
+    });
+
+    describe("onCommitted", () => {
+      it("tells its listeners what each commit stored, in id order, before the writers' promises resolve", async () => {
+        const heard: number[] = [];
+        let resolvedBeforeHeard = false;
+        const unsubscribe = store.onCommitted((messages) => heard.push(...messages.map((m) => m.id)));
+        const writes = Array.from({ length: 5 }, (_, i) =>
+          store.insertMessage(message(`heard-${i}`)).then((result) => {
+            if (!heard.includes(result.message.id)) resolvedBeforeHeard = true;
+            return result.message.id;
+          }),
+        );
+        const written = await Promise.all(writes);
+        expect(resolvedBeforeHeard).toBe(false);
+        expect(heard).toEqual([...written].sort((a, b) => a - b));
+        // A duplicate stores nothing, so nobody hears of it; an unsubscribed listener hears nothing more.
+        await store.insertMessage(message("heard-0"));
+        unsubscribe();
+        await store.insertMessage(message("unheard"));
+        expect(heard).toEqual([...written].sort((a, b) => a - b));
       });
     });
 
