@@ -243,9 +243,9 @@ describe("group commit", () => {
         await settle();
       };
       for (const action of actions) await apply(action);
-      const possible = ACTIONS.filter(
-        (action) => (action !== "commit" && action !== "fail") || h.open.length > 0,
-      ).filter((action) => action !== "endTurn" || h.hasScheduled());
+      const possible = ACTIONS.filter((action) => (action !== "commit" && action !== "fail") || h.open.length > 0).filter(
+        (action) => action !== "endTurn" || h.hasScheduled(),
+      );
       for (;;) {
         if (h.open.length > 0) await apply("commit");
         else if (h.hasScheduled()) await apply("endTurn");
@@ -268,10 +268,16 @@ describe("group commit", () => {
           waiting = [];
         }
       }
-      require(same(h.transactions.flatMap((t) => t.inputs), h.callers.map((c) => c.input)), "batches are not the submits in order");
+      require(same(
+        h.transactions.flatMap((t) => t.inputs),
+        h.callers.map((c) => c.input),
+      ), "batches are not the submits in order");
       // Every caller settled once, in submit order, after its transaction ended, as its transaction ended.
       const settled = h.log.filter((line) => /^(resolved|rejected) /.test(line)).map((line) => line.split(" ")[1]);
-      require(same(settled, h.callers.map((c) => c.input)), "callers did not settle once each, in submit order");
+      require(same(
+        settled,
+        h.callers.map((c) => c.input),
+      ), "callers did not settle once each, in submit order");
       for (const caller of h.callers) {
         const batch = h.transactions.find((t) => t.inputs.includes(caller.input))?.inputs.join(",");
         const ended = h.log.findIndex((line) => line === `commit ${batch}` || line === `fail ${batch}`);
@@ -279,15 +285,16 @@ describe("group commit", () => {
         require(ended >= 0 && settledAt > ended, `${caller.input} settled before its transaction ended`);
         const expected = ended >= 0 && h.log[ended]!.startsWith("fail ") ? "error" : `stored ${caller.input}`;
         const outcome = caller.outcome;
-        const actual = outcome && "result" in outcome ? outcome.result : outcome?.error instanceof StorageUnavailableError ? "error" : String(outcome);
+        const actual =
+          outcome && "result" in outcome ? outcome.result : outcome?.error instanceof StorageUnavailableError ? "error" : String(outcome);
         require(actual === expected, `${caller.input} settled with ${actual}, expected ${expected}`);
       }
       // Every drain resolved, and when it did, nothing submitted so far was unsettled.
       require(drains.every((d) => d.done), "a drain never resolved");
-      require(
-        same(h.log.filter((line) => line.startsWith("drained ")), drains.map(() => "drained 0")),
-        "a drain resolved while a caller was unsettled",
-      );
+      require(same(
+        h.log.filter((line) => line.startsWith("drained ")),
+        drains.map(() => "drained 0"),
+      ), "a drain resolved while a caller was unsettled");
       if (problems.length > 0) expect(problems, `for [${actions.join(" ")}]: ${h.log.join(" | ")}`).toEqual([]);
       return possible;
     }

@@ -74,7 +74,11 @@ async function writeBatch(db: NodePgDatabase, batch: NewMessage[]): Promise<Inse
     }
     const inserted = new Map<string, MessageRow>();
     if (fresh.size > 0) {
-      for (const row of await tx.insert(messages).values([...fresh.values()]).returning()) inserted.set(row.clientOffset, row);
+      for (const row of await tx
+        .insert(messages)
+        .values([...fresh.values()])
+        .returning())
+        inserted.set(row.clientOffset, row);
     }
     const claimed = new Set<string>();
     return batch.map((input): InsertMessageResult => {

@@ -179,7 +179,12 @@ beforeEach(() => {
   clock = fakeClock();
   lock = fakeLock();
   vi.spyOn(Date, "now").mockImplementation(clock.now);
-  sender = createOutboxSenderWith(store, { socket: socket.socket, after: clock.after, withLock: lock.withLock, readStorage: () => readPersisted(storage) });
+  sender = createOutboxSenderWith(store, {
+    socket: socket.socket,
+    after: clock.after,
+    withLock: lock.withLock,
+    readStorage: () => readPersisted(storage),
+  });
 });
 
 afterEach(() => {
@@ -407,7 +412,10 @@ describe("the outbox sender", () => {
   it("sends what another tab wrote but could not send, in send order", async () => {
     const a = enqueue("a");
     // Another tab's entry, older than this tab's, reaches this tab only through storage.
-    anotherTabWrites((state) => ({ ...state, outbox: [...state.outbox, { ...state.outbox[0]!, clientOffset: "theirs", content: "t", createdAt: 1 }] }));
+    anotherTabWrites((state) => ({
+      ...state,
+      outbox: [...state.outbox, { ...state.outbox[0]!, clientOffset: "theirs", content: "t", createdAt: 1 }],
+    }));
     sender.requestDrain();
     await settle();
     await ackLast(ok(1));

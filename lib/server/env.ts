@@ -54,7 +54,12 @@ const envFields = z.object({
   ALLOWED_ORIGINS: z
     .string()
     .optional()
-    .transform((value) => (value ?? "").split(",").map((origin) => origin.trim()).filter(Boolean)),
+    .transform((value) =>
+      (value ?? "")
+        .split(",")
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    ),
   /**
    * Which proxies may report the client's address (X-Forwarded-For) and protocol (X-Forwarded-Proto):
    * proxy-addr semantics — false, true (every hop: unsafe unless the proxy replaces the header), a hop count,

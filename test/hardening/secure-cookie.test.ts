@@ -50,17 +50,18 @@ function sessionCookie(res: http.IncomingMessage): string {
   return cookie;
 }
 
-const attributes = (cookie: string) => cookie.split(";").slice(1).map((a) => a.trim());
+const attributes = (cookie: string) =>
+  cookie
+    .split(";")
+    .slice(1)
+    .map((a) => a.trim());
 
 describe("the session cookie's Secure attribute", () => {
-  it.each([["loopback"], ["1"], ["127.0.0.1"]])(
-    "is set when a proxy trusted by TRUST_PROXY=%s says the client came over TLS",
-    async (trustProxy) => {
-      const cookie = await cookieOverHttp(trustProxy, { "x-forwarded-proto": "https" });
-      expect(attributes(cookie)).toContain("Secure");
-      expect(attributes(cookie)).toContain("HttpOnly");
-    },
-  );
+  it.each([["loopback"], ["1"], ["127.0.0.1"]])("is set when a proxy trusted by TRUST_PROXY=%s says the client came over TLS", async (trustProxy) => {
+    const cookie = await cookieOverHttp(trustProxy, { "x-forwarded-proto": "https" });
+    expect(attributes(cookie)).toContain("Secure");
+    expect(attributes(cookie)).toContain("HttpOnly");
+  });
 
   it.each([["false"], ["10.0.0.0/8"]])("is not set when an untrusted peer (TRUST_PROXY=%s) claims TLS", async (trustProxy) => {
     const cookie = await cookieOverHttp(trustProxy, { "x-forwarded-proto": "https" });
@@ -75,9 +76,7 @@ describe("the session cookie's Secure attribute", () => {
   it("is set when the request came over TLS to this server, with no proxy and no header", async () => {
     const port = await listen(https.createServer(tls), parseTrustProxy("false"));
     const cookie = await new Promise<string>((resolve, reject) => {
-      https
-        .get({ host: "127.0.0.1", port, ca: tls.cert, servername: "localhost" }, (res) => resolve(sessionCookie(res)))
-        .on("error", reject);
+      https.get({ host: "127.0.0.1", port, ca: tls.cert, servername: "localhost" }, (res) => resolve(sessionCookie(res))).on("error", reject);
     });
     expect(attributes(cookie)).toContain("Secure");
   });

@@ -25,7 +25,15 @@ export const createOutboxSlice: SliceCreator<OutboxSlice> = (set, get) => ({
   outbox: [],
   settled: [],
   enqueue: (channel, content) => {
-    const entry: OutboxEntry = { kind: "send", clientOffset: newClientOffset(), channel, content, createdAt: Date.now(), seq: seq++, status: "pending" };
+    const entry: OutboxEntry = {
+      kind: "send",
+      clientOffset: newClientOffset(),
+      channel,
+      content,
+      createdAt: Date.now(),
+      seq: seq++,
+      status: "pending",
+    };
     set((s) => ({ outbox: [...s.outbox, entry] }));
     return entry;
   },

@@ -46,7 +46,10 @@ const sendEntrySchema = z.object({
   // Pending is always safe: the server stores a clientOffset once and acknowledges a repeat as a duplicate.
   status: z.enum(["pending", "sent", "failed"]).catch("pending"),
   id: z.number().int().positive().optional().catch(undefined),
-  error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }).optional().catch(undefined),
+  error: z
+    .object({ code: z.enum(ERROR_CODES), message: z.string() })
+    .optional()
+    .catch(undefined),
 });
 
 /** One outbox entry of any kind; later kinds join this union. */
@@ -71,8 +74,7 @@ function dropped(what: string, value: unknown, error?: z.ZodError): void {
   console.warn(`Tether: ignored an unreadable ${what} in the stored state`, value, ...(error ? [z.prettifyError(error)] : []));
 }
 
-export const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
+export const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** A scalar part: its value when it reads, else the fallback (silently when absent, with a warning when wrong). */
 function part<T>(state: Record<string, unknown>, key: keyof PersistedState, schema: z.ZodType<T>, fallback: T): T {

@@ -185,7 +185,10 @@ describe("a stored value with bad parts", () => {
   });
 
   it("keeps what it understands of a value from a newer version, and drops kinds it does not know", () => {
-    const entries = [{ ...v1.state.outbox[0], kind: "send" }, { ...v1.state.outbox[1], kind: "react", emoji: "🎉" }];
+    const entries = [
+      { ...v1.state.outbox[0], kind: "send" },
+      { ...v1.state.outbox[1], kind: "react", emoji: "🎉" },
+    ];
     const stored = readPersisted(storageHolding(JSON.stringify({ version: STORAGE_VERSION + 1, state: { ...v1.state, outbox: entries } })))!;
     expect(stored.outbox.map((e) => e.clientOffset)).toEqual([v1.state.outbox[0]!.clientOffset]);
     expect(stored.serverOffset).toBe(45);
@@ -207,11 +210,20 @@ describe("tabs of two versions sharing storage", () => {
     newTab.getState().adoptOutbox(readPersisted(storage)!);
 
     const expected = [...v1.state.outbox.map((e) => e.clientOffset), mine.clientOffset];
-    expect(newTab.getState().outbox.map((e) => e.clientOffset).sort()).toEqual([...expected].sort());
+    expect(
+      newTab
+        .getState()
+        .outbox.map((e) => e.clientOffset)
+        .sort(),
+    ).toEqual([...expected].sort());
     expect(newTab.getState().outbox.every((e) => e.kind === "send")).toBe(true);
     // Written back at once: closing the new tab now loses nothing.
     expect(storedVersion(storage)).toBe(2);
-    expect(readPersisted(storage)!.outbox.map((e) => e.clientOffset).sort()).toEqual([...expected].sort());
+    expect(
+      readPersisted(storage)!
+        .outbox.map((e) => e.clientOffset)
+        .sort(),
+    ).toEqual([...expected].sort());
 
     // The old tab writes again (a message arrived there): nothing new for the new tab to adopt, but its own
     // entry is gone from storage once more, and it must write it back all the same.

@@ -232,5 +232,10 @@ export function createDeliveryCore(options: DeliveryCoreOptions): DeliveryCore {
 }
 
 function isChatMessage(value: unknown): value is ChatMessage {
-  return typeof value === "object" && value !== null && typeof (value as { id?: unknown }).id === "number" && typeof (value as { channel?: unknown }).channel === "string";
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { id?: unknown }).id === "number" &&
+    typeof (value as { channel?: unknown }).channel === "string"
+  );
 }

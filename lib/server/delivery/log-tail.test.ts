@@ -115,7 +115,9 @@ describe("the log tail", () => {
   it("delivers exactly once, in order, for every order of offers of five messages", async () => {
     const ids = [1, 2, 3, 4, 5];
     const permutations = (list: number[]): number[][] =>
-      list.length <= 1 ? [list] : list.flatMap((first, i) => permutations([...list.slice(0, i), ...list.slice(i + 1)]).map((rest) => [first, ...rest]));
+      list.length <= 1
+        ? [list]
+        : list.flatMap((first, i) => permutations([...list.slice(0, i), ...list.slice(i + 1)]).map((rest) => [first, ...rest]));
     for (const order of permutations(ids)) {
       const { tail, delivered, commit } = setUp();
       await tail.ready();

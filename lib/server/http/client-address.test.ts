@@ -19,7 +19,9 @@ describe("clientAddress", () => {
   it("is the nearest untrusted hop: entries a client prepends change nothing", () => {
     expect(clientAddress(forgedThroughNginx, parseTrustProxy("1"))).toBe("203.0.113.5");
     expect(clientAddress(forgedThroughNginx, parseTrustProxy("loopback"))).toBe("203.0.113.5");
-    expect(clientAddress(request("::ffff:127.0.0.1", { "x-forwarded-for": "6.6.6.6, 203.0.113.5" }), parseTrustProxy("loopback"))).toBe("203.0.113.5");
+    expect(clientAddress(request("::ffff:127.0.0.1", { "x-forwarded-for": "6.6.6.6, 203.0.113.5" }), parseTrustProxy("loopback"))).toBe(
+      "203.0.113.5",
+    );
   });
 
   it("walks past every trusted proxy of a chain, and stops at the first it does not trust", () => {

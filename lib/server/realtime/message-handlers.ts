@@ -26,15 +26,7 @@ export interface MessageHandlerDeps {
   whenDeliveredLocally: (id: number) => Promise<void>;
 }
 
-export function createMessageHandlers({
-  store,
-  channels,
-  logger,
-  metrics,
-  rateLimiter,
-  maxMessageLength,
-  whenDeliveredLocally,
-}: MessageHandlerDeps) {
+export function createMessageHandlers({ store, channels, logger, metrics, rateLimiter, maxMessageLength, whenDeliveredLocally }: MessageHandlerDeps) {
   async function sendMessage(socket: TetherSocket, payload: unknown): Promise<Ack<SendMessageResult>> {
     const limited = rateLimiter.check(socket.id, socket.data.user.id);
     if (limited) {
