@@ -64,6 +64,7 @@ export function request<E extends keyof ClientToServerEvents>(
   event: E,
   ...payload: PayloadOf<E>
 ): Promise<Ack<AckDataOf<E>>> {
-  const emit = target.timeout(timeoutMs).emitWithAck as (event: string, ...args: unknown[]) => Promise<Ack<AckDataOf<E>>>;
-  return emit.call(target, event, ...payload);
+  const timed = target.timeout(timeoutMs);
+  // Cast for the generic payload only; the method still runs with the socket as `this`.
+  return (timed.emitWithAck as (event: string, ...args: unknown[]) => Promise<Ack<AckDataOf<E>>>).call(timed, event, ...payload);
 }

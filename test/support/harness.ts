@@ -7,11 +7,12 @@ import { startTestServer, type StartTestServerOptions, type TestServer } from ".
 import { TestClient, type TestClientOptions } from "./test-client";
 
 export interface RealtimeHarness {
-  start(options?: StartTestServerOptions): Promise<TestServer>;
+  // Properties, not methods: tests destructure them (`const { start, client } = useRealtimeHarness()`).
+  start: (options?: StartTestServerOptions) => Promise<TestServer>;
   /** A client of the server this test started. */
-  client(options?: TestClientOptions): TestClient;
+  client: (options?: TestClientOptions) => TestClient;
   /** A client of another address (a proxy in front of the server, another instance). */
-  clientAt(url: string, options?: TestClientOptions): TestClient;
+  clientAt: (url: string, options?: TestClientOptions) => TestClient;
 }
 
 export function useRealtimeHarness(): RealtimeHarness {

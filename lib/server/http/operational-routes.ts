@@ -8,7 +8,7 @@ import type { Metrics } from "../metrics";
 
 export interface HealthCheck {
   name: string;
-  check(): Promise<void>;
+  check: () => Promise<void>;
 }
 
 export function createOperationalRoutes({ checks, metrics, logger }: { checks: HealthCheck[]; metrics: Metrics; logger: Logger }) {
