@@ -12,7 +12,7 @@ import { GENERAL_CHANNEL } from "../lib/shared/limits";
 
 const [url, durationArg] = process.argv.slice(2);
 const durationMs = Number(durationArg);
-const socket = io(url!, { transports: ["websocket"], reconnection: false });
+const socket = io(url, { transports: ["websocket"], reconnection: false });
 const answers = new Map<string, number>();
 let sent = 0;
 let answered = 0;

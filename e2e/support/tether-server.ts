@@ -73,8 +73,8 @@ export class TetherServer {
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child = child;
-    child.stdout!.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
-    child.stderr!.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stdout.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
     const deadline = Date.now() + 60_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}):\n${this.output}`);

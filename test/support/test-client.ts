@@ -41,7 +41,7 @@ export class TestClient {
       extraHeaders: options.cookie ? { cookie: options.cookie } : undefined,
       auth: (cb) => cb({ serverOffset: this.serverOffset, ...(options.name ? { name: options.name } : {}) }),
       ...options.socketOptions,
-    }) as ClientSocket;
+    });
     this.socket.on("message:new", (message) => this.process([message]));
     this.socket.on("message:batch", (batch) => this.process(batch));
     this.socket.on("session:ready", (info, confirm) => {
