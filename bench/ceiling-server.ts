@@ -43,7 +43,7 @@ io.on("connection", (socket) => {
       socket.emit("message:batch", log.slice(start, Math.min(end, start + REPLAY_BATCH_SIZE)));
       await new Promise((resolve) => setImmediate(resolve));
     }
-    socket.join(FEED);
+    void socket.join(FEED);
     // Nothing to confirm here: the ceiling has no recovery to protect.
     socket.emit(
       "session:ready",
