@@ -30,7 +30,7 @@ function NewChannelForm({ onDone }: { onDone: () => void }) {
   }
 
   return (
-    <form className="new-channel-form" onSubmit={submit}>
+    <form className="new-channel-form" onSubmit={(event) => void submit(event)}>
       <input
         aria-label="Channel name"
         placeholder="e.g. random"

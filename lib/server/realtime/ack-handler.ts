@@ -68,6 +68,7 @@ export function registerAckHandler<T>(
       deps.inFlight.end();
     }
   };
-  // The typed `on` cannot express "anything may arrive"; the listener accepts unknown arguments on purpose.
-  (socket as unknown as { on(event: string, listener: (...args: unknown[]) => void): void }).on(event, listener);
+  // The typed `on` cannot express "anything may arrive"; the listener accepts unknown arguments on purpose. Its
+  // promise is not Socket.IO's to handle: the listener answers every failure of the handler itself.
+  (socket as unknown as { on(event: string, listener: (...args: unknown[]) => unknown): void }).on(event, listener);
 }
