@@ -27,7 +27,8 @@ export async function withScriptClient<T>(url: string, name: string, work: (sock
 }
 
 export async function createChannel(socket: ScriptSocket, name: string): Promise<void> {
-  unwrap(await socket.timeout(10_000).emitWithAck("channel:create", { name }));
+  // socket.io-client types a timed emitWithAck as `any`.
+  unwrap((await socket.timeout(10_000).emitWithAck("channel:create", { name })) as Ack<unknown>);
 }
 
 /** Sends the messages one after another (each acknowledged before the next), so they are stored in this order. */

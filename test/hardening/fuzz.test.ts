@@ -49,7 +49,7 @@ function generators(random: () => number) {
       () => Array.from({ length: Math.floor(random() * 50_000) }, (_, i) => i),
       () => deep(Math.floor(random() * 400)),
       () => Buffer.alloc(Math.floor(random() * 50_000), 7),
-      () => JSON.parse('{"__proto__": {"polluted": true}, "constructor": {"prototype": {"polluted": true}}}'),
+      () => JSON.parse('{"__proto__": {"polluted": true}, "constructor": {"prototype": {"polluted": true}}}') as unknown,
       () => ({ toString: "not a function", valueOf: 42 }),
       () => [[[]]],
       () => ({}),

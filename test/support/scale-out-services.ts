@@ -74,11 +74,11 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    async query(text, values) {
+    async query<T extends Record<string, unknown>>(text: string, values?: unknown[]) {
       const client = new Client({ connectionString: url.toString() });
       await client.connect();
       try {
-        return (await client.query(text, values)).rows;
+        return (await client.query<T>(text, values)).rows;
       } finally {
         await client.end();
       }

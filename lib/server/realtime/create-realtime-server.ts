@@ -155,7 +155,7 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
       if (typeof event === "string" && KNOWN_EVENTS.has(event)) return;
       const ack = args[args.length - 1];
       // Without an ack there is nobody to tell; the event is ignored.
-      if (typeof ack === "function") ack(fail("unknown_event", `Unknown event "${String(event).slice(0, 64)}".`));
+      if (typeof ack === "function") (ack as (response: unknown) => void)(fail("unknown_event", `Unknown event "${String(event).slice(0, 64)}".`));
     });
     socket.on("error", (error) => logger.warn({ err: error, socketId: socket.id }, "socket error"));
 
