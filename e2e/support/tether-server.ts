@@ -143,6 +143,7 @@ export function serverForThisFile(options?: TetherServerOptions): TetherServer {
   test.beforeAll(async () => {
     await server.start();
   });
+  // eslint-disable-next-line no-empty-pattern -- Playwright reads the fixtures a hook uses from this pattern; `{}` asks for none.
   test.afterEach(async ({}, testInfo) => {
     await attachConnectionDiaries(testInfo);
     if (testInfo.status !== testInfo.expectedStatus) {
