@@ -39,7 +39,7 @@ function harness() {
             log.push(`commit ${inputs.join(",")}`);
             resolve(inputs.map((input) => `stored ${input}`));
           },
-          fail(error = new Error("disk full")) {
+          fail(error: Error = new Error("disk full")) {
             open.splice(open.indexOf(transaction), 1);
             log.push(`fail ${inputs.join(",")}`);
             reject(error);
@@ -286,7 +286,7 @@ describe("group commit", () => {
         const expected = ended >= 0 && h.log[ended]!.startsWith("fail ") ? "error" : `stored ${caller.input}`;
         const outcome = caller.outcome;
         const actual =
-          outcome && "result" in outcome ? outcome.result : outcome?.error instanceof StorageUnavailableError ? "error" : String(outcome);
+          outcome && "result" in outcome ? outcome.result : outcome?.error instanceof StorageUnavailableError ? "error" : JSON.stringify(outcome);
         require(actual === expected, `${caller.input} settled with ${actual}, expected ${expected}`);
       }
       // Every drain resolved, and when it did, nothing submitted so far was unsettled.

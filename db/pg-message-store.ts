@@ -165,7 +165,7 @@ export async function openPgMessageStore(connectionString: string): Promise<Mess
       return row !== undefined;
     },
 
-    onCommitted: committed.subscribe,
+    onCommitted: (listener) => committed.subscribe(listener),
 
     async ping() {
       await pool.query("SELECT 1");

@@ -194,7 +194,7 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
       return db.select({ id: channels.id }).from(channels).where(eq(channels.name, name)).get() !== undefined;
     },
 
-    onCommitted: committed.subscribe,
+    onCommitted: (listener) => committed.subscribe(listener),
 
     async ping() {
       sqlite.prepare("SELECT 1").get();

@@ -71,7 +71,7 @@ function fakeClock() {
   let timers: Array<{ at: number; ms: number; callback: () => void }> = [];
   return {
     now: () => now,
-    after(ms: number, callback: () => void) {
+    after: (ms: number, callback: () => void) => {
       const timer = { at: now + ms, ms, callback };
       timers.push(timer);
       return () => void (timers = timers.filter((t) => t !== timer));
@@ -108,7 +108,7 @@ function fakeLock() {
     else held = false;
   };
   return {
-    async withLock(work: () => Promise<void>) {
+    withLock: async (work: () => Promise<void>) => {
       await acquire();
       try {
         await work();

@@ -41,11 +41,11 @@ export interface OutboxSocket {
 export interface OutboxSenderDeps {
   socket: OutboxSocket;
   /** Calls `callback` after `ms`, unless the returned cancel function is called first. */
-  after(ms: number, callback: () => void): () => void;
+  after: (ms: number, callback: () => void) => () => void;
   /** Runs `work` while this tab holds the outbox lock shared by the browser's tabs. */
-  withLock(work: () => Promise<void>): Promise<void>;
+  withLock: (work: () => Promise<void>) => Promise<void>;
   /** What the tabs share in storage (null when nothing is stored yet). */
-  readStorage(): ReturnType<typeof readPersisted>;
+  readStorage: () => ReturnType<typeof readPersisted>;
 }
 
 const readLocalStorage = () => readPersisted(window.localStorage);

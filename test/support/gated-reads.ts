@@ -7,10 +7,10 @@
 import type { MessageStore } from "../../db/message-store";
 
 export interface GatedReads {
-  wrap(store: MessageStore): MessageStore;
+  wrap: (store: MessageStore) => MessageStore;
   /** Resolves once a read is waiting at the closed gate. */
-  waiting(): Promise<void>;
-  open(): void;
+  waiting: () => Promise<void>;
+  open: () => void;
 }
 
 export function gateReads(): GatedReads {

@@ -161,7 +161,7 @@ export function createDeliveryCore(options: DeliveryCoreOptions): DeliveryCore {
     for (let start = 0; start < rest.length; start += options.replayBatchSize) {
       socket.emit("message:batch", rest.slice(start, start + options.replayBatchSize));
     }
-    socket.join(roomsOfLiveConnection());
+    void socket.join(roomsOfLiveConnection());
     connection.moveTo("live");
     return { sent: replay.sent + rest.length, fromStore: replay.fromStore };
   }

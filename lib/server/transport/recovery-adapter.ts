@@ -33,7 +33,7 @@ export function createRecoveryAdapter(options: RecoveryAdapterOptions): typeof A
     private readonly saved = new Map<string, { session: SessionToPersist; savedAt: number }>();
     private sequence = 0;
 
-    override broadcast(packet: { type: number; id?: number; data: unknown[] }, opts: BroadcastOptions): void {
+    override broadcast(packet: { type: PacketType; id?: number; data: unknown[] }, opts: BroadcastOptions): void {
       // Packets with an ack are never restorable (the ack cannot be), volatile ones may be dropped anyway.
       if (packet.type === PacketType.EVENT && packet.id === undefined && !opts.flags?.volatile) {
         packet.data.push(`t${++this.sequence}`);
