@@ -31,13 +31,15 @@ const next = nextEntry("next");
 const nextWebVitals = nextEntry("next/core-web-vitals");
 
 /**
- * The layers (STYLE.md): components → lib/client → lib/shared; server.ts → lib/server → db; lib/server → lib/shared.
- * Checked on resolved file paths, so `../../db/x`, `@/db/x`, `export … from`, `import()` and `require()` are all caught.
+ * The layers (STYLE.md): components → lib/client → lib/shared; server.ts → lib/server → lib/storage (the storage
+ * interface) ← db (the stores); everything may use lib/shared. Only composition roots (server.ts, tests, the bench)
+ * pick a store from db/. Checked on resolved file paths, so `../../db/x`, `@/db/x`, `export … from`, `import()` and
+ * `require()` are all caught.
  */
 const LAYER_ZONES = [
   {
     target: ["./components", "./lib/client"],
-    from: ["./lib/server", "./db", "./server.ts"],
+    from: ["./lib/server", "./lib/storage", "./db", "./server.ts"],
     message: "Client code never imports server code (lib/server, db, server.ts): it would ship server-only modules to the browser.",
   },
   {
@@ -49,7 +51,18 @@ const LAYER_ZONES = [
   {
     target: "./db",
     from: "./lib/server",
-    message: "db/ knows nothing of the realtime server: lib/server depends on db, never the other way round.",
+    message: "db/ knows nothing of the realtime server: the stores implement lib/storage's interface.",
+  },
+  {
+    target: "./lib/server",
+    from: "./db",
+    message: "lib/server depends on the storage interface (lib/storage), never on a store: the composition root picks one.",
+  },
+  {
+    target: "./lib/storage",
+    from: ".",
+    except: ["./lib/storage", "./lib/shared", "./node_modules"],
+    message: "lib/storage is the storage interface: it knows only lib/shared.",
   },
   {
     target: "./lib/server",

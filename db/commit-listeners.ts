@@ -1,6 +1,6 @@
 /** The listeners of a store's `onCommitted`, called in subscription order. */
 import type { ChatMessage } from "../lib/shared/dto";
-import type { CommitListener } from "./message-store";
+import type { CommitListener } from "../lib/storage/message-store";
 
 export function createCommitListeners() {
   const listeners = new Set<CommitListener>();

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { createGroupCommit, type GroupCommit } from "./group-commit";
-import { StorageUnavailableError } from "./message-store";
+import { StorageUnavailableError } from "../lib/storage/message-store";
 
 /** Lets every promise reaction already queued run (the microtask queue empties before the next macrotask). */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));

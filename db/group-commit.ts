@@ -4,7 +4,7 @@
  * at a time, and each caller's promise settles only after its batch committed, in the batch's order: callers
  * that broadcast on resolution therefore broadcast in id order.
  */
-import { StorageUnavailableError } from "./message-store";
+import { StorageUnavailableError } from "../lib/storage/message-store";
 
 export interface GroupCommit<Input, Result> {
   submit(input: Input): Promise<Result>;

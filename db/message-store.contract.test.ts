@@ -12,7 +12,7 @@ import { GENERAL_CHANNEL } from "../lib/shared/limits";
 import type { ChatMessage } from "../lib/shared/dto";
 import { createTestDatabase, type TestDatabase } from "../test/support/scale-out-services";
 import { clusterSkipReason, makeTempDir, readStoredIds, testBackends } from "../test/support/test-server";
-import type { InsertMessageResult, MessageStore, NewMessage } from "./message-store";
+import type { InsertMessageResult, MessageStore, NewMessage } from "../lib/storage/message-store";
 import { openPgMessageStore } from "./pg-message-store";
 import { openSqliteMessageStore } from "./sqlite-message-store";
 

@@ -1,4 +1,4 @@
-import type { MessageStore } from "./message-store";
+import type { MessageStore } from "../lib/storage/message-store";
 import { openPgMessageStore } from "./pg-message-store";
 import { openSqliteMessageStore, type SqliteStoreOptions } from "./sqlite-message-store";
 

@@ -18,7 +18,7 @@ import { Pool } from "pg";
 import { GENERAL_CHANNEL } from "../lib/shared/limits";
 import { createCommitListeners } from "./commit-listeners";
 import { createGroupCommit } from "./group-commit";
-import type { InsertMessageResult, MessageStore, NewMessage } from "./message-store";
+import type { InsertMessageResult, MessageStore, NewMessage } from "../lib/storage/message-store";
 import { toChannel, toChatMessage } from "./row-mapping";
 import { channels, messages, type MessageRow } from "./schema.pg";
 

@@ -18,7 +18,7 @@ import { createCommitListeners } from "./commit-listeners";
 import { createGroupCommit } from "./group-commit";
 import { createRecentMessages } from "./recent-messages";
 import { passiveCheckpoint, startWalCheckpointer, type CheckpointResult } from "./wal-checkpointer";
-import type { InsertMessageResult, MessageStore, NewMessage } from "./message-store";
+import type { InsertMessageResult, MessageStore, NewMessage } from "../lib/storage/message-store";
 import { chatMessageFromColumns, toChannel, toChatMessage, type MessageColumns } from "./row-mapping";
 import { channels, messages } from "./schema.sqlite";
 

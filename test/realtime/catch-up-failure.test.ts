@@ -5,7 +5,7 @@
  */
 import { io } from "socket.io-client";
 import { afterEach, describe, expect, it } from "vitest";
-import type { MessageStore } from "../../db/message-store";
+import type { MessageStore } from "../../lib/storage/message-store";
 import type { ChatMessage } from "../../lib/shared/dto";
 import { useRealtimeHarness } from "../support/harness";
 import { waitFor } from "../support/test-client";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { MessageStore } from "../../db/message-store";
+import type { MessageStore } from "../../lib/storage/message-store";
 import { testBackends, type TestServer } from "../support/test-server";
 import { useRealtimeHarness } from "../support/harness";
 import { gateReads } from "../support/gated-reads";

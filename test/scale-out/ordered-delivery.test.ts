@@ -6,7 +6,7 @@
  * every message once, in id order, and be live afterwards.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { MessageStore } from "../../db/message-store";
+import type { MessageStore } from "../../lib/storage/message-store";
 import { openPgMessageStore } from "../../db/pg-message-store";
 import type { ChatMessage } from "../../lib/shared/dto";
 import { startTcpProxy } from "../support/tcp-proxy";

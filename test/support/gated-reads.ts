@@ -4,7 +4,7 @@
  * the `getMessagesAfter` calls bounded by `upTo` (the cluster's log tail reads unbounded, and must not wait);
  * everything else goes straight to the real store.
  */
-import type { MessageStore } from "../../db/message-store";
+import type { MessageStore } from "../../lib/storage/message-store";
 
 export interface GatedReads {
   wrap: (store: MessageStore) => MessageStore;

@@ -12,7 +12,7 @@ import path from "node:path";
 import type { AddressInfo } from "node:net";
 import Database from "better-sqlite3";
 import { inject } from "vitest";
-import type { MessageStore } from "../../db/message-store";
+import type { MessageStore } from "../../lib/storage/message-store";
 import { openPgMessageStore } from "../../db/pg-message-store";
 import { openSqliteMessageStore } from "../../db/sqlite-message-store";
 import { trustNoProxy } from "../../lib/server/http/trust-proxy";

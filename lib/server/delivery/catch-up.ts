@@ -10,7 +10,7 @@
  * and small; the core then sends it and makes the connection live in one synchronous step (delivery-core.ts).
  */
 import type { Socket } from "socket.io";
-import type { MessageStore } from "../../../db/message-store";
+import type { MessageStore } from "../../storage/message-store";
 import type { ChatMessage } from "../../shared/dto";
 
 export interface Replay {

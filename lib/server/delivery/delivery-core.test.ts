@@ -4,7 +4,7 @@
  * every message once, in id order, and end up live. Real Socket.IO and real stores are covered by test/realtime.
  */
 import { describe, expect, it } from "vitest";
-import type { MessageStore } from "../../../db/message-store";
+import type { MessageStore } from "../../storage/message-store";
 import type { ChatMessage } from "../../shared/dto";
 import { createLogger } from "../logger";
 import { createMetrics } from "../metrics";

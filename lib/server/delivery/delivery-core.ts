@@ -15,7 +15,7 @@
  * happen in one turn of the event loop, and the core delivers synchronously), so the connection sees every message
  * once, in id order, without the core ever holding or filtering a broadcast per socket.
  */
-import type { MessageStore } from "../../../db/message-store";
+import type { MessageStore } from "../../storage/message-store";
 import type { ChatMessage, SessionReady } from "../../shared/dto";
 import { OffsetWindow } from "../../shared/offset-window";
 import { parseServerOffset } from "../../shared/schemas";

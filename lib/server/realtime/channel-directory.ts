@@ -2,7 +2,7 @@
  * Which channels exist, cached in memory so that validating a send costs no query. A name this process has not
  * seen is looked up in the store, so a channel created on another instance is found too.
  */
-import type { MessageStore } from "../../../db/message-store";
+import type { MessageStore } from "../../storage/message-store";
 
 export interface ChannelDirectory {
   exists(name: string): Promise<boolean>;

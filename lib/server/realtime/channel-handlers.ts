@@ -2,7 +2,7 @@
 import { fail, ok, type Ack } from "../../shared/ack";
 import type { Author, Channel } from "../../shared/dto";
 import { parseChannelCreate, parseProfileUpdate } from "../../shared/schemas";
-import type { MessageStore } from "../../../db/message-store";
+import type { MessageStore } from "../../storage/message-store";
 import type { ChannelDirectory } from "./channel-directory";
 import { PUBLIC_ROOM } from "../delivery/audience";
 import type { TetherServer, TetherSocket } from "./types";

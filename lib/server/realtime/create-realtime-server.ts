@@ -4,7 +4,7 @@
  */
 import type { Server as HttpServer } from "node:http";
 import { Server, type ServerOptions } from "socket.io";
-import type { MessageStore } from "../../../db/message-store";
+import type { MessageStore } from "../../storage/message-store";
 import { fail } from "../../shared/ack";
 import type { ClientToServerEvents } from "../../shared/events";
 import { createDeliveryCore, type DeliveryCore } from "../delivery/delivery-core";

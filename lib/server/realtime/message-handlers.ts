@@ -7,7 +7,7 @@
 import { fail, ok, type Ack } from "../../shared/ack";
 import type { HistoryPage, SendMessageResult } from "../../shared/dto";
 import { parseHistoryFetch, parseSendMessage } from "../../shared/schemas";
-import { StorageUnavailableError, type MessageStore } from "../../../db/message-store";
+import { StorageUnavailableError, type MessageStore } from "../../storage/message-store";
 import type { SendRateLimiter } from "../limits/send-rate-limiter";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";

@@ -2,7 +2,7 @@
  * The one storage interface the realtime layer knows. SQLite (default) and PostgreSQL implement it side by side
  * and run the same test suite; handlers never learn which one they talk to.
  */
-import type { Author, Channel, ChatMessage, HistoryPage } from "../lib/shared/dto";
+import type { Author, Channel, ChatMessage, HistoryPage } from "../shared/dto";
 
 export interface NewMessage {
   clientOffset: string;
