@@ -2,17 +2,14 @@
  * Composition root: validated env → database → HTTP server → Next.js handler → Socket.IO → listen → graceful
  * shutdown. Nothing else lives here.
  */
-import { createServer } from "node:http";
 import path from "node:path";
 import next from "next";
 import { openMessageStore, redactUrl } from "./db/open-message-store";
 import { envWarnings, loadEnv } from "./lib/server/env";
-import { createSessionSigner, ensureSessionCookie, resolveSessionSecret } from "./lib/server/identity/session-cookie";
-import { createOperationalRoutes } from "./lib/server/http/operational-routes";
-import { applySecurityHeaders } from "./lib/server/http/security-headers";
+import { createTetherServer } from "./lib/server/create-tether-server";
+import { createSessionSigner, resolveSessionSecret } from "./lib/server/identity/session-cookie";
 import { createLogger } from "./lib/server/logger";
 import { createMetrics } from "./lib/server/metrics";
-import { createRealtimeServer } from "./lib/server/realtime/create-realtime-server";
 import { connectRedisStreamsAdapter } from "./lib/server/realtime/redis-streams-adapter";
 import { realtimeOptionsFromEnv } from "./lib/server/realtime/options-from-env";
 
@@ -37,31 +34,17 @@ async function main() {
   const signer = createSessionSigner(resolveSessionSecret(env.SESSION_SECRET, dataDir));
   const metrics = createMetrics();
   const cluster = env.REDIS_URL ? await connectRedisStreamsAdapter(env.REDIS_URL, { keyPrefix: env.REDIS_KEY_PREFIX, logger }) : null;
-  const handleOperationalRequest = createOperationalRoutes({
-    checks: [{ name: "database", check: () => store.ping() }, ...(cluster ? [{ name: "adapter", check: () => cluster.ping() }] : [])],
-    metrics,
-    logger,
-  });
 
   const nextApp = next({ dev, hostname: env.HOST ?? "localhost", port: env.PORT });
-  const handleRequest = nextApp.getRequestHandler();
+  const handlePage = nextApp.getRequestHandler();
   await nextApp.prepare();
 
-  const httpServer = createServer((req, res) => {
-    if (handleOperationalRequest(req, res)) return;
-    applySecurityHeaders(res, { dev });
-    // Page loads get their identity here, before Next renders; assets need none.
-    if (!req.url?.startsWith("/_next/")) ensureSessionCookie(signer, req, res, env.TRUST_PROXY);
-    void handleRequest(req, res);
+  const tether = createTetherServer({
+    ...realtimeOptionsFromEnv(env, { store, signer, logger, metrics, clusterAdapter: cluster?.adapter }),
+    extraHealthChecks: cluster ? [{ name: "adapter", check: () => cluster.ping() }] : [],
+    pages: { handle: (req, res) => void handlePage(req, res), dev },
   });
-  const realtime = createRealtimeServer(
-    httpServer,
-    realtimeOptionsFromEnv(env, { store, signer, logger, metrics, clusterAdapter: cluster?.adapter }),
-  );
-
-  await new Promise<void>((resolve) => httpServer.listen(env.PORT, env.HOST, resolve));
-  const address = httpServer.address();
-  const port = typeof address === "object" && address ? address.port : env.PORT;
+  const port = await tether.listen(env.PORT, env.HOST);
   logger.info(
     { port, host: env.HOST ?? "*", database: redactUrl(env.DATABASE_URL), cluster: cluster !== null, dev },
     `Tether ready on http://localhost:${port}`,
@@ -72,7 +55,7 @@ async function main() {
     if (shuttingDown) return;
     shuttingDown = true;
     logger.info({ signal }, "shutting down");
-    await realtime.close();
+    await tether.close();
     await cluster?.close();
     await nextApp.close();
     await store.close();

@@ -1,44 +1,32 @@
 /**
- * A plain socket.io client for setting up scenarios fast (seeding a long history, creating channels) without
- * driving a browser. It talks the same wire contract as the web client.
+ * Scenario set-up without a browser (seeding a long history, creating channels), through the suites' one test
+ * client (test/support/test-client.ts), which speaks the same wire contract as the web client.
  */
-import { io, type Socket } from "socket.io-client";
 import type { Ack } from "../../lib/shared/ack";
-import type { ClientToServerEvents, ServerToClientEvents } from "../../lib/shared/events";
-
-type ScriptSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+import { TestClient } from "../../test/support/test-client";
 
 function unwrap<T>(ack: Ack<T>): T {
   if ("error" in ack) throw new Error(`${ack.error.code}: ${ack.error.message}`);
   return ack.data;
 }
 
-export async function withScriptClient<T>(url: string, name: string, work: (socket: ScriptSocket) => Promise<T>): Promise<T> {
-  const socket: ScriptSocket = io(url, { transports: ["websocket"], auth: { name }, reconnection: false });
+export async function withScriptClient<T>(url: string, name: string, work: (client: TestClient) => Promise<T>): Promise<T> {
+  const client = new TestClient(url, { name });
   try {
-    await new Promise<void>((resolve, reject) => {
-      socket.once("session:ready", () => resolve());
-      socket.once("connect_error", reject);
-    });
-    return await work(socket);
+    await client.ready();
+    return await work(client);
   } finally {
-    socket.close();
+    client.close();
   }
 }
 
-export async function createChannel(socket: ScriptSocket, name: string): Promise<void> {
-  // socket.io-client types a timed emitWithAck as `any`.
-  unwrap((await socket.timeout(10_000).emitWithAck("channel:create", { name })) as Ack<unknown>);
+export async function createChannel(client: TestClient, name: string): Promise<void> {
+  unwrap((await client.emitRaw("channel:create", { name })) as Ack<unknown>);
 }
 
 /** Sends the messages one after another (each acknowledged before the next), so they are stored in this order. */
-export async function sendAll(socket: ScriptSocket, channel: string, contents: string[], offsetPrefix: string): Promise<number[]> {
+export async function sendAll(client: TestClient, channel: string, contents: string[], offsetPrefix: string): Promise<number[]> {
   const ids: number[] = [];
-  for (const [i, content] of contents.entries()) {
-    const ack: Ack<{ id: number }> = await socket
-      .timeout(10_000)
-      .emitWithAck("message:send", { channel, content, clientOffset: `${offsetPrefix}-${i}` });
-    ids.push(unwrap(ack).id);
-  }
+  for (const [i, content] of contents.entries()) ids.push(unwrap(await client.send(channel, content, `${offsetPrefix}-${i}`, 10_000)).id);
   return ids;
 }

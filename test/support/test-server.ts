@@ -6,10 +6,9 @@
  *   instance of a scale-out deployment. Several servers can share one cluster (`joinCluster`).
  */
 import fs from "node:fs";
-import { createServer, type Server as HttpServer } from "node:http";
+import type { Server as HttpServer } from "node:http";
 import os from "node:os";
 import path from "node:path";
-import type { AddressInfo } from "node:net";
 import Database from "better-sqlite3";
 import { inject } from "vitest";
 import type { MessageStore } from "../../lib/storage/message-store";
@@ -19,7 +18,8 @@ import { trustNoProxy } from "../../lib/server/http/trust-proxy";
 import { createSessionSigner, type SessionSigner } from "../../lib/server/identity/session-cookie";
 import { createLogger } from "../../lib/server/logger";
 import { createMetrics } from "../../lib/server/metrics";
-import { createRealtimeServer, type RealtimeOptions, type RealtimeServer } from "../../lib/server/realtime/create-realtime-server";
+import { createTetherServer } from "../../lib/server/create-tether-server";
+import type { RealtimeOptions, RealtimeServer } from "../../lib/server/realtime/create-realtime-server";
 import { connectRedisStreamsAdapter } from "../../lib/server/realtime/redis-streams-adapter";
 import { createRedisNamespace, createTestDatabase, TEST_REDIS_URL, type TestDatabase } from "./scale-out-services";
 
@@ -154,8 +154,7 @@ export async function startTestServer(overrides: StartTestServerOptions = {}): P
 
   if (wrapStore) store = wrapStore(store);
   const signer = createSessionSigner(TEST_SESSION_SECRET);
-  const httpServer = createServer((_req, res) => res.writeHead(404).end());
-  const realtime = createRealtimeServer(httpServer, {
+  const tether = createTetherServer({
     store,
     signer,
     logger,
@@ -174,8 +173,8 @@ export async function startTestServer(overrides: StartTestServerOptions = {}): P
     clusterAdapter,
     ...realtimeOverrides,
   });
-  await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
-  const { port } = httpServer.address() as AddressInfo;
+  const port = await tether.listen(0, "127.0.0.1");
+  const { realtime, httpServer } = tether;
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -186,7 +185,7 @@ export async function startTestServer(overrides: StartTestServerOptions = {}): P
     httpServer,
     countMessages,
     async close() {
-      await realtime.close();
+      await tether.close();
       await store.close();
       for (const cleanup of cleanups) await cleanup();
     },

@@ -1,0 +1,58 @@
+/**
+ * The server, assembled from its parts: one HTTP server carrying the operational routes (/healthz, /metrics), the
+ * pages (Next.js, when given) with their security headers and session cookie, and Socket.IO with the delivery
+ * core. server.ts builds it from the environment with Next.js; the realtime tests build it the same way without
+ * pages, so what they test is what runs.
+ */
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
+import { createOperationalRoutes, type HealthCheck } from "./http/operational-routes";
+import { applySecurityHeaders } from "./http/security-headers";
+import { ensureSessionCookie } from "./identity/session-cookie";
+import { createRealtimeServer, type RealtimeOptions, type RealtimeServer } from "./realtime/create-realtime-server";
+
+export interface TetherServerOptions extends RealtimeOptions {
+  /** Health checks beyond the database's (the cluster adapter's, say). */
+  extraHealthChecks?: HealthCheck[];
+  /** The pages; without them (realtime tests) every page request is a 404. */
+  pages?: { handle: (req: IncomingMessage, res: ServerResponse) => void; dev: boolean };
+}
+
+export interface TetherServer {
+  httpServer: HttpServer;
+  realtime: RealtimeServer;
+  /** Listens; resolves with the port (useful with port 0). */
+  listen(port: number, host?: string): Promise<number>;
+  /** Stops Socket.IO gracefully (in-flight writes are acknowledged first); the store is the caller's to close. */
+  close(): Promise<void>;
+}
+
+export function createTetherServer(options: TetherServerOptions): TetherServer {
+  const { store, signer, logger, metrics, pages } = options;
+  const handleOperationalRequest = createOperationalRoutes({
+    checks: [{ name: "database", check: () => store.ping() }, ...(options.extraHealthChecks ?? [])],
+    metrics,
+    logger,
+  });
+  const httpServer = createServer((req, res) => {
+    if (handleOperationalRequest(req, res)) return;
+    if (!pages) {
+      res.writeHead(404).end();
+      return;
+    }
+    applySecurityHeaders(res, { dev: pages.dev });
+    // Page loads get their identity here, before Next renders; assets need none.
+    if (!req.url?.startsWith("/_next/")) ensureSessionCookie(signer, req, res, options.trustProxy);
+    pages.handle(req, res);
+  });
+  const realtime = createRealtimeServer(httpServer, options);
+  return {
+    httpServer,
+    realtime,
+    async listen(port, host) {
+      await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));
+      const address = httpServer.address();
+      return typeof address === "object" && address ? address.port : port;
+    },
+    close: () => realtime.close(),
+  };
+}
