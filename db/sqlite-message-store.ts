@@ -67,19 +67,11 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
   db.insert(channels).values({ name: GENERAL_CHANNEL, createdAt: Date.now() }).onConflictDoNothing().run();
 
-  const insertMessage = db
-    .insert(messages)
-    .values({
-      clientOffset: sql.placeholder("clientOffset"),
-      channel: sql.placeholder("channel"),
-      authorId: sql.placeholder("authorId"),
-      authorName: sql.placeholder("authorName"),
-      content: sql.placeholder("content"),
-      createdAt: sql.placeholder("createdAt"),
-    })
-    .onConflictDoNothing({ target: messages.clientOffset })
-    .returning()
-    .prepare();
+  // The hot path of every send: a plain statement, no RETURNING. Everything but the id is what we pass in, so the
+  // message is built from the input; a refused insert (a duplicate clientOffset) changes no row.
+  const insertMessage = sqlite.prepare<[string, string, string, string, string, number]>(
+    "INSERT INTO messages (client_offset, channel, author_id, author_name, content, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (client_offset) DO NOTHING",
+  );
   const selectByClientOffset = db
     .select()
     .from(messages)
@@ -96,15 +88,29 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
   const selectChannels = db.select().from(channels).orderBy(asc(channels.id)).prepare();
 
   const insertOne = (input: NewMessage): InsertMessageResult => {
-    const inserted = insertMessage.get({
-      clientOffset: input.clientOffset,
-      channel: input.channel,
-      authorId: input.author.id,
-      authorName: input.author.name,
-      content: input.content,
-      createdAt: Date.now(),
-    });
-    if (inserted) return { message: toChatMessage(inserted), duplicate: false };
+    const createdAt = Date.now();
+    const { changes, lastInsertRowid } = insertMessage.run(
+      input.clientOffset,
+      input.channel,
+      input.author.id,
+      input.author.name,
+      input.content,
+      createdAt,
+    );
+    if (changes === 1) {
+      return {
+        message: chatMessageFromColumns([
+          Number(lastInsertRowid),
+          input.clientOffset,
+          input.channel,
+          input.author.id,
+          input.author.name,
+          input.content,
+          createdAt,
+        ]),
+        duplicate: false,
+      };
+    }
     const original = selectByClientOffset.get({ clientOffset: input.clientOffset });
     if (!original) throw new Error(`insert of ${input.clientOffset} conflicted but no row holds it`);
     return { message: toChatMessage(original), duplicate: true };
