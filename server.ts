@@ -5,9 +5,13 @@
 import { createServer } from "node:http";
 import path from "node:path";
 import next from "next";
+import { openAuthDatabase } from "./db/auth-database";
 import { openMessageStore, redactUrl } from "./db/open-message-store";
+import { accountsOptionsFromEnv } from "./lib/server/auth/accounts-options";
+import { createAccounts } from "./lib/server/auth/create-accounts";
+import { createPageGate } from "./lib/server/auth/page-gate";
 import { loadEnv } from "./lib/server/env";
-import { createSessionSigner, ensureSessionCookie, resolveSessionSecret } from "./lib/server/identity/session-cookie";
+import { createSessionSigner, resolveSessionSecret } from "./lib/server/identity/session-cookie";
 import { createOperationalRoutes } from "./lib/server/http/operational-routes";
 import { applySecurityHeaders } from "./lib/server/http/security-headers";
 import { createLogger } from "./lib/server/logger";
@@ -33,7 +37,12 @@ async function main() {
     onWarning: (message, err) => logger.warn({ err }, message),
   });
   const dataDir = env.DATABASE_URL.startsWith("file:") ? path.dirname(env.DATABASE_URL.slice("file:".length)) : "./data";
-  const signer = createSessionSigner(resolveSessionSecret(env.SESSION_SECRET, dataDir));
+  const sessionSecret = resolveSessionSecret(env.SESSION_SECRET, dataDir);
+  const signer = createSessionSigner(sessionSecret);
+  // After the store: opening it applied the migrations, the accounts tables' included.
+  const authDatabase = openAuthDatabase(env.DATABASE_URL);
+  const { accounts } = createAccounts(accountsOptionsFromEnv(env, { database: authDatabase, secret: sessionSecret, logger }));
+  const gatePage = createPageGate({ accounts, signer, guestAccess: env.GUEST_ACCESS });
   const metrics = createMetrics();
   const cluster = env.REDIS_URL ? await connectRedisStreamsAdapter(env.REDIS_URL, { keyPrefix: env.REDIS_KEY_PREFIX, logger }) : null;
   const handleOperationalRequest = createOperationalRoutes({
@@ -48,14 +57,22 @@ async function main() {
 
   const httpServer = createServer((req, res) => {
     if (handleOperationalRequest(req, res)) return;
+    if (accounts.handleRequest(req, res)) return;
     applySecurityHeaders(res, { dev });
-    // Page loads get their identity here, before Next renders; assets need none.
-    if (!req.url?.startsWith("/_next/")) ensureSessionCookie(signer, req, res);
-    void handleRequest(req, res);
+    // Page loads get their identity here, before Next renders (and may be sent to /sign-in); assets need none.
+    gatePage(req, res).then(
+      (answered) => {
+        if (!answered) void handleRequest(req, res);
+      },
+      (error: unknown) => {
+        logger.error({ err: error, url: req.url }, "could not identify a page request");
+        res.writeHead(503, { "Content-Type": "text/plain", "Retry-After": "5" }).end("Tether cannot reach its database; try again shortly.");
+      },
+    );
   });
   const realtime = createRealtimeServer(
     httpServer,
-    realtimeOptionsFromEnv(env, { store, signer, logger, metrics, clusterAdapter: cluster?.adapter }),
+    realtimeOptionsFromEnv(env, { store, signer, accounts, logger, metrics, clusterAdapter: cluster?.adapter }),
   );
 
   await new Promise<void>((resolve) => httpServer.listen(env.PORT, env.HOST, resolve));
@@ -71,6 +88,7 @@ async function main() {
     await realtime.close();
     await cluster?.close();
     await nextApp.close();
+    await authDatabase.close();
     await store.close();
     logger.info("stopped");
     process.exit(0);

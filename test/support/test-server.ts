@@ -12,9 +12,11 @@ import path from "node:path";
 import type { AddressInfo } from "node:net";
 import Database from "better-sqlite3";
 import { inject } from "vitest";
+import { openAuthDatabase, type AuthDatabase } from "../../db/auth-database";
 import type { MessageStore } from "../../db/message-store";
 import { openPgMessageStore } from "../../db/pg-message-store";
 import { openSqliteMessageStore } from "../../db/sqlite-message-store";
+import { createAccounts, type Accounts, type AccountsOptions } from "../../lib/server/auth/create-accounts";
 import { createSessionSigner, type SessionSigner } from "../../lib/server/identity/session-cookie";
 import { createLogger } from "../../lib/server/logger";
 import { createMetrics } from "../../lib/server/metrics";
@@ -81,6 +83,10 @@ export interface TestServer {
   backend: TestBackend;
   store: MessageStore;
   signer: SessionSigner;
+  /** The accounts layer, serving /api/auth/* on this server's port as server.ts does. */
+  accounts: Accounts;
+  /** Its own connection to the test database (for assertions on accounts rows). */
+  authDatabase: AuthDatabase;
   realtime: RealtimeServer;
   httpServer: HttpServer;
   /** Stored messages, all or those with one clientOffset, counted directly in the database. */
@@ -120,20 +126,24 @@ export interface StartTestServerOptions extends Partial<RealtimeOptions> {
   dbPath?: string;
   /** Join an existing cluster instead of creating one (postgres backend); the caller then closes it. */
   joinCluster?: TestCluster;
+  /** Failed sign-ins allowed (default: far more than any test makes, except the limit's own). */
+  signInLimit?: AccountsOptions["signInLimit"];
 }
 
 export async function startTestServer(overrides: StartTestServerOptions = {}): Promise<TestServer> {
-  const { backend = defaultBackend(), dbPath: givenDbPath, joinCluster, ...realtimeOverrides } = overrides;
+  const { backend = defaultBackend(), dbPath: givenDbPath, joinCluster, signInLimit, ...realtimeOverrides } = overrides;
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? "silent");
   let store: MessageStore;
   let countMessages: TestServer["countMessages"];
   let clusterAdapter: RealtimeOptions["clusterAdapter"];
+  let authDatabase: AuthDatabase;
   const cleanups: Array<() => Promise<void>> = [];
 
   if (backend === "postgres") {
     const cluster = joinCluster ?? (await createTestCluster());
     if (!joinCluster) cleanups.push(() => cluster.close());
     store = realtimeOverrides.store ?? (await openPgMessageStore(cluster.database.url));
+    authDatabase = openAuthDatabase(cluster.database.url);
     const redis = await connectRedisStreamsAdapter(cluster.redisUrl, { keyPrefix: cluster.keyPrefix, logger });
     cleanups.unshift(() => redis.close());
     clusterAdapter = redis.adapter;
@@ -146,14 +156,29 @@ export async function startTestServer(overrides: StartTestServerOptions = {}): P
   } else {
     const dbPath = givenDbPath ?? path.join(makeTempDir(), "tether.db");
     store = realtimeOverrides.store ?? openSqliteMessageStore(dbPath);
+    authDatabase = openAuthDatabase(`file:${dbPath}`);
     countMessages = async (clientOffset) => countSqliteMessages(dbPath, clientOffset);
   }
 
   const signer = createSessionSigner(TEST_SESSION_SECRET);
-  const httpServer = createServer((_req, res) => res.writeHead(404).end());
+  const trustProxy = realtimeOverrides.trustProxy ?? false;
+  const { accounts } = createAccounts({
+    database: authDatabase,
+    secret: TEST_SESSION_SECRET,
+    logger,
+    trustProxy,
+    allowedOrigins: [],
+    sessionDays: 30,
+    signInLimit: signInLimit ?? { perUsername: 1000, perAddress: 1000, windowMs: 60_000 },
+  });
+  const httpServer = createServer((req, res) => {
+    if (!accounts.handleRequest(req, res)) res.writeHead(404).end();
+  });
   const realtime = createRealtimeServer(httpServer, {
     store,
     signer,
+    accounts,
+    guestAccess: true,
     logger,
     metrics: createMetrics(),
     recoveryWindowMs: 120_000,
@@ -166,7 +191,7 @@ export async function startTestServer(overrides: StartTestServerOptions = {}): P
     rateLimit: { burst: 20, perSecond: 0 },
     maxConnectionsPerIp: 0,
     allowedOrigins: [],
-    trustProxy: false,
+    trustProxy,
     clusterAdapter,
     ...realtimeOverrides,
   });
@@ -178,11 +203,14 @@ export async function startTestServer(overrides: StartTestServerOptions = {}): P
     backend,
     store,
     signer,
+    accounts,
+    authDatabase,
     realtime,
     httpServer,
     countMessages,
     async close() {
       await realtime.close();
+      await authDatabase.close();
       await store.close();
       for (const cleanup of cleanups) await cleanup();
     },

@@ -9,9 +9,11 @@ import type { ChatMessage } from "../../shared/dto";
 import { GENERAL_CHANNEL } from "../../shared/limits";
 import { emptyChannel, mergeMessages, newestMessages, type ChannelMessages } from "../message-index";
 import { mergeOutboxes, type OutboxEntry } from "../outbox";
+import { GUEST_STORAGE_KEY, storageKey } from "./storage-key";
 import type { TetherState } from "./types";
 
-export const STORAGE_KEY = "tether";
+/** The entry's default name; the page's identity chooses the one actually used (storage-key.ts). */
+export const STORAGE_KEY = GUEST_STORAGE_KEY;
 export const STORAGE_VERSION = 1;
 export const CACHED_MESSAGES_PER_CHANNEL = 100;
 
@@ -66,7 +68,7 @@ export function mergePersistedIntoState(persisted: unknown, current: TetherState
 }
 
 export function readPersisted(storage: Storage): PersistedState | null {
-  const raw = storage.getItem(STORAGE_KEY);
+  const raw = storage.getItem(storageKey());
   if (!raw) return null;
   const value = JSON.parse(raw) as StorageValue<PersistedState>;
   return value.version === STORAGE_VERSION ? value.state : null;

@@ -10,6 +10,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { BetterAuthPlugin } from "better-auth";
 import { APIError, createAuthEndpoint, sessionMiddleware } from "better-auth/api";
 import { z } from "zod";
+import type { AccessTokenSummary } from "../../shared/account-dto";
 import { MAX_TOKEN_NAME_LENGTH } from "../../shared/identity";
 
 export const TOKEN_PREFIX = "tether_pat_";
@@ -18,15 +19,6 @@ const SHOWN_CHARACTERS = TOKEN_PREFIX.length + 6;
 const TOKEN_PATTERN = new RegExp(`^${TOKEN_PREFIX}[A-Za-z0-9_-]{43}$`);
 /** A bound on what one account may hold, so a script cannot fill the table. */
 export const MAX_TOKENS_PER_USER = 50;
-
-export interface AccessTokenSummary {
-  id: string;
-  name: string;
-  /** The first characters of the token, e.g. `tether_pat_Ab12cd…`. */
-  prefix: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-}
 
 interface AccessTokenRecord {
   id: string;

@@ -7,18 +7,7 @@
 import type { BetterAuthPlugin } from "better-auth";
 import { createAuthEndpoint, sessionMiddleware } from "better-auth/api";
 import { deleteSessionCookie } from "better-auth/cookies";
-
-export interface SessionSummary {
-  id: string;
-  createdAt: string;
-  /** When the session was last refreshed (better-auth refreshes it at most once a day). */
-  updatedAt: string;
-  expiresAt: string;
-  userAgent: string | null;
-  ipAddress: string | null;
-  /** The session of the browser asking. */
-  current: boolean;
-}
+import type { SessionSummary } from "../../shared/account-dto";
 
 interface SessionRecord {
   id: string;

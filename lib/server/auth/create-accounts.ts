@@ -9,6 +9,7 @@ import { EventEmitter } from "node:events";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { betterAuth } from "better-auth";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
+import { isAPIError } from "better-auth/api";
 import { username } from "better-auth/plugins";
 import { claimAdminRole, signInFailureCounts, type AuthDatabase } from "../../../db/auth-database";
 import {
@@ -156,6 +157,13 @@ export function createAccounts(options: AccountsOptions) {
       // Secure is added per request, when it came over HTTPS (http-bridge.ts).
       useSecureCookies: false,
       ipAddress: { ipAddressHeaders: [CLIENT_ADDRESS_HEADER] },
+    },
+    // Refusals (a wrong password, a taken username) are answers, not faults: logged at debug, not as errors.
+    onAPIError: {
+      onError: (error) => {
+        if (isAPIError(error) && error.statusCode < 500) logger.debug({ status: error.statusCode, code: error.body?.code }, `auth: ${error.message}`);
+        else logger.error({ err: error }, "auth request failed");
+      },
     },
     logger: {
       level: "error",

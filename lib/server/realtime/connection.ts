@@ -4,6 +4,7 @@
  * the client's `serverOffset` — and only then does it receive live messages, in id order, without a gap.
  */
 import type { MessageStore } from "../../../db/message-store";
+import { publicUser } from "../../shared/identity";
 import { parseServerOffset } from "../../shared/schemas";
 import { replayMissedMessages } from "../delivery/catch-up";
 import type { ReplayGate } from "../delivery/replay-gate";
@@ -64,7 +65,7 @@ export async function bringSocketUpToDate(socket: TetherSocket, deps: Connection
 
   const latestId = await store.getLatestMessageId();
   if (!socket.connected) return;
-  const ready = { user: socket.data.user, recovered, replayed, latestId, limits: { maxMessageLength: deps.maxMessageLength } };
+  const ready = { user: publicUser(socket.data.user), recovered, replayed, latestId, limits: { maxMessageLength: deps.maxMessageLength } };
   socket.emit("session:ready", ready, () => {
     socket.data.live = true;
   });

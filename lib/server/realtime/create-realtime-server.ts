@@ -9,6 +9,7 @@ import { fail } from "../../shared/ack";
 import type { ClientToServerEvents } from "../../shared/events";
 import { attachReplayGate } from "../delivery/replay-gate";
 import { clientAddress, isOriginAllowed } from "../http/client-address";
+import type { Accounts } from "../auth/create-accounts";
 import type { SessionSigner } from "../identity/session-cookie";
 import { createConnectionLimiter } from "../limits/connection-limiter";
 import { createSendRateLimiter } from "../limits/send-rate-limiter";
@@ -19,16 +20,22 @@ import { createChannelDirectory } from "./channel-directory";
 import { createChannelHandlers } from "./channel-handlers";
 import { prepareClusterDelivery } from "./cluster-delivery";
 import { bringSocketUpToDate } from "./connection";
+import { revokedRoom } from "./credential-rooms";
 import { createIdentityMiddleware } from "./identity-middleware";
 import { createMessageHandlers } from "./message-handlers";
 import { isReplayBatch, messageIdOf } from "./message-packets";
+import { createProfileHandlers } from "./profile-handlers";
 import { restoreSessionsOnce } from "./restore-sessions-once";
+import { restoreOnlyValidCredentials } from "./restore-valid-credentials";
 import { tetherParser } from "./tether-parser";
 import type { TetherServer } from "./types";
 
 export interface RealtimeOptions {
   store: MessageStore;
   signer: SessionSigner;
+  accounts: Accounts;
+  /** GUEST_ACCESS: false refuses every connection without an account session or token. */
+  guestAccess: boolean;
   logger: Logger;
   metrics: Metrics;
   recoveryWindowMs: number;
@@ -94,6 +101,16 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     ? prepareClusterDelivery(io, { store, logger, tailCheckIntervalMs: options.tailCheckIntervalMs ?? 1_000 })
     : null;
   restoreSessionsOnce(io.of("/").adapter);
+  const { accounts, guestAccess } = options;
+  restoreOnlyValidCredentials(
+    io.of("/").adapter,
+    (data) => (data.user.kind === "guest" ? Promise.resolve(guestAccess) : accounts.isStillValid(data.user)),
+    logger,
+  );
+  // A session that ends or a token revoked (here or on another instance's HTTP API) closes its connections
+  // everywhere. A plain disconnect, not close(): the server-side reason is then not recoverable, and the
+  // client is told ("io server disconnect") instead of reconnecting by itself.
+  const stopClosingRevoked = accounts.onRevoked((revocation) => io.in(revokedRoom(revocation)).disconnectSockets());
   const gate = attachReplayGate(io.of("/").adapter, messageIdOf, isReplayBatch);
   const channels = createChannelDirectory(store);
   const inFlight = createInFlightTracker();
@@ -110,6 +127,7 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     whenDeliveredLocally: ordered ? (id) => ordered.whenDelivered(id, LOCAL_DELIVERY_WAIT_MS) : undefined,
   });
   const channelHandlers = createChannelHandlers({ io, store, channels });
+  const profileHandlers = createProfileHandlers({ accounts });
   const handlerDeps = { logger, metrics, inFlight };
   const addressOf = (socket: { request: Parameters<typeof clientAddress>[0] }) => clientAddress(socket.request, options.trustProxy);
 
@@ -120,7 +138,7 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     error.data = { code: "too_many_connections", message: "Too many connections from your address." };
     next(error);
   });
-  io.use(createIdentityMiddleware(options.signer));
+  io.use(createIdentityMiddleware({ signer: options.signer, accounts, guestAccess, logger }));
 
   io.on("connection", (socket) => {
     // Counted here rather than in the middleware, so recovered sessions (which skip middlewares) count too.
@@ -139,7 +157,7 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     registerAckHandler(socket, "history:fetch", (payload) => messages.fetchHistory(payload), handlerDeps);
     registerAckHandler(socket, "channel:list", () => channelHandlers.listChannels(), handlerDeps);
     registerAckHandler(socket, "channel:create", (payload) => channelHandlers.createChannel(socket, payload), handlerDeps);
-    registerAckHandler(socket, "profile:update", (payload) => channelHandlers.updateProfile(socket, payload), handlerDeps);
+    registerAckHandler(socket, "profile:update", (payload) => profileHandlers.updateProfile(socket, payload), handlerDeps);
     socket.onAny((event: unknown, ...args: unknown[]) => {
       if (typeof event === "string" && KNOWN_EVENTS.has(event)) return;
       const ack = args[args.length - 1];
@@ -174,6 +192,7 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
       // clients see a transport close and reconnect (to another instance, or to this one once restarted).
       io.engine.opts.allowRequest = (_req, callback) => callback("server shutting down", false);
       inFlight.draining = true;
+      stopClosingRevoked();
       await inFlight.whenIdle();
       await io.close();
       ordered?.close();

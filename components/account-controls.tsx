@@ -1,0 +1,47 @@
+"use client";
+
+import { useState } from "react";
+import { signOut } from "../lib/client/account-api";
+import { forgetLocalState } from "../lib/client/chat-client";
+import type { PageIdentity } from "../lib/shared/page-identity";
+
+/** The header's account corner: the username, Settings and "Sign out" when signed in; "Sign in" for a guest. */
+export function AccountControls({ identity }: { identity: PageIdentity }) {
+  const [problem, setProblem] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  if (identity.kind === "guest") {
+    return (
+      <nav className="account-controls" aria-label="Account">
+        <a href="/sign-in">Sign in</a>
+      </nav>
+    );
+  }
+
+  async function leave() {
+    setBusy(true);
+    const result = await signOut();
+    if (!result.ok) {
+      setProblem(result.message);
+      setBusy(false);
+      return;
+    }
+    forgetLocalState(identity);
+    window.location.assign("/");
+  }
+
+  return (
+    <nav className="account-controls" aria-label="Account">
+      <span className="account-username">{identity.username}</span>
+      <a href="/settings">Settings</a>
+      <button type="button" className="button-secondary" onClick={leave} disabled={busy}>
+        Sign out
+      </button>
+      {problem && (
+        <span role="alert" className="account-error">
+          {problem}
+        </span>
+      )}
+    </nav>
+  );
+}
