@@ -91,6 +91,8 @@ export interface TestServer {
   httpServer: HttpServer;
   /** Stored messages, all or those with one clientOffset, counted directly in the database. */
   countMessages(clientOffset?: string): Promise<number>;
+  /** Rows of one read-only SQL query (same text on both dialects), read directly from the database. */
+  rows<T extends Record<string, unknown>>(sql: string): Promise<T[]>;
   close(): Promise<void>;
 }
 
@@ -103,6 +105,15 @@ export function readStoredIds(dbPath: string): Array<{ id: number; clientOffset:
   const db = new Database(dbPath, { readonly: true });
   try {
     return db.prepare("SELECT id, client_offset AS clientOffset FROM messages ORDER BY id").all() as Array<{ id: number; clientOffset: string }>;
+  } finally {
+    db.close();
+  }
+}
+
+function readSqliteRows<T>(dbPath: string, sql: string): T[] {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    return db.prepare(sql).all() as T[];
   } finally {
     db.close();
   }
@@ -135,6 +146,7 @@ export async function startTestServer(overrides: StartTestServerOptions = {}): P
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? "silent");
   let store: MessageStore;
   let countMessages: TestServer["countMessages"];
+  let rows: TestServer["rows"];
   let clusterAdapter: RealtimeOptions["clusterAdapter"];
   let authDatabase: AuthDatabase;
   const cleanups: Array<() => Promise<void>> = [];
@@ -153,11 +165,13 @@ export async function startTestServer(overrides: StartTestServerOptions = {}): P
         : await cluster.database.query<{ n: string }>("SELECT count(*) AS n FROM messages");
       return Number(rows[0]!.n);
     };
+    rows = (sql) => cluster.database.query(sql);
   } else {
     const dbPath = givenDbPath ?? path.join(makeTempDir(), "tether.db");
     store = realtimeOverrides.store ?? openSqliteMessageStore(dbPath);
     authDatabase = openAuthDatabase(`file:${dbPath}`);
     countMessages = async (clientOffset) => countSqliteMessages(dbPath, clientOffset);
+    rows = async <T,>(sql: string) => readSqliteRows<T>(dbPath, sql);
   }
 
   const signer = createSessionSigner(TEST_SESSION_SECRET);
@@ -208,6 +222,7 @@ export async function startTestServer(overrides: StartTestServerOptions = {}): P
     realtime,
     httpServer,
     countMessages,
+    rows,
     async close() {
       await realtime.close();
       await authDatabase.close();
