@@ -41,3 +41,8 @@ export async function sendAll(socket: ScriptSocket, channel: string, contents: s
   }
   return ids;
 }
+
+/** A script that connects with a personal access token, as a bot would: `io(url, { auth: { token } })`. */
+export function connectWithToken(url: string, token: string): ScriptSocket {
+  return io(url, { transports: ["websocket"], auth: { token }, reconnection: false });
+}
