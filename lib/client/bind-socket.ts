@@ -4,8 +4,7 @@
  */
 import { isAckError } from "../shared/ack";
 import type { Channel, ChatMessage, SessionReady } from "../shared/dto";
-import type { PublicUser } from "../shared/identity";
-import type { PageIdentity } from "../shared/page-identity";
+import { isSameIdentity, type PageIdentity } from "../shared/page-identity";
 import { loadOlderMessages } from "./history";
 import { applyDisplayName } from "./profile";
 import { syncOutboxFromStorage, type OutboxSender } from "./outbox-sender";
@@ -24,14 +23,6 @@ export interface IdentityBinding {
   onIdentityChanged: () => void;
   /** The server refused the connection for want of an account (GUEST_ACCESS=false, or the session ended). */
   onUnauthorized: () => void;
-}
-
-/**
- * Whether a connection's user may use the page's state: the same account, or any guest on a guest page (guests
- * of one browser share one entry; a cookie-less browser is a new guest on every connection).
- */
-export function isSameIdentity(page: PageIdentity, user: PublicUser): boolean {
-  return page.kind === "account" ? user.username !== null && user.id === page.id : user.username === null;
 }
 
 export function bindSocketToStore(socket: TetherClientSocket, store: TetherStore, sender: OutboxSender, binding: IdentityBinding): () => void {

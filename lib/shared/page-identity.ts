@@ -4,6 +4,7 @@
  * show the right header (username and "Sign out", or "Sign in") and to open the right identity's local state.
  */
 import { z } from "zod";
+import type { PublicUser } from "./identity";
 
 export const PAGE_IDENTITY_HEADER = "x-tether-page-identity";
 
@@ -32,4 +33,12 @@ export function decodePageIdentity(value: string | null | undefined): PageIdenti
 /** Where to go after signing in: a path on this site only (`?next=` comes from the address bar), never elsewhere. */
 export function safeNextPath(value: string | null | undefined): string {
   return value && value.startsWith("/") && !value.startsWith("//") && !value.startsWith("/\\") ? value : "/";
+}
+
+/**
+ * Whether a connection's user may use the local state of a page rendered for `page`: the same account, or any
+ * guest on a guest's page (a browser's guests share one entry; one without cookies is a new guest each time).
+ */
+export function isSameIdentity(page: PageIdentity, user: PublicUser): boolean {
+  return page.kind === "account" ? user.username !== null && user.id === page.id : user.username === null;
 }
