@@ -1,8 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import { signOut } from "../lib/client/account-api";
-import { forgetLocalState } from "../lib/client/chat-client";
+import { signOutAndLeave } from "../lib/client/chat-client";
 import type { PageIdentity } from "../lib/shared/page-identity";
 
 /** The header's account corner: the username, Settings and "Sign out" when signed in; "Sign in" for a guest. */
@@ -20,14 +19,8 @@ export function AccountControls({ identity }: { identity: PageIdentity }) {
 
   async function leave() {
     setBusy(true);
-    const result = await signOut();
-    if (!result.ok) {
-      setProblem(result.message);
-      setBusy(false);
-      return;
-    }
-    forgetLocalState(identity);
-    window.location.assign("/");
+    setProblem(await signOutAndLeave(identity));
+    setBusy(false);
   }
 
   return (

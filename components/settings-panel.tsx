@@ -6,11 +6,10 @@ import {
   listAccessTokens,
   listSessions,
   revokeAccessToken,
-  signOutEverywhere,
   type AccessTokenSummary,
   type SessionSummary,
 } from "../lib/client/account-api";
-import { forgetLocalState } from "../lib/client/chat-client";
+import { signOutAndLeave } from "../lib/client/chat-client";
 import { MAX_TOKEN_NAME_LENGTH } from "../lib/shared/identity";
 import type { PageIdentity } from "../lib/shared/page-identity";
 
@@ -29,15 +28,9 @@ function Sessions({ identity }: { identity: PageIdentity }) {
 
   async function everywhere() {
     setBusy(true);
-    const result = await signOutEverywhere();
-    if (!result.ok) {
-      setProblem(result.message);
-      setBusy(false);
-      return;
-    }
-    // This browser's session ended too.
-    forgetLocalState(identity);
-    window.location.assign("/");
+    // This browser's session ends too.
+    setProblem(await signOutAndLeave(identity, { everywhere: true }));
+    setBusy(false);
   }
 
   return (

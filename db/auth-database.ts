@@ -58,6 +58,8 @@ export function openAuthDatabase(databaseUrl: string): AuthDatabase {
     };
   }
   const pool = new Pool({ connectionString: databaseUrl, max: 4 });
+  // Without a listener, an idle connection the server drops would be an unhandled 'error' event.
+  pool.on("error", (error) => console.warn(`PostgreSQL (accounts): idle connection lost: ${error.message}`));
   return {
     dialect: "postgres",
     db: drizzlePg(pool, { schema: pgAuthTables }),

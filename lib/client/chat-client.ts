@@ -3,6 +3,7 @@
  * socket singleton. Components import this module and the store hooks, nothing below them.
  */
 import { isAckError } from "../shared/ack";
+import { signOut, signOutEverywhere } from "./account-api";
 import { countCharacters } from "../shared/limits";
 import type { PageIdentity } from "../shared/page-identity";
 import { bindSocketToStore } from "./bind-socket";
@@ -63,9 +64,21 @@ function reloadForNewIdentity(): void {
  * After signing out: closes the connection and deletes the account's local state (its cache and any unsent
  * messages), so the next person on this browser finds nothing of it.
  */
-export function forgetLocalState(identity: PageIdentity): void {
+function forgetLocalState(identity: PageIdentity): void {
   closeSocket();
   window.localStorage.removeItem(storageKeyFor(identity));
+}
+
+/**
+ * Signs this browser out (`everywhere`: every session of the account), forgets the account's local state and
+ * opens the chat anew, as a guest. Resolves with a message for the person when the server refused.
+ */
+export async function signOutAndLeave(identity: PageIdentity, { everywhere = false } = {}): Promise<string | null> {
+  const result = everywhere ? await signOutEverywhere() : await signOut();
+  if (!result.ok) return result.message;
+  forgetLocalState(identity);
+  window.location.assign("/");
+  return null;
 }
 
 export function sendMessage(channel: string, content: string): boolean {

@@ -87,6 +87,20 @@ describe.each(testBackends())("on %s", (backend) => {
       expect(await server.rows("SELECT username, name, role FROM users")).toEqual([{ username: "alice", name: "alice", role: "admin" }]);
     });
 
+    it("serves no way around the username sign-in: no sign-in by email, no change of username", async () => {
+      const cookie = await http.account("alice", "password1");
+      const post = (path: string, body: unknown) =>
+        fetch(`${server.url}/api/auth${path}`, {
+          method: "POST",
+          headers: { origin: server.url, cookie, "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
+      expect((await post("/sign-in/email", { email: "alice@users.tether.invalid", password: "password1" })).status).toBe(404);
+      expect((await post("/update-user", { username: "mallory" })).status).toBe(404);
+      expect((await fetch(`${server.url}/api/auth/list-sessions`, { headers: { cookie } })).status).toBe(404);
+      expect(await server.rows("SELECT username FROM users")).toEqual([{ username: "alice" }]);
+    });
+
     it("makes the first account the workspace admin, and nobody after it", async () => {
       const first = client({ cookie: await http.account("first") });
       const second = client({ cookie: await http.account("second") });

@@ -149,6 +149,20 @@ export function createAccounts(options: AccountsOptions) {
       const host = request?.headers.get("host");
       return [...(host ? [`http://${host}`, `https://${host}`] : []), ...options.allowedOrigins];
     },
+    // Over HTTP, only what Tether uses. Off: sign-in by the synthetic email (it would go around the per-username
+    // limit), changing the username or email (/update-user; display names change with profile:update), the
+    // email flows (Tether sends no email), and better-auth's session list (it hands every session's token to
+    // the page; /account/sessions lists them without).
+    disabledPaths: [
+      "/sign-in/email",
+      "/update-user",
+      "/change-email",
+      "/list-sessions",
+      "/request-password-reset",
+      "/reset-password",
+      "/send-verification-email",
+      "/verify-email",
+    ],
     // Failed sign-ins have their own limit, shared by all instances (sign-in-limits.ts).
     rateLimit: { enabled: false },
     telemetry: { enabled: false },

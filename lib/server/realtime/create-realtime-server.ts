@@ -138,7 +138,7 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     error.data = { code: "too_many_connections", message: "Too many connections from your address." };
     next(error);
   });
-  io.use(createIdentityMiddleware({ signer: options.signer, accounts, guestAccess, logger }));
+  io.use(createIdentityMiddleware({ signer: options.signer, accounts, guestAccess, logger, metrics }));
 
   io.on("connection", (socket) => {
     // Counted here rather than in the middleware, so recovered sessions (which skip middlewares) count too.

@@ -18,6 +18,7 @@ import { normalizeDisplayName, parseServerOffset } from "../../shared/schemas";
 import type { Accounts } from "../auth/create-accounts";
 import { readCookie, SESSION_COOKIE, type SessionSigner } from "../identity/session-cookie";
 import type { Logger } from "../logger";
+import type { Metrics } from "../metrics";
 import { credentialRoom } from "./credential-rooms";
 import type { TetherSocket } from "./types";
 
@@ -31,6 +32,7 @@ export interface IdentityMiddlewareDeps {
   /** GUEST_ACCESS: whether a connection without an account may use the workspace. */
   guestAccess: boolean;
   logger: Logger;
+  metrics: Metrics;
 }
 
 function refusal(message: string, code: ErrorCode, text: string): ExtendedError {
@@ -39,7 +41,7 @@ function refusal(message: string, code: ErrorCode, text: string): ExtendedError 
   return error;
 }
 
-export function createIdentityMiddleware({ signer, accounts, guestAccess, logger }: IdentityMiddlewareDeps) {
+export function createIdentityMiddleware({ signer, accounts, guestAccess, logger, metrics }: IdentityMiddlewareDeps) {
   async function identify(socket: TetherSocket, auth: Record<string, unknown>): Promise<Identity | ExtendedError> {
     if (auth.token !== undefined) {
       const account = await accounts.identifyToken(auth.token);
@@ -60,7 +62,10 @@ export function createIdentityMiddleware({ signer, accounts, guestAccess, logger
     }
     identify(socket, auth).then(
       (identity) => {
-        if (identity instanceof Error) return next(identity);
+        if (identity instanceof Error) {
+          metrics.connectionsRefused.inc({ reason: "unauthorized" });
+          return next(identity);
+        }
         socket.data.user = identity;
         socket.data.live = false;
         const room = credentialRoom(identity);
