@@ -50,7 +50,11 @@ function Sessions({ identity }: { identity: PageIdentity }) {
           ))}
         </ul>
       )}
-      {problem && <p role="alert" className="account-error">{problem}</p>}
+      {problem && (
+        <p role="alert" className="account-error">
+          {problem}
+        </p>
+      )}
       <button type="button" onClick={everywhere} disabled={busy}>
         Sign out everywhere
       </button>
@@ -78,7 +82,11 @@ function NewTokenForm({ onCreated, onCancel }: { onCreated: (token: string, summ
         <span>Token name</span>
         <input value={name} maxLength={MAX_TOKEN_NAME_LENGTH} required autoFocus onChange={(event) => setName(event.target.value)} />
       </label>
-      {problem && <p role="alert" className="account-error">{problem}</p>}
+      {problem && (
+        <p role="alert" className="account-error">
+          {problem}
+        </p>
+      )}
       <div className="settings-actions">
         <button type="submit" disabled={busy}>
           Create token
@@ -116,8 +124,8 @@ function Tokens() {
     <section className="settings-section" aria-labelledby="tokens-title">
       <h2 id="tokens-title">Access tokens</h2>
       <p className="settings-hint">
-        For scripts and bots: <code>{"io(url, { auth: { token } })"}</code> connects as you, with your rights. Revoking a token closes its
-        connections at once.
+        For scripts and bots: <code>{"io(url, { auth: { token } })"}</code> connects as you, with your rights. Revoking a token closes its connections
+        at once.
       </p>
       {fresh && (
         <div className="token-reveal" role="status">
@@ -147,7 +155,11 @@ function Tokens() {
           ))}
         </ul>
       )}
-      {problem && <p role="alert" className="account-error">{problem}</p>}
+      {problem && (
+        <p role="alert" className="account-error">
+          {problem}
+        </p>
+      )}
       {creating ? (
         <NewTokenForm
           onCreated={(token, summary) => {

@@ -119,7 +119,10 @@ export function signInFailureCounts(database: AuthDatabase): SignInFailureCounts
       window_started_at = CASE WHEN sign_in_failures.window_started_at < ${windowStart} THEN ${now} ELSE sign_in_failures.window_started_at END`;
   const select = (keys: readonly string[], windowStart: number) => sql`
     SELECT key, count, window_started_at AS "windowStartedAt" FROM sign_in_failures
-    WHERE window_started_at >= ${windowStart} AND key IN (${sql.join(keys.map((key) => sql`${key}`), sql`, `)})`;
+    WHERE window_started_at >= ${windowStart} AND key IN (${sql.join(
+      keys.map((key) => sql`${key}`),
+      sql`, `,
+    )})`;
   const remove = (key: string) => sql`DELETE FROM sign_in_failures WHERE key = ${key}`;
 
   if (database.dialect === "sqlite") {

@@ -54,7 +54,9 @@ export const users = pgTable(
   },
   (table) => [
     // At most one admin: the first account claims the role with an UPDATE this index lets only one win.
-    uniqueIndex("users_single_admin_idx").on(table.role).where(sql`role = 'admin'`),
+    uniqueIndex("users_single_admin_idx")
+      .on(table.role)
+      .where(sql`role = 'admin'`),
   ],
 );
 export type UserRow = typeof users.$inferSelect;

@@ -31,7 +31,6 @@ export const messages = sqliteTable(
 );
 export type MessageRow = typeof messages.$inferSelect;
 
-
 // ---- Accounts (issue 13): better-auth's tables, personal access tokens, sign-in failure counters ----
 // Property names are the field names better-auth's Drizzle adapter reads and writes (see
 // lib/server/auth/create-auth.ts, which maps its models onto these tables); column names are snake_case.
@@ -55,7 +54,9 @@ export const users = sqliteTable(
   },
   (table) => [
     // At most one admin: the first account claims the role with an UPDATE this index lets only one win.
-    uniqueIndex("users_single_admin_idx").on(table.role).where(sql`role = 'admin'`),
+    uniqueIndex("users_single_admin_idx")
+      .on(table.role)
+      .where(sql`role = 'admin'`),
   ],
 );
 export type UserRow = typeof users.$inferSelect;

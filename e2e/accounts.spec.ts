@@ -135,7 +135,10 @@ test("an account's unsent messages are never shown to, nor sent as, whoever uses
   expect(server.storedContents("general")).not.toContain("fay's unsent draft");
 });
 
-test("a device whose session was ended elsewhere keeps its unsent messages for the account, and sends them as it on sign-in", async ({ page, browser }) => {
+test("a device whose session was ended elsewhere keeps its unsent messages for the account, and sends them as it on sign-in", async ({
+  page,
+  browser,
+}) => {
   const hana = await signUp(page, server.url, "hana", "hana-password");
   const other = await signedInDevice(browser, server.url, "hana", "hana-password");
   await hana.page.getByRole("button", { name: "Disconnect" }).click();

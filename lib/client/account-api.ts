@@ -34,5 +34,6 @@ export const signOut = () => call<unknown>("POST", "/sign-out", {});
 export const listSessions = () => call<{ sessions: SessionSummary[] }>("GET", "/account/sessions");
 export const signOutEverywhere = () => call<unknown>("POST", "/account/sign-out-everywhere", {});
 export const listAccessTokens = () => call<{ tokens: AccessTokenSummary[] }>("GET", "/access-tokens");
-export const createAccessToken = (name: string) => call<{ token: string; accessToken: AccessTokenSummary }>("POST", "/access-tokens/create", { name });
+export const createAccessToken = (name: string) =>
+  call<{ token: string; accessToken: AccessTokenSummary }>("POST", "/access-tokens/create", { name });
 export const revokeAccessToken = (id: string) => call<unknown>("POST", "/access-tokens/revoke", { id });

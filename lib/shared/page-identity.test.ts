@@ -11,12 +11,17 @@ describe("page identity header", () => {
     expect(decodePageIdentity(encodePageIdentity({ kind: "guest", id: "u_x" }))).toEqual({ kind: "guest", id: "u_x" });
   });
 
-  it.each([undefined, null, "", "%E0%A4%A", "not json", encodeURIComponent('{"kind":"admin","id":"x"}'), encodeURIComponent('{"kind":"account","id":"x"}')])(
-    "treats %j as no identity",
-    (value) => {
-      expect(decodePageIdentity(value)).toBeNull();
-    },
-  );
+  it.each([
+    undefined,
+    null,
+    "",
+    "%E0%A4%A",
+    "not json",
+    encodeURIComponent('{"kind":"admin","id":"x"}'),
+    encodeURIComponent('{"kind":"account","id":"x"}'),
+  ])("treats %j as no identity", (value) => {
+    expect(decodePageIdentity(value)).toBeNull();
+  });
 });
 
 describe("isSameIdentity", () => {

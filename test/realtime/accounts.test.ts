@@ -124,7 +124,9 @@ describe.each(testBackends())("on %s", (backend) => {
       await first.ready();
       // The handshake may suggest a guest's name only: an account's comes from the server.
       expect(first.sessions[0]!.user).toMatchObject({ name: "alice", username: "alice" });
-      expect(await first.emitRaw("profile:update", { name: "Alice Liddell" })).toEqual({ data: { user: { id: first.sessions[0]!.user.id, name: "Alice Liddell" } } });
+      expect(await first.emitRaw("profile:update", { name: "Alice Liddell" })).toEqual({
+        data: { user: { id: first.sessions[0]!.user.id, name: "Alice Liddell" } },
+      });
 
       const later = client({ cookie });
       await later.ready();
@@ -175,7 +177,9 @@ describe.each(testBackends())("on %s", (backend) => {
       const aliceId = alice.sessions[0]!.user.id;
 
       const mallory = client({
-        socketOptions: { auth: { serverOffset: 0, name: "Mallory", id: aliceId, userId: aliceId, username: "alice", kind: "account", isAdmin: true } },
+        socketOptions: {
+          auth: { serverOffset: 0, name: "Mallory", id: aliceId, userId: aliceId, username: "alice", kind: "account", isAdmin: true },
+        },
       });
       await mallory.ready();
       expect(mallory.sessions[0]!.user).toMatchObject({ name: "Mallory", username: null });

@@ -17,7 +17,13 @@ export interface RequestOptions {
   address?: string;
 }
 
-async function request<T>(baseUrl: string, method: "GET" | "POST", path: string, body: unknown, options: RequestOptions = {}): Promise<HttpAnswer<T>> {
+async function request<T>(
+  baseUrl: string,
+  method: "GET" | "POST",
+  path: string,
+  body: unknown,
+  options: RequestOptions = {},
+): Promise<HttpAnswer<T>> {
   const response = await fetch(`${baseUrl}/api/auth${path}`, {
     method,
     headers: {
@@ -40,8 +46,10 @@ async function request<T>(baseUrl: string, method: "GET" | "POST", path: string,
 
 export function accountsHttp(baseUrl: string) {
   return {
-    signUp: (username: string, password: string, options?: RequestOptions) => request(baseUrl, "POST", "/sign-up/email", { username, password }, options),
-    signIn: (username: string, password: string, options?: RequestOptions) => request(baseUrl, "POST", "/sign-in/username", { username, password }, options),
+    signUp: (username: string, password: string, options?: RequestOptions) =>
+      request(baseUrl, "POST", "/sign-up/email", { username, password }, options),
+    signIn: (username: string, password: string, options?: RequestOptions) =>
+      request(baseUrl, "POST", "/sign-in/username", { username, password }, options),
     signOut: (cookie: string) => request(baseUrl, "POST", "/sign-out", {}, { cookie }),
     sessions: (cookie: string) => request<{ sessions: SessionSummary[] }>(baseUrl, "GET", "/account/sessions", undefined, { cookie }),
     signOutEverywhere: (cookie: string) => request(baseUrl, "POST", "/account/sign-out-everywhere", {}, { cookie }),

@@ -171,7 +171,7 @@ export async function startTestServer(overrides: StartTestServerOptions = {}): P
     store = realtimeOverrides.store ?? openSqliteMessageStore(dbPath);
     authDatabase = openAuthDatabase(`file:${dbPath}`);
     countMessages = async (clientOffset) => countSqliteMessages(dbPath, clientOffset);
-    rows = async <T,>(sql: string) => readSqliteRows<T>(dbPath, sql);
+    rows = async <T>(sql: string) => readSqliteRows<T>(dbPath, sql);
   }
 
   const signer = createSessionSigner(TEST_SESSION_SECRET);

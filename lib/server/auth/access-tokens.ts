@@ -93,28 +93,42 @@ export function accessTokens({ onRevoked }: { onRevoked: (tokenId: string) => vo
         const userId = ctx.context.session.user.id;
         const held = await ctx.context.adapter.count({ model: "accessToken", where: [{ field: "userId", value: userId }] });
         if (held >= MAX_TOKENS_PER_USER) {
-          throw new APIError("BAD_REQUEST", { message: `You already have ${MAX_TOKENS_PER_USER} tokens; revoke one first.`, code: "TOO_MANY_TOKENS" });
+          throw new APIError("BAD_REQUEST", {
+            message: `You already have ${MAX_TOKENS_PER_USER} tokens; revoke one first.`,
+            code: "TOO_MANY_TOKENS",
+          });
         }
         const token = newAccessToken();
         const record = await ctx.context.adapter.create<Omit<AccessTokenRecord, "id">, AccessTokenRecord>({
           model: "accessToken",
-          data: { userId, name, tokenHash: hashAccessToken(token), prefix: token.slice(0, SHOWN_CHARACTERS), createdAt: new Date(), lastUsedAt: null },
+          data: {
+            userId,
+            name,
+            tokenHash: hashAccessToken(token),
+            prefix: token.slice(0, SHOWN_CHARACTERS),
+            createdAt: new Date(),
+            lastUsedAt: null,
+          },
         });
         // The only time the secret leaves the server.
         return ctx.json({ token, accessToken: summary(record) });
       }),
 
-      revokeAccessToken: createAuthEndpoint("/access-tokens/revoke", { method: "POST", body: revokeSchema, use: [sessionMiddleware] }, async (ctx) => {
-        const where = [
-          { field: "id", value: ctx.body.id },
-          { field: "userId", value: ctx.context.session.user.id },
-        ];
-        const record = await ctx.context.adapter.findOne<AccessTokenRecord>({ model: "accessToken", where });
-        if (!record) throw new APIError("NOT_FOUND", { message: "No such token.", code: "UNKNOWN_TOKEN" });
-        await ctx.context.adapter.delete({ model: "accessToken", where });
-        onRevoked(record.id);
-        return ctx.json({ revoked: true });
-      }),
+      revokeAccessToken: createAuthEndpoint(
+        "/access-tokens/revoke",
+        { method: "POST", body: revokeSchema, use: [sessionMiddleware] },
+        async (ctx) => {
+          const where = [
+            { field: "id", value: ctx.body.id },
+            { field: "userId", value: ctx.context.session.user.id },
+          ];
+          const record = await ctx.context.adapter.findOne<AccessTokenRecord>({ model: "accessToken", where });
+          if (!record) throw new APIError("NOT_FOUND", { message: "No such token.", code: "UNKNOWN_TOKEN" });
+          await ctx.context.adapter.delete({ model: "accessToken", where });
+          onRevoked(record.id);
+          return ctx.json({ revoked: true });
+        },
+      ),
     },
   } satisfies BetterAuthPlugin;
 }
