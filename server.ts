@@ -4,7 +4,10 @@
  */
 import path from "node:path";
 import next from "next";
+import { openAccountsStore } from "./db/auth-database";
 import { openMessageStore, redactUrl } from "./db/open-message-store";
+import { accountsOptionsFromEnv } from "./lib/server/auth/accounts-options";
+import { createAccounts } from "./lib/server/auth/create-accounts";
 import { envWarnings, loadEnv } from "./lib/server/env";
 import { createTetherServer } from "./lib/server/create-tether-server";
 import { createSessionSigner, resolveSessionSecret } from "./lib/server/identity/session-cookie";
@@ -31,7 +34,11 @@ async function main() {
     onWarning: (message, err) => logger.warn({ err }, message),
   });
   const dataDir = env.DATABASE_URL.startsWith("file:") ? path.dirname(env.DATABASE_URL.slice("file:".length)) : "./data";
-  const signer = createSessionSigner(resolveSessionSecret(env.SESSION_SECRET, dataDir));
+  const sessionSecret = resolveSessionSecret(env.SESSION_SECRET, dataDir);
+  const signer = createSessionSigner(sessionSecret);
+  // After the store: opening it applied the migrations, the accounts tables' included.
+  const authDatabase = openAccountsStore(env.DATABASE_URL);
+  const { accounts } = createAccounts(accountsOptionsFromEnv(env, { database: authDatabase, secret: sessionSecret, logger }));
   const metrics = createMetrics();
   const cluster = env.REDIS_URL ? await connectRedisStreamsAdapter(env.REDIS_URL, { keyPrefix: env.REDIS_KEY_PREFIX, logger }) : null;
 
@@ -40,7 +47,7 @@ async function main() {
   await nextApp.prepare();
 
   const tether = createTetherServer({
-    ...realtimeOptionsFromEnv(env, { store, signer, logger, metrics, clusterAdapter: cluster?.adapter }),
+    ...realtimeOptionsFromEnv(env, { store, signer, accounts, logger, metrics, clusterAdapter: cluster?.adapter }),
     extraHealthChecks: cluster ? [{ name: "adapter", check: () => cluster.ping() }] : [],
     pages: { handle: (req, res) => void handlePage(req, res), dev },
   });
@@ -58,6 +65,7 @@ async function main() {
     await tether.close();
     await cluster?.close();
     await nextApp.close();
+    await authDatabase.close();
     await store.close();
     logger.info("stopped");
     process.exit(0);

@@ -1,5 +1,6 @@
 import { ChatApp } from "../components/chat-app";
+import { readPageIdentity } from "./page-identity";
 
-export default function HomePage() {
-  return <ChatApp />;
+export default async function HomePage() {
+  return <ChatApp identity={await readPageIdentity()} />;
 }

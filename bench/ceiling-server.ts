@@ -47,7 +47,13 @@ io.on("connection", (socket) => {
     // Nothing to confirm here: the ceiling has no recovery to protect.
     socket.emit(
       "session:ready",
-      { user: author, recovered: false, replayed: Math.max(0, end - from), latestId: log.length, limits: { maxMessageLength: 4000 } },
+      {
+        user: { ...author, username: null },
+        recovered: false,
+        replayed: Math.max(0, end - from),
+        latestId: log.length,
+        limits: { maxMessageLength: 4000 },
+      },
       () => {},
     );
   })();

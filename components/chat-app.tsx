@@ -2,15 +2,18 @@
 
 import { useEffect } from "react";
 import { startChatClient } from "../lib/client/chat-client";
+import type { PageIdentity } from "../lib/shared/page-identity";
+import { AccountControls } from "./account-controls";
 import { ChannelSidebar } from "./channel-sidebar";
 import { Composer } from "./composer";
 import { ConnectionStatus } from "./connection-status";
 import { DisplayNameField } from "./display-name-field";
 import { MessageList } from "./message-list";
 
-export function ChatApp() {
+export function ChatApp({ identity }: { identity: PageIdentity }) {
   // Starts once per mount; the socket is a per-tab singleton, so a Strict Mode remount only re-binds listeners.
-  useEffect(() => startChatClient(), []);
+  // The identity is fixed for the page's life: signing in or out loads the page again.
+  useEffect(() => startChatClient(identity), [identity]);
 
   return (
     <div className="app">
@@ -18,6 +21,7 @@ export function ChatApp() {
         <h1 className="app-title">Tether</h1>
         <ConnectionStatus />
         <DisplayNameField />
+        <AccountControls identity={identity} />
       </header>
       <ChannelSidebar />
       <main className="conversation">

@@ -30,3 +30,8 @@ export async function sendAll(client: TestClient, channel: string, contents: str
   for (const [i, content] of contents.entries()) ids.push(unwrap(await client.send(channel, content, `${offsetPrefix}-${i}`, 10_000)).id);
   return ids;
 }
+
+/** A script that connects with a personal access token, as a bot would: `io(url, { auth: { token } })`. */
+export function connectWithToken(url: string, token: string): TestClient {
+  return new TestClient(url, { token, socketOptions: { reconnection: false } });
+}

@@ -4,17 +4,28 @@
  */
 import { isAckError } from "../shared/ack";
 import type { Channel, ChatMessage, SessionReady } from "../shared/dto";
+import { isSameIdentity, type PageIdentity } from "../shared/page-identity";
 import { loadOlderMessages } from "./history";
 import { applyDisplayName } from "./profile";
 import { syncOutboxFromStorage, type OutboxSender } from "./outbox-sender";
 import { offsetPresentedAtHandshake, request, REQUEST_TIMEOUT_MS, type TetherClientSocket } from "./socket";
 import type { TetherStore } from "./store";
-import { readPersisted, STORAGE_KEY } from "./store/persistence";
+import { readPersisted } from "./store/persistence";
+import { storageKey } from "./store/storage-key";
 
 /** Pause before coming back after the server dropped this socket on purpose. */
 const SERVER_DROP_RETRY_MS = 1000;
 
-export function bindSocketToStore(socket: TetherClientSocket, store: TetherStore, sender: OutboxSender): () => void {
+export interface IdentityBinding {
+  /** Whom the page was rendered for: its local state is that identity's. */
+  identity: PageIdentity;
+  /** Called instead of readying the session when the server says this connection is someone else. */
+  onIdentityChanged: () => void;
+  /** The server refused the connection for want of an account (GUEST_ACCESS=false, or the session ended). */
+  onUnauthorized: () => void;
+}
+
+export function bindSocketToStore(socket: TetherClientSocket, store: TetherStore, sender: OutboxSender, binding: IdentityBinding): () => void {
   const state = () => store.getState();
 
   function receive(messages: readonly ChatMessage[]) {
@@ -35,6 +46,18 @@ export function bindSocketToStore(socket: TetherClientSocket, store: TetherStore
       }, SERVER_DROP_RETRY_MS);
     }
   };
+  // A refusal by the server's middleware is final for socket.io-client (`active` is false): it does not retry.
+  const onConnectError = (error: Error & { data?: { code?: unknown } }) => {
+    if (socket.active) return;
+    if (error.data?.code === "unauthorized") {
+      binding.onUnauthorized();
+    } else if (error.data?.code === "unavailable") {
+      clearTimeout(serverDropTimer);
+      serverDropTimer = setTimeout(() => {
+        if (!socket.connected && state().phase !== "disconnected") socket.connect();
+      }, SERVER_DROP_RETRY_MS);
+    }
+  };
   const onReconnectAttempt = (attempt: number) => state().reconnectAttempted(attempt);
   const onMessageNew = (message: ChatMessage) => receive([message]);
   const onMessageBatch = (messages: ChatMessage[]) => receive(messages);
@@ -47,6 +70,10 @@ export function bindSocketToStore(socket: TetherClientSocket, store: TetherStore
   }
 
   const onSessionReady = (info: SessionReady, confirm: () => void) => {
+    if (!isSameIdentity(binding.identity, info.user)) {
+      binding.onIdentityChanged();
+      return;
+    }
     const presented = offsetPresentedAtHandshake();
     if (presented === 0 && !info.recovered) state().startFromLatest(info.latestId);
     else if (presented > info.latestId) state().forgetHistory(info.latestId);
@@ -73,7 +100,7 @@ export function bindSocketToStore(socket: TetherClientSocket, store: TetherStore
   };
   const onOffline = () => state().browserOnlineChanged(false);
   const onStorage = (event: StorageEvent) => {
-    if (event.key !== STORAGE_KEY) return;
+    if (event.key !== storageKey()) return;
     const theirs = readPersisted(window.localStorage);
     if (theirs && theirs.displayNameSetAt > state().displayNameSetAt) {
       applyDisplayName(socket, store, theirs.displayName, theirs.displayNameSetAt);
@@ -85,6 +112,7 @@ export function bindSocketToStore(socket: TetherClientSocket, store: TetherStore
 
   socket.on("connect", onConnect);
   socket.on("disconnect", onDisconnect);
+  socket.on("connect_error", onConnectError);
   socket.io.on("reconnect_attempt", onReconnectAttempt);
   socket.on("message:new", onMessageNew);
   socket.on("message:batch", onMessageBatch);
@@ -99,6 +127,7 @@ export function bindSocketToStore(socket: TetherClientSocket, store: TetherStore
     clearTimeout(serverDropTimer);
     socket.off("connect", onConnect);
     socket.off("disconnect", onDisconnect);
+    socket.off("connect_error", onConnectError);
     socket.io.off("reconnect_attempt", onReconnectAttempt);
     socket.off("message:new", onMessageNew);
     socket.off("message:batch", onMessageBatch);

@@ -166,7 +166,9 @@ function drop() {
 }
 function reconnect() {
   socket.socket.connected = true;
-  store.getState().sessionReady({ user: { id: "u", name: "U" }, recovered: false, replayed: 0, latestId: 0, limits: { maxMessageLength: 4000 } });
+  store
+    .getState()
+    .sessionReady({ user: { id: "u", name: "U", username: null }, recovered: false, replayed: 0, latestId: 0, limits: { maxMessageLength: 4000 } });
   sender.requestDrain();
 }
 

@@ -49,6 +49,11 @@ export function getSocket(): TetherClientSocket {
   return socket;
 }
 
+/** Closes the tab's connection, if it was ever made (a page without the chat has none). */
+export function closeSocket(): void {
+  socket?.disconnect();
+}
+
 type Params<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[E]>;
 /** The payload arguments of an event: everything before its ack callback. */
 type PayloadOf<E extends keyof ClientToServerEvents> = Params<E> extends [...infer P, AckCallback<never>] ? P : never;

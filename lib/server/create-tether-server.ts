@@ -1,13 +1,13 @@
 /**
  * The server, assembled from its parts: one HTTP server carrying the operational routes (/healthz, /metrics), the
- * pages (Next.js, when given) with their security headers and session cookie, and Socket.IO with the delivery
- * core. server.ts builds it from the environment with Next.js; the realtime tests build it the same way without
+ * accounts API (/api/auth), the pages (Next.js, when given) behind their gate (identity, sign-in redirects) and
+ * security headers, and Socket.IO with the delivery core. server.ts builds it from the environment with Next.js; the realtime tests build it the same way without
  * pages, so what they test is what runs.
  */
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import { createOperationalRoutes, type HealthCheck } from "./http/operational-routes";
 import { applySecurityHeaders } from "./http/security-headers";
-import { ensureSessionCookie } from "./identity/session-cookie";
+import { createPageGate } from "./auth/page-gate";
 import { createRealtimeServer, type RealtimeOptions, type RealtimeServer } from "./realtime/create-realtime-server";
 
 export interface TetherServerOptions extends RealtimeOptions {
@@ -33,16 +33,25 @@ export function createTetherServer(options: TetherServerOptions): TetherServer {
     metrics,
     logger,
   });
+  const gatePage = createPageGate({ accounts: options.accounts, signer, guestAccess: options.guestAccess, trustProxy: options.trustProxy });
   const httpServer = createServer((req, res) => {
     if (handleOperationalRequest(req, res)) return;
+    if (options.accounts.handleRequest(req, res)) return;
     if (!pages) {
       res.writeHead(404).end();
       return;
     }
     applySecurityHeaders(res, { dev: pages.dev });
-    // Page loads get their identity here, before Next renders; assets need none.
-    if (!req.url?.startsWith("/_next/")) ensureSessionCookie(signer, req, res, options.trustProxy);
-    pages.handle(req, res);
+    // Page loads get their identity here, before Next renders (and may be sent to /sign-in); assets need none.
+    gatePage(req, res).then(
+      (answered) => {
+        if (!answered) pages.handle(req, res);
+      },
+      (error: unknown) => {
+        logger.error({ err: error, url: req.url }, "could not identify a page request");
+        res.writeHead(503, { "Content-Type": "text/plain", "Retry-After": "5" }).end("Tether cannot reach its database; try again shortly.");
+      },
+    );
   });
   const realtime = createRealtimeServer(httpServer, options);
   return {

@@ -14,12 +14,21 @@ describe("loadEnv", () => {
       RATE_LIMIT_BURST: 20,
       RATE_LIMIT_PER_SECOND: 5,
       MAX_CONNECTIONS_PER_IP: 50,
+      GUEST_ACCESS: true,
+      SIGN_IN_MAX_FAILURES_PER_USERNAME: 5,
+      SIGN_IN_MAX_FAILURES_PER_ADDRESS: 20,
+      SIGN_IN_FAILURE_WINDOW_MS: 900_000,
     });
     expect(env.HOST).toBeUndefined();
   });
 
   it("treats empty values as unset", () => {
     expect(loadEnv({ PORT: "", DATABASE_URL: "" }).PORT).toBe(3000);
+  });
+
+  it("turns guest access off with GUEST_ACCESS=false or 0", () => {
+    expect(loadEnv({ GUEST_ACCESS: "false" }).GUEST_ACCESS).toBe(false);
+    expect(loadEnv({ GUEST_ACCESS: "0" }).GUEST_ACCESS).toBe(false);
   });
 
   it("takes 0 to turn the flood limits off", () => {
@@ -37,6 +46,9 @@ describe("loadEnv", () => {
     [{ LOG_LEVEL: "loud" }, /LOG_LEVEL/],
     [{ RATE_LIMIT_PER_SECOND: "-1" }, /RATE_LIMIT_PER_SECOND/],
     [{ MAX_CONNECTIONS_PER_IP: "many" }, /MAX_CONNECTIONS_PER_IP/],
+    [{ GUEST_ACCESS: "no" }, /GUEST_ACCESS: must be true or false/],
+    [{ SIGN_IN_MAX_FAILURES_PER_USERNAME: "0" }, /SIGN_IN_MAX_FAILURES_PER_USERNAME/],
+    [{ SIGN_IN_FAILURE_WINDOW_MS: "10" }, /SIGN_IN_FAILURE_WINDOW_MS/],
   ])("refuses %o with a message naming the variable", (source, message) => {
     expect(() => loadEnv(source)).toThrow(message);
   });

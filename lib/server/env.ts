@@ -36,7 +36,7 @@ const envFields = z.object({
     .optional(),
   /** Prefix of every Redis key this deployment uses. */
   REDIS_KEY_PREFIX: z.string().trim().min(1).default("tether:"),
-  /** Secret that signs session cookies; generated and kept in the data directory when absent. */
+  /** Secret that signs session cookies (guests' and accounts'); generated and kept in the data directory when absent. */
   SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   /** How long Socket.IO keeps a disconnected session recoverable without the database; 0 turns recovery off. */
   RECOVERY_WINDOW_MS: integer(120_000, 0, 24 * 3600_000),
@@ -80,6 +80,18 @@ const envFields = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** NORMAL: acknowledged messages survive a process crash; FULL: also an OS crash or power loss (fsync per commit). */
   SQLITE_SYNCHRONOUS: z.enum(["FULL", "NORMAL"]).default("NORMAL"),
+  /**
+   * Whether people without an account may read and write public channels (as a guest). false: every page but
+   * /sign-in and /sign-up needs an account, and a socket without an account session or token is refused.
+   */
+  GUEST_ACCESS: z
+    .enum(["0", "1", "true", "false"], { message: "must be true or false" })
+    .default("true")
+    .transform((value) => value === "1" || value === "true"),
+  /** Failed sign-ins allowed per username, and per client address, within SIGN_IN_FAILURE_WINDOW_MS. */
+  SIGN_IN_MAX_FAILURES_PER_USERNAME: integer(5, 1, 1_000_000),
+  SIGN_IN_MAX_FAILURES_PER_ADDRESS: integer(20, 1, 1_000_000),
+  SIGN_IN_FAILURE_WINDOW_MS: integer(15 * 60_000, 1_000, 7 * 24 * 3600_000),
   /** Newest messages kept in memory to serve catch-up without reading SQLite (0 = none; SQLite only). */
   MESSAGE_CACHE_SIZE: integer(100_000, 0, 10_000_000),
   /** Messages per catch-up batch. */

@@ -1,4 +1,5 @@
 /** Data shapes that cross the wire. Ids are always JSON numbers. */
+import type { PublicUser } from "./identity";
 
 export interface Author {
   id: string;
@@ -34,7 +35,8 @@ export interface SendMessageResult {
 
 /** Sent once per connection, after any catch-up replay has been delivered. */
 export interface SessionReady {
-  user: Author;
+  /** Who this connection is; `username` is null for a guest. */
+  user: PublicUser;
   /** Socket.IO restored the session from its buffer (no database replay was needed). */
   recovered: boolean;
   /** Messages replayed from the database on this connection. */

@@ -17,6 +17,13 @@ export const ERROR_CODES = [
   "unavailable",
   "unknown_event",
   "internal",
+  // Accounts (issue 13)
+  /** The connection needs an account (GUEST_ACCESS=false), or its token or session is not valid. */
+  "unauthorized",
+  /** The identity is known but not allowed to do this. */
+  "forbidden",
+  /** No account has this username. */
+  "unknown_user",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

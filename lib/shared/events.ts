@@ -4,11 +4,15 @@
  */
 import type { AckCallback } from "./ack";
 import type { Author, Channel, ChatMessage, HistoryPage, SendMessageResult, SessionReady } from "./dto";
+import type { Identity } from "./identity";
 
 export interface HandshakeAuth {
   /** Highest message id this client has processed. */
   serverOffset?: number;
+  /** A guest's display name (an account's comes from the server). */
   name?: string;
+  /** A personal access token: the connection acts as its account. */
+  token?: string;
 }
 
 export interface SendMessagePayload {
@@ -53,5 +57,6 @@ export interface ServerToClientEvents {
 }
 
 export interface SocketData {
-  user: Author;
+  /** Decided by the server at the handshake (identity-middleware.ts); never taken from a payload. */
+  user: Identity;
 }

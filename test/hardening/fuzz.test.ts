@@ -9,6 +9,7 @@ import path from "node:path";
 import { io, type Socket } from "socket.io-client";
 import { afterEach, expect, it } from "vitest";
 import { ERROR_CODES } from "../../lib/shared/errors";
+import { accountsHttp } from "../support/accounts-http";
 import { RealtimeServerProcess } from "../support/server-process";
 import { makeTempDir } from "../support/test-server";
 import { TestClient, waitFor } from "../support/test-client";
@@ -180,6 +181,78 @@ it(`survives ${PACKETS} malformed packets (seed ${SEED}) with clear errors, boun
 
   for (const s of sockets) s.disconnect();
   writer.close();
+});
+
+const HANDSHAKES = 400;
+
+it(`refuses ${HANDSHAKES} malformed handshake tokens (seed ${SEED}) with a clear code, and stores nothing`, async () => {
+  const dbPath = path.join(makeTempDir(), "tether.db");
+  server = new RealtimeServerProcess({ DATABASE_URL: `file:${dbPath}` });
+  await server.start();
+  const http = accountsHttp(server.url);
+  const cookie = await http.account("alice");
+  const { token } = (await http.createToken(cookie, "bot")).body;
+  const accountsSnapshot = () => {
+    const db = new Database(dbPath, { readonly: true });
+    try {
+      return {
+        users: db.prepare("SELECT * FROM users ORDER BY id").all(),
+        sessions: db.prepare("SELECT id, token FROM sessions ORDER BY id").all(),
+        tokens: db.prepare("SELECT id, token_hash FROM access_tokens ORDER BY id").all(),
+        messages: db.prepare("SELECT count(*) AS n FROM messages").get(),
+      };
+    } finally {
+      db.close();
+    }
+  };
+  const before = accountsSnapshot();
+
+  const random = prng(SEED);
+  const { pick, junk } = generators(random);
+  const flip = (text: string, at: number) => text.slice(0, at) + (text[at] === "A" ? "B" : "A") + text.slice(at + 1);
+  // Junk of every shape, and strings that are nearly a token: the right prefix, the real token off by one.
+  const badToken = (): unknown =>
+    pick([
+      () => junk(),
+      () => `tether_pat_${"x".repeat(Math.floor(random() * 100))}`,
+      () => flip(token, 11 + Math.floor(random() * 43)),
+      () => token.slice(0, -1),
+      () => `${token}A`,
+      () => token.toUpperCase(),
+      () => ` ${token}`,
+      () => [token],
+      () => ({ token }),
+      () => "' OR 1=1 --",
+    ])();
+  const errorCodes = new Set<string>(ERROR_CODES);
+  const unexpected: unknown[] = [];
+  for (let batch = 0; batch < HANDSHAKES / 20; batch++) {
+    await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const value = badToken();
+        const socket = io(server.url, { transports: ["websocket"], reconnection: false, auth: { serverOffset: 0, token: value } });
+        const outcome = await new Promise<{ connected: true } | { code: unknown }>((resolve) => {
+          socket.once("connect", () => resolve({ connected: true }));
+          socket.once("connect_error", (error: Error & { data?: { code?: unknown } }) => resolve({ code: error.data?.code }));
+        });
+        socket.disconnect();
+        // An absent token (undefined is not sent) makes a guest, as any script without one; anything else is refused.
+        const expected = value === undefined ? "connected" : "unauthorized";
+        const got = "connected" in outcome ? "connected" : outcome.code;
+        if (got !== expected || (typeof got === "string" && got !== "connected" && !errorCodes.has(got))) {
+          unexpected.push({ token: String(value).slice(0, 80), got });
+        }
+      }),
+    );
+  }
+  expect(unexpected).toEqual([]);
+  expect(server.exitCode).toBeNull();
+  expect(accountsSnapshot()).toEqual(before);
+
+  const bot = new TestClient(server.url, { token });
+  await bot.ready();
+  expect(bot.sessions[0]!.user.username).toBe("alice");
+  bot.close();
 });
 
 it("closes a connection whose packet is over MAX_PACKET_BYTES, and keeps serving", async () => {

@@ -18,8 +18,8 @@ describe.each(testBackends())("on %s", (backend) => {
       const first = client({ cookie, name: "Alice" });
       const second = client({ cookie, name: "Alice again" });
       await Promise.all([first.ready(), second.ready()]);
-      expect(first.sessions[0]!.user).toEqual({ id: "u_abcdefghijklmnop", name: "Alice" });
-      expect(second.sessions[0]!.user).toEqual({ id: "u_abcdefghijklmnop", name: "Alice again" });
+      expect(first.sessions[0]!.user).toEqual({ id: "u_abcdefghijklmnop", name: "Alice", username: null });
+      expect(second.sessions[0]!.user).toEqual({ id: "u_abcdefghijklmnop", name: "Alice again", username: null });
     });
 
     it("treats a forged or tampered cookie as no cookie: a fresh guest", async () => {

@@ -3,7 +3,10 @@
  * again on the same database file. Same env, store and realtime composition as server.ts.
  */
 import { createServer } from "node:http";
+import { openAccountsStore } from "../../db/auth-database";
 import { openMessageStore } from "../../db/open-message-store";
+import { accountsOptionsFromEnv } from "../../lib/server/auth/accounts-options";
+import { createAccounts } from "../../lib/server/auth/create-accounts";
 import { loadEnv } from "../../lib/server/env";
 import { createSessionSigner } from "../../lib/server/identity/session-cookie";
 import { createLogger } from "../../lib/server/logger";
@@ -15,13 +18,18 @@ import { connectRedisStreamsAdapter } from "../../lib/server/realtime/redis-stre
 async function main() {
   const env = loadEnv();
   const store = await openMessageStore(env.DATABASE_URL, { cachedMessages: env.MESSAGE_CACHE_SIZE, synchronous: env.SQLITE_SYNCHRONOUS });
-  const httpServer = createServer((_req, res) => res.writeHead(404).end());
-  const signer = createSessionSigner(env.SESSION_SECRET ?? "test-secret-test-secret-test-secret!");
+  const secret = env.SESSION_SECRET ?? "test-secret-test-secret-test-secret!";
+  const signer = createSessionSigner(secret);
   const logger = createLogger(env.LOG_LEVEL);
+  const authDatabase = openAccountsStore(env.DATABASE_URL);
+  const { accounts } = createAccounts(accountsOptionsFromEnv(env, { database: authDatabase, secret, logger }));
+  const httpServer = createServer((req, res) => {
+    if (!accounts.handleRequest(req, res)) res.writeHead(404).end();
+  });
   const cluster = env.REDIS_URL ? await connectRedisStreamsAdapter(env.REDIS_URL, { keyPrefix: env.REDIS_KEY_PREFIX, logger }) : null;
   const realtime = createRealtimeServer(
     httpServer,
-    realtimeOptionsFromEnv(env, { store, signer, logger, metrics: createMetrics(), clusterAdapter: cluster?.adapter }),
+    realtimeOptionsFromEnv(env, { store, signer, accounts, logger, metrics: createMetrics(), clusterAdapter: cluster?.adapter }),
   );
   httpServer.listen(env.PORT, "127.0.0.1", () => {
     const address = httpServer.address();
@@ -32,6 +40,7 @@ async function main() {
     void realtime
       .close()
       .then(() => cluster?.close())
+      .then(() => authDatabase.close())
       .then(() => store.close())
       .then(() => process.exit(0));
   });

@@ -14,6 +14,8 @@ export interface TestClientOptions {
   serverOffset?: number;
   name?: string;
   cookie?: string;
+  /** A personal access token, presented in the handshake (`auth.token`). */
+  token?: string;
   /** Acknowledge session:ready, as Tether's own client does (default true). */
   confirmCatchUp?: boolean;
   /** socket.io-client options passed through (reconnection delays, ackTimeout, retries…). */
@@ -39,7 +41,8 @@ export class TestClient {
       reconnectionDelay: 50,
       reconnectionDelayMax: 200,
       extraHeaders: options.cookie ? { cookie: options.cookie } : undefined,
-      auth: (cb) => cb({ serverOffset: this.serverOffset, ...(options.name ? { name: options.name } : {}) }),
+      auth: (cb) =>
+        cb({ serverOffset: this.serverOffset, ...(options.name ? { name: options.name } : {}), ...(options.token ? { token: options.token } : {}) }),
       ...options.socketOptions,
     });
     this.socket.on("message:new", (message) => this.process([message]));

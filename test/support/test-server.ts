@@ -12,9 +12,12 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { inject } from "vitest";
 import type { MessageStore } from "../../lib/storage/message-store";
+import { openAccountsStore } from "../../db/auth-database";
+import type { AccountsStore } from "../../lib/storage/accounts-store";
 import { openPgMessageStore } from "../../db/pg-message-store";
 import { openSqliteMessageStore } from "../../db/sqlite-message-store";
 import { trustNoProxy } from "../../lib/server/http/trust-proxy";
+import { createAccounts, type Accounts, type AccountsOptions } from "../../lib/server/auth/create-accounts";
 import { createSessionSigner, type SessionSigner } from "../../lib/server/identity/session-cookie";
 import { createLogger } from "../../lib/server/logger";
 import { createMetrics } from "../../lib/server/metrics";
@@ -82,10 +85,16 @@ export interface TestServer {
   backend: TestBackend;
   store: MessageStore;
   signer: SessionSigner;
+  /** The accounts layer, serving /api/auth/* on this server's port as server.ts does. */
+  accounts: Accounts;
+  /** Its own connection to the test database (for assertions on accounts rows). */
+  authDatabase: AccountsStore;
   realtime: RealtimeServer;
   httpServer: HttpServer;
   /** Stored messages, all or those with one clientOffset, counted directly in the database. */
   countMessages(clientOffset?: string): Promise<number>;
+  /** Rows of one read-only SQL query (same text on both dialects), read directly from the database. */
+  rows<T extends Record<string, unknown>>(sql: string): Promise<T[]>;
   close(): Promise<void>;
 }
 
@@ -98,6 +107,15 @@ export function readStoredIds(dbPath: string): Array<{ id: number; clientOffset:
   const db = new Database(dbPath, { readonly: true });
   try {
     return db.prepare("SELECT id, client_offset AS clientOffset FROM messages ORDER BY id").all() as Array<{ id: number; clientOffset: string }>;
+  } finally {
+    db.close();
+  }
+}
+
+function readSqliteRows<T>(dbPath: string, sql: string): T[] {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    return db.prepare(sql).all() as T[];
   } finally {
     db.close();
   }
@@ -123,20 +141,25 @@ export interface StartTestServerOptions extends Partial<RealtimeOptions> {
   joinCluster?: TestCluster;
   /** Wraps the real store the server uses (to hold its reads for a while, say); the test server closes it. */
   wrapStore?: (store: MessageStore) => MessageStore;
+  /** Failed sign-ins allowed (default: far more than any test makes, except the limit's own). */
+  signInLimit?: AccountsOptions["signInLimit"];
 }
 
 export async function startTestServer(overrides: StartTestServerOptions = {}): Promise<TestServer> {
-  const { backend = defaultBackend(), dbPath: givenDbPath, joinCluster, wrapStore, ...realtimeOverrides } = overrides;
+  const { backend = defaultBackend(), dbPath: givenDbPath, joinCluster, wrapStore, signInLimit, ...realtimeOverrides } = overrides;
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? "silent");
   let store: MessageStore;
   let countMessages: TestServer["countMessages"];
+  let rows: TestServer["rows"];
   let clusterAdapter: RealtimeOptions["clusterAdapter"];
+  let authDatabase: AccountsStore;
   const cleanups: Array<() => Promise<void>> = [];
 
   if (backend === "postgres") {
     const cluster = joinCluster ?? (await createTestCluster());
     if (!joinCluster) cleanups.push(() => cluster.close());
     store = realtimeOverrides.store ?? (await openPgMessageStore(cluster.database.url));
+    authDatabase = openAccountsStore(cluster.database.url);
     const redis = await connectRedisStreamsAdapter(cluster.redisUrl, { keyPrefix: cluster.keyPrefix, logger });
     cleanups.unshift(() => redis.close());
     clusterAdapter = redis.adapter;
@@ -146,17 +169,32 @@ export async function startTestServer(overrides: StartTestServerOptions = {}): P
         : await cluster.database.query<{ n: string }>("SELECT count(*) AS n FROM messages");
       return Number(rows[0]!.n);
     };
+    rows = (sql) => cluster.database.query(sql);
   } else {
     const dbPath = givenDbPath ?? path.join(makeTempDir(), "tether.db");
     store = realtimeOverrides.store ?? openSqliteMessageStore(dbPath);
+    authDatabase = openAccountsStore(`file:${dbPath}`);
     countMessages = async (clientOffset) => countSqliteMessages(dbPath, clientOffset);
+    rows = async <T>(sql: string) => readSqliteRows<T>(dbPath, sql);
   }
 
   if (wrapStore) store = wrapStore(store);
   const signer = createSessionSigner(TEST_SESSION_SECRET);
+  const trustProxy = realtimeOverrides.trustProxy ?? trustNoProxy;
+  const { accounts } = createAccounts({
+    database: authDatabase,
+    secret: TEST_SESSION_SECRET,
+    logger,
+    trustProxy,
+    allowedOrigins: [],
+    sessionDays: 30,
+    signInLimit: signInLimit ?? { perUsername: 1000, perAddress: 1000, windowMs: 60_000 },
+  });
   const tether = createTetherServer({
     store,
     signer,
+    accounts,
+    guestAccess: true,
     logger,
     metrics: createMetrics(),
     recoveryWindowMs: 120_000,
@@ -169,7 +207,7 @@ export async function startTestServer(overrides: StartTestServerOptions = {}): P
     rateLimit: { burst: 20, perSecond: 0 },
     maxConnectionsPerIp: 0,
     allowedOrigins: [],
-    trustProxy: trustNoProxy,
+    trustProxy,
     clusterAdapter,
     ...realtimeOverrides,
   });
@@ -181,11 +219,15 @@ export async function startTestServer(overrides: StartTestServerOptions = {}): P
     backend,
     store,
     signer,
+    accounts,
+    authDatabase,
     realtime,
     httpServer,
     countMessages,
+    rows,
     async close() {
       await tether.close();
+      await authDatabase.close();
       await store.close();
       for (const cleanup of cleanups) await cleanup();
     },

@@ -14,12 +14,14 @@ import { emptyChannel, mergeMessages, newestMessages, type ChannelMessages } fro
 import { mergeOutboxes } from "../outbox";
 import { migrateToCurrent } from "./migrations";
 import { parsePersistedState, type PersistedState } from "./persisted-state";
+import { GUEST_STORAGE_KEY, storageKey } from "./storage-key";
 import type { TetherState } from "./types";
 
 export { STORAGE_VERSION } from "./migrations";
 export type { PersistedState } from "./persisted-state";
 
-export const STORAGE_KEY = "tether";
+/** The entry's default name; the page's identity chooses the one actually used (storage-key.ts). */
+export const STORAGE_KEY = GUEST_STORAGE_KEY;
 export const CACHED_MESSAGES_PER_CHANNEL = 100;
 
 export function partializeState(state: TetherState, perChannel = CACHED_MESSAGES_PER_CHANNEL): PersistedState {
@@ -85,7 +87,7 @@ function readEnvelope(raw: string | null): { state: unknown; version: number } |
 
 /** What is stored now (by any tab, in any version), as this version's state; null when nothing is. */
 export function readPersisted(storage: Storage): PersistedState | null {
-  const stored = readEnvelope(storage.getItem(STORAGE_KEY));
+  const stored = readEnvelope(storage.getItem(storageKey()));
   return stored && migratePersistedState(stored.state, stored.version);
 }
 

@@ -17,6 +17,7 @@
  */
 import type { MessageStore } from "../../storage/message-store";
 import type { ChatMessage, SessionReady } from "../../shared/dto";
+import { publicUser } from "../../shared/identity";
 import { OffsetWindow } from "../../shared/offset-window";
 import { parseServerOffset } from "../../shared/schemas";
 import type { Logger } from "../logger";
@@ -183,7 +184,7 @@ export function createDeliveryCore(options: DeliveryCoreOptions): DeliveryCore {
     const replayed = socket.recovered ? result.fromStore : result.sent;
     metrics.replayedMessages.inc(result.sent);
     const ready: SessionReady = {
-      user: socket.data.user,
+      user: publicUser(socket.data.user),
       recovered: socket.recovered,
       replayed,
       latestId: head,

@@ -1,7 +1,7 @@
-/** channel:list, channel:create and profile:update. */
+/** channel:list and channel:create. */
 import { fail, ok, type Ack } from "../../shared/ack";
-import type { Author, Channel } from "../../shared/dto";
-import { parseChannelCreate, parseProfileUpdate } from "../../shared/schemas";
+import type { Channel } from "../../shared/dto";
+import { parseChannelCreate } from "../../shared/schemas";
 import type { MessageStore } from "../../storage/message-store";
 import type { ChannelDirectory } from "./channel-directory";
 import { PUBLIC_ROOM } from "../delivery/audience";
@@ -24,13 +24,5 @@ export function createChannelHandlers({ io, store, channels }: { io: TetherServe
     return ok({ channel });
   }
 
-  async function updateProfile(socket: TetherSocket, payload: unknown): Promise<Ack<{ user: Author }>> {
-    const parsed = parseProfileUpdate(payload);
-    if (!parsed.ok) return { error: parsed.error };
-    // Only the display name changes; the id stays the one the session cookie (or the guest connection) gave.
-    socket.data.user = { id: socket.data.user.id, name: parsed.value.name };
-    return ok({ user: socket.data.user });
-  }
-
-  return { listChannels, createChannel, updateProfile };
+  return { listChannels, createChannel };
 }

@@ -10,6 +10,7 @@ import type { ClientToServerEvents } from "../../shared/events";
 import { createDeliveryCore, type DeliveryCore } from "../delivery/delivery-core";
 import { clientAddress, isOriginAllowed } from "../http/client-address";
 import type { ProxyTrust } from "../http/trust-proxy";
+import type { Accounts } from "../auth/create-accounts";
 import type { SessionSigner } from "../identity/session-cookie";
 import { createConnectionLimiter } from "../limits/connection-limiter";
 import { createSendRateLimiter } from "../limits/send-rate-limiter";
@@ -19,13 +20,18 @@ import { createRecoveryAdapter } from "../transport/recovery-adapter";
 import { createInFlightTracker, registerAckHandler } from "./ack-handler";
 import { createChannelDirectory } from "./channel-directory";
 import { createChannelHandlers } from "./channel-handlers";
+import { revokedRoom } from "./credential-rooms";
 import { createIdentityMiddleware } from "./identity-middleware";
 import { createMessageHandlers } from "./message-handlers";
+import { createProfileHandlers } from "./profile-handlers";
 import type { TetherServer } from "./types";
 
 export interface RealtimeOptions {
   store: MessageStore;
   signer: SessionSigner;
+  accounts: Accounts;
+  /** GUEST_ACCESS: false refuses every connection without an account session or token. */
+  guestAccess: boolean;
   logger: Logger;
   metrics: Metrics;
   recoveryWindowMs: number;
@@ -109,6 +115,12 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     windowSize: options.deliveryWindowSize,
     cluster: cluster ? { tailCheckIntervalMs: options.tailCheckIntervalMs ?? 1_000 } : undefined,
   });
+  const { accounts, guestAccess } = options;
+  // A session that ends or a token revoked (here or on another instance's HTTP API) closes its connections
+  // everywhere. A plain disconnect, not close(): the server-side reason is then not recoverable, and the
+  // client is told ("io server disconnect") instead of reconnecting by itself. Middlewares run again on a
+  // recovered connection (skipMiddlewares: false), so an ended credential cannot come back through recovery.
+  const stopClosingRevoked = accounts.onRevoked((revocation) => io.in(revokedRoom(revocation)).disconnectSockets());
   const channels = createChannelDirectory(store);
   const inFlight = createInFlightTracker();
   const rateLimiter = createSendRateLimiter(options.rateLimit.burst, options.rateLimit.perSecond);
@@ -123,6 +135,7 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     whenDeliveredLocally: (id) => delivery.whenDelivered(id, LOCAL_DELIVERY_WAIT_MS),
   });
   const channelHandlers = createChannelHandlers({ io, store, channels });
+  const profileHandlers = createProfileHandlers({ accounts });
   const handlerDeps = { logger, metrics, inFlight };
   const addressOf = (socket: { request: Parameters<typeof clientAddress>[0] }) => clientAddress(socket.request, options.trustProxy);
 
@@ -133,7 +146,7 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     error.data = { code: "too_many_connections", message: "Too many connections from your address." };
     next(error);
   });
-  io.use(createIdentityMiddleware(options.signer));
+  io.use(createIdentityMiddleware({ signer: options.signer, accounts, guestAccess, logger, metrics }));
 
   io.on("connection", (socket) => {
     const address = addressOf(socket);
@@ -150,7 +163,7 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     registerAckHandler(socket, "history:fetch", (payload) => messages.fetchHistory(payload), handlerDeps);
     registerAckHandler(socket, "channel:list", () => channelHandlers.listChannels(), handlerDeps);
     registerAckHandler(socket, "channel:create", (payload) => channelHandlers.createChannel(socket, payload), handlerDeps);
-    registerAckHandler(socket, "profile:update", (payload) => channelHandlers.updateProfile(socket, payload), handlerDeps);
+    registerAckHandler(socket, "profile:update", (payload) => profileHandlers.updateProfile(socket, payload), handlerDeps);
     socket.onAny((event: unknown, ...args: unknown[]) => {
       if (typeof event === "string" && KNOWN_EVENTS.has(event)) return;
       const ack = args[args.length - 1];
@@ -170,6 +183,7 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
       // clients see a transport close and reconnect (to another instance, or to this one once restarted).
       accepting = false;
       inFlight.draining = true;
+      stopClosingRevoked();
       await inFlight.whenIdle();
       await io.close();
       delivery.close();

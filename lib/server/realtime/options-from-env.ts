@@ -4,7 +4,7 @@ import type { RealtimeOptions } from "./create-realtime-server";
 /** The realtime tunables taken from the validated environment. */
 export function realtimeOptionsFromEnv(
   env: Env,
-  components: Pick<RealtimeOptions, "store" | "signer" | "logger" | "metrics" | "clusterAdapter">,
+  components: Pick<RealtimeOptions, "store" | "signer" | "accounts" | "logger" | "metrics" | "clusterAdapter">,
 ): RealtimeOptions {
   return {
     ...components,
@@ -18,5 +18,6 @@ export function realtimeOptionsFromEnv(
     maxConnectionsPerIp: env.MAX_CONNECTIONS_PER_IP,
     allowedOrigins: env.ALLOWED_ORIGINS,
     trustProxy: env.TRUST_PROXY,
+    guestAccess: env.GUEST_ACCESS,
   };
 }
