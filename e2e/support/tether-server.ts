@@ -131,6 +131,13 @@ export class TetherServer {
     }
   }
 
+  /** The value of one sample of GET /metrics, such as `tether_connections` or `tether_recoveries_total{result="missed"}`; 0 when absent. */
+  async metric(sample: string): Promise<number> {
+    const text = await (await fetch(`${this.url}/metrics`)).text();
+    const line = text.split("\n").find((l) => l.startsWith(`${sample} `));
+    return line ? Number(line.slice(sample.length + 1)) : 0;
+  }
+
   /** The stored contents of a channel, in id order. */
   storedContents(channel: string): string[] {
     return this.storedMessages(channel).map((m) => m.content);
