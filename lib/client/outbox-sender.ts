@@ -4,11 +4,14 @@
  * stores a clientOffset once and acknowledges a repeat with `duplicate: true`, which counts as sent.
  *
  * Tabs of one browser share the outbox through localStorage. A Web Lock lets only one tab drain at a time; the
- * drainer re-reads storage before each message, so a message another tab already settled is never sent again.
+ * drainer re-reads storage before each message, and reads the acknowledgements journal (ack-journal.ts) when it
+ * takes the lock, so a message another tab already had acknowledged is never sent again: storage alone can
+ * still show it pending to a tab that has just been granted the lock.
  */
 import { isAckError, type Ack } from "../shared/ack";
 import type { SendMessageResult } from "../shared/dto";
 import { RETRYABLE_ERROR_CODES } from "../shared/errors";
+import { readAcknowledged, recordAcknowledged } from "./ack-journal";
 import { nextPending, type OutboxEntry } from "./outbox";
 import { request, REQUEST_TIMEOUT_MS, type TetherClientSocket } from "./socket";
 import type { TetherStore } from "./store";
@@ -73,6 +76,7 @@ export function createOutboxSender(socket: TetherClientSocket, store: TetherStor
     if (ack && !isAckError(ack)) {
       failures = 0;
       store.getState().markSent(entry.clientOffset, ack.data.id);
+      await recordAcknowledged(entry.clientOffset);
       return "next";
     }
     if (ack && !RETRYABLE_ERROR_CODES.has(ack.error.code)) {
@@ -87,6 +91,9 @@ export function createOutboxSender(socket: TetherClientSocket, store: TetherStor
   }
 
   async function drainWhileConnected(): Promise<void> {
+    // What the tabs that held the lock before had acknowledged: storage may not show it here yet.
+    const acknowledged = await readAcknowledged();
+    if (acknowledged.length > 0) store.getState().adoptOutbox({ outbox: [], settled: acknowledged });
     for (;;) {
       syncOutboxFromStorage(store);
       if (!socket.connected || !store.getState().ready) return;
