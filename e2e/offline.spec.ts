@@ -6,9 +6,9 @@ import { expect, test, type Browser, type BrowserContext, type Page } from "@pla
 import { ChatPage } from "./support/chat-page";
 import { serverForThisFile } from "./support/tether-server";
 
-// A slow heartbeat: the two-tab tests relay WebSockets through this test process, and a heartbeat missed while it
-// is busy would drop a connection mid-send and rightly make a tab send again. The network cuts here are noticed at
-// once anyway (the browser's offline event, a Disconnect).
+// A slow heartbeat: these tests count every send of a message, and a heartbeat missed on a busy machine (one test
+// relays WebSockets through this test process) would drop a connection mid-send and rightly make a tab send it
+// again. The network cuts here are noticed at once anyway (the browser's offline event, a Disconnect).
 const server = serverForThisFile({ env: { SOCKET_PING_INTERVAL_MS: "10000", SOCKET_PING_TIMEOUT_MS: "10000" } });
 
 async function person(browser: Browser, name: string): Promise<{ chat: ChatPage; context: BrowserContext }> {
