@@ -58,7 +58,15 @@ async function main() {
     realtimeOptionsFromEnv(env, { store, signer, logger, metrics, clusterAdapter: cluster?.adapter }),
   );
 
-  await new Promise<void>((resolve) => httpServer.listen(env.PORT, env.HOST, resolve));
+  // A port already taken must stop the start-up (main's catch exits): Next's own uncaughtException handler would
+  // only log the listen error, leaving a process that never serves.
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(env.PORT, env.HOST, () => {
+      httpServer.off("error", reject);
+      resolve();
+    });
+  });
   const address = httpServer.address();
   const port = typeof address === "object" && address ? address.port : env.PORT;
   logger.info({ port, host: env.HOST ?? "*", database: redactUrl(env.DATABASE_URL), cluster: cluster !== null, dev }, `Tether ready on http://localhost:${port}`);
