@@ -90,6 +90,8 @@ test("a reload with messages still pending delivers them exactly once, and shows
   for (const text of texts) await alice.send(text);
   for (const text of texts) await expect(alice.item(text)).toHaveAttribute("data-status", "pending");
   await bob.send("r5 missed during the reload");
+  // Stored before Alice's page comes back and sends hers: the order below is then the only possible one.
+  await expect(bob.item("r5 missed during the reload")).toHaveAttribute("data-status", "sent");
 
   await alice.page.reload();
   // The cached conversation and the pending messages are there before the connection is.
