@@ -121,11 +121,9 @@ function failuresOf(runDir, logFile) {
     const log = fs.readFileSync(logFile, "utf8");
     return [/error TS\d+/.test(log) ? "typecheck: `tsc --noEmit` failed (see the log)" : "the run failed before Vitest reported (see the log)"];
   }
-  const failures = vitestFailures(vitest);
-  if (failures.length > 0) return failures;
-  if (!playwright) return ["the end-to-end stage failed before Playwright reported (browser set-up or `next build`; see the log)"];
-  const e2e = playwrightFailures(playwright);
-  return e2e.length > 0 ? e2e : ["`npm test` failed, though no test did (see the log)"];
+  const failures = [...vitestFailures(vitest), ...(playwright ? playwrightFailures(playwright) : [])];
+  if (vitest.success && !playwright) failures.push("the end-to-end stage failed before Playwright reported (browser set-up or `next build`; see the log)");
+  return failures.length > 0 ? failures : ["`npm test` failed, though no test did (see the log)"];
 }
 
 function formatDuration(ms) {

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ChatMessage, SessionReady } from "../shared/dto";
 import type { TetherClientSocket } from "./socket";
+import { memoryStorage } from "./store/memory-storage";
 
 type Listener = (...args: unknown[]) => void;
 
@@ -51,20 +52,6 @@ class ScriptedSocket {
     if (event === "disconnect") this.connected = false;
     for (const listener of this.listeners.get(event) ?? []) listener(...args);
   }
-}
-
-function memoryStorage(): Storage {
-  const items = new Map<string, string>();
-  return {
-    getItem: (key: string) => items.get(key) ?? null,
-    setItem: (key: string, value: string) => void items.set(key, value),
-    removeItem: (key: string) => void items.delete(key),
-    clear: () => items.clear(),
-    key: (index: number) => [...items.keys()][index] ?? null,
-    get length() {
-      return items.size;
-    },
-  };
 }
 
 const message = (id: number): ChatMessage => ({
