@@ -29,7 +29,11 @@ export default defineConfig({
   retries: 0,
   timeout: 60_000,
   expect: { timeout: 15_000 },
-  reporter: [["list"], ["html", { open: "never" }], ...(reportDir ? [["json", { outputFile: path.join(reportDir, "playwright.json") }] as const] : [])],
+  reporter: [
+    ["list"],
+    ["html", { open: "never" }],
+    ...(reportDir ? [["json", { outputFile: path.join(reportDir, "playwright.json") }] as const] : []),
+  ],
   outputDir: "test-results",
   use: {
     ...devices["Desktop Chrome"],

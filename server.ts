@@ -69,7 +69,10 @@ async function main() {
   });
   const address = httpServer.address();
   const port = typeof address === "object" && address ? address.port : env.PORT;
-  logger.info({ port, host: env.HOST ?? "*", database: redactUrl(env.DATABASE_URL), cluster: cluster !== null, dev }, `Tether ready on http://localhost:${port}`);
+  logger.info(
+    { port, host: env.HOST ?? "*", database: redactUrl(env.DATABASE_URL), cluster: cluster !== null, dev },
+    `Tether ready on http://localhost:${port}`,
+  );
 
   let shuttingDown = false;
   const shutdown = async (signal: string) => {

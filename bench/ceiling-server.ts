@@ -45,7 +45,11 @@ io.on("connection", (socket) => {
     }
     socket.join(FEED);
     // Nothing to confirm here: the ceiling has no recovery to protect.
-    socket.emit("session:ready", { user: author, recovered: false, replayed: Math.max(0, end - from), latestId: log.length, limits: { maxMessageLength: 4000 } }, () => {});
+    socket.emit(
+      "session:ready",
+      { user: author, recovered: false, replayed: Math.max(0, end - from), latestId: log.length, limits: { maxMessageLength: 4000 } },
+      () => {},
+    );
   })();
 });
 

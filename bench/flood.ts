@@ -68,12 +68,25 @@ async function main() {
       ["polite clients' ack latency p99", `${quiet.p99} ms`, `${flooded.p99} ms`],
       ["polite clients' ack latency max", `${quiet.max} ms`, `${flooded.max} ms`],
     ];
-    console.log(`\nflood: ${POLITE_CLIENTS} polite clients at ${POLITE_RATE} msgs/s, ${PHASE_MS / 1000} s per phase, load average ${loadAverage.toFixed(1)} at start`);
+    console.log(
+      `\nflood: ${POLITE_CLIENTS} polite clients at ${POLITE_RATE} msgs/s, ${PHASE_MS / 1000} s per phase, load average ${loadAverage.toFixed(1)} at start`,
+    );
     console.log(`${"".padEnd(34)}${"alone".padStart(12)}${"with a flood".padStart(16)}`);
     for (const [label, a, b] of rows) console.log(`${label!.padEnd(34)}${a!.padStart(12)}${b!.padStart(16)}`);
     const refused = flood.answers.rate_limited ?? 0;
-    console.log(`flooder: ${flood.sent} sends, ${flood.answers.ok ?? 0} stored, ${refused} refused with rate_limited, other: ${JSON.stringify(flood.answers)}`);
-    const result = { at: new Date().toISOString(), loadAverage, phaseMs: PHASE_MS, politeClients: POLITE_CLIENTS, politeRate: POLITE_RATE, quiet, flooded, flood };
+    console.log(
+      `flooder: ${flood.sent} sends, ${flood.answers.ok ?? 0} stored, ${refused} refused with rate_limited, other: ${JSON.stringify(flood.answers)}`,
+    );
+    const result = {
+      at: new Date().toISOString(),
+      loadAverage,
+      phaseMs: PHASE_MS,
+      politeClients: POLITE_CLIENTS,
+      politeRate: POLITE_RATE,
+      quiet,
+      flooded,
+      flood,
+    };
     const file = path.join(ROOT, "bench", "results", "flood-latest.json");
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);

@@ -23,11 +23,17 @@ socket.once("session:ready", () => {
     // 50 sends per turn of the event loop: hundreds in flight at any moment, far beyond any sane client.
     for (let i = 0; i < 50; i++) {
       sent++;
-      socket.timeout(30_000).emit("message:send", { channel: GENERAL_CHANNEL, content: `flood ${sent}`, clientOffset: `flood-${sent}` }, (err: Error | null, ack: Ack<SendMessageResult>) => {
-        answered++;
-        const code = err ? "timeout" : "error" in ack ? ack.error.code : "ok";
-        answers.set(code, (answers.get(code) ?? 0) + 1);
-      });
+      socket
+        .timeout(30_000)
+        .emit(
+          "message:send",
+          { channel: GENERAL_CHANNEL, content: `flood ${sent}`, clientOffset: `flood-${sent}` },
+          (err: Error | null, ack: Ack<SendMessageResult>) => {
+            answered++;
+            const code = err ? "timeout" : "error" in ack ? ack.error.code : "ok";
+            answers.set(code, (answers.get(code) ?? 0) + 1);
+          },
+        );
     }
     if (Date.now() < until) setImmediate(burst);
     else void finish();

@@ -69,12 +69,7 @@ export function ChannelSidebar() {
       <ul className="channel-list">
         {names.map((name) => (
           <li key={name}>
-            <button
-              type="button"
-              className="channel-button"
-              aria-current={name === active ? "page" : undefined}
-              onClick={() => switchChannel(name)}
-            >
+            <button type="button" className="channel-button" aria-current={name === active ? "page" : undefined} onClick={() => switchChannel(name)}>
               <span aria-hidden="true">#</span>
               {name}
               <UnreadBadge count={name === active ? 0 : (channels[name]?.unread ?? 0)} />

@@ -8,10 +8,15 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
-function describe(s: Pick<TetherState, "phase" | "attempt" | "browserOnline" | "ready" | "lastSession">): { label: string; detail: string; tone: string } {
+function describe(s: Pick<TetherState, "phase" | "attempt" | "browserOnline" | "ready" | "lastSession">): {
+  label: string;
+  detail: string;
+  tone: string;
+} {
   if (s.phase === "disconnected") return { label: "Offline", detail: "you disconnected; press Connect to resume", tone: "offline" };
   if (!s.browserOnline) return { label: "Offline", detail: "no network; messages will be sent when it returns", tone: "offline" };
-  if (s.phase === "reconnecting") return { label: s.attempt > 0 ? `Reconnecting (attempt ${s.attempt})` : "Reconnecting", detail: "", tone: "reconnecting" };
+  if (s.phase === "reconnecting")
+    return { label: s.attempt > 0 ? `Reconnecting (attempt ${s.attempt})` : "Reconnecting", detail: "", tone: "reconnecting" };
   if (s.phase === "connecting") return { label: "Connecting…", detail: "", tone: "reconnecting" };
   if (!s.ready) return { label: "Connected", detail: "catching up…", tone: "connected" };
   const session = s.lastSession;

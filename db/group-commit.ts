@@ -19,9 +19,7 @@ interface Pending<Input, Result> {
 }
 
 /** `commitBatch` writes the inputs in one transaction and returns one result per input, in order. */
-export function createGroupCommit<Input, Result>(
-  commitBatch: (inputs: Input[]) => Result[] | Promise<Result[]>,
-): GroupCommit<Input, Result> {
+export function createGroupCommit<Input, Result>(commitBatch: (inputs: Input[]) => Result[] | Promise<Result[]>): GroupCommit<Input, Result> {
   let queue: Array<Pending<Input, Result>> = [];
   let scheduled = false;
   let flushing: Promise<void> | null = null;

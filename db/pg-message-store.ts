@@ -73,7 +73,11 @@ async function writeBatch(db: NodePgDatabase, batch: NewMessage[]): Promise<Inse
     }
     const inserted = new Map<string, MessageRow>();
     if (fresh.size > 0) {
-      for (const row of await tx.insert(messages).values([...fresh.values()]).returning()) inserted.set(row.clientOffset, row);
+      for (const row of await tx
+        .insert(messages)
+        .values([...fresh.values()])
+        .returning())
+        inserted.set(row.clientOffset, row);
     }
     const claimed = new Set<string>();
     return batch.map((input): InsertMessageResult => {
@@ -112,7 +116,12 @@ export async function openPgMessageStore(connectionString: string): Promise<Mess
     },
 
     async getMessagesAfter(offset, limit) {
-      const rows = await db.select().from(messages).where(sql`${messages.id} > ${offset}`).orderBy(asc(messages.id)).limit(limit);
+      const rows = await db
+        .select()
+        .from(messages)
+        .where(sql`${messages.id} > ${offset}`)
+        .orderBy(asc(messages.id))
+        .limit(limit);
       return rows.map(toChatMessage);
     },
 

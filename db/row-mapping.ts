@@ -30,7 +30,15 @@ export function toChatMessage(row: StoredMessageRow): ChatMessage {
 }
 
 /** A messages row as a raw catch-up query returns it: values in column order, no per-row object built by the driver. */
-export type MessageColumns = [id: number, clientOffset: string, channel: string, authorId: string, authorName: string, content: string, createdAt: number];
+export type MessageColumns = [
+  id: number,
+  clientOffset: string,
+  channel: string,
+  authorId: string,
+  authorName: string,
+  content: string,
+  createdAt: number,
+];
 
 export function chatMessageFromColumns([id, clientOffset, channel, authorId, authorName, content, createdAt]: MessageColumns): ChatMessage {
   return { id, channel, content, clientOffset, author: { id: authorId, name: authorName }, createdAt: formatIsoTimestamp(createdAt) };

@@ -29,4 +29,3 @@ export const messages = sqliteTable(
   ],
 );
 export type MessageRow = typeof messages.$inferSelect;
-

@@ -87,9 +87,7 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
   // Catch-up reads a whole batch per call and its profile was dominated by row mapping: Drizzle's generic mapper,
   // then the driver building one object per row. Rows as plain arrays feed the message builder directly.
   const selectAfter = sqlite
-    .prepare<[number, number], MessageColumns>(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id > ? ORDER BY id LIMIT ?`,
-    )
+    .prepare<[number, number], MessageColumns>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id > ? ORDER BY id LIMIT ?`)
     .raw(true);
 
   // Prepared once: Drizzle builds and prepares the SQL of an unprepared query on every call, which made a stream
@@ -116,9 +114,7 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
   // the cache complete.
   const cacheCapacity = options.cachedMessages ?? DEFAULT_CACHED_MESSAGES;
   const newest = sqlite
-    .prepare<[number], MessageColumns>(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages ORDER BY id DESC LIMIT ?`,
-    )
+    .prepare<[number], MessageColumns>(`SELECT ${MESSAGE_COLUMNS} FROM messages ORDER BY id DESC LIMIT ?`)
     .raw(true)
     .all(cacheCapacity + 1)
     .reverse()
@@ -170,7 +166,10 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
     },
 
     async getLatestMessageId() {
-      const row = db.select({ latest: max(messages.id) }).from(messages).get();
+      const row = db
+        .select({ latest: max(messages.id) })
+        .from(messages)
+        .get();
       return row?.latest ?? 0;
     },
 

@@ -4,7 +4,13 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { openSqliteMessageStore } from "./sqlite-message-store";
-import { passiveCheckpoint, startWalCheckpointer, type CheckpointResult, type WalCheckpointer, type WalCheckpointerOptions } from "./wal-checkpointer";
+import {
+  passiveCheckpoint,
+  startWalCheckpointer,
+  type CheckpointResult,
+  type WalCheckpointer,
+  type WalCheckpointerOptions,
+} from "./wal-checkpointer";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -161,7 +167,11 @@ describe("WAL checkpointer", () => {
 
   it("reports a thread that cannot open the database, so the store can fall back to inline checkpoints", async () => {
     const failure = await new Promise<Error>((resolve) => {
-      startWalCheckpointer(path.join(tempFile(), "missing.db"), { synchronous: "FULL", finishOnWriter: () => expect.fail("no checkpoint"), onFailure: resolve });
+      startWalCheckpointer(path.join(tempFile(), "missing.db"), {
+        synchronous: "FULL",
+        finishOnWriter: () => expect.fail("no checkpoint"),
+        onFailure: resolve,
+      });
     });
     expect(failure.message).toMatch(/unable to open|directory does not exist|SQLITE_CANTOPEN/i);
   });
@@ -206,7 +216,10 @@ describe("WAL checkpointer", () => {
       // The worker's connection closed first, so the store's, the last one, checkpointed and removed the WAL.
       expect(fs.existsSync(`${file}-wal`)).toBe(false);
       const reopened = new Database(file, { readonly: true });
-      expect(reopened.prepare("SELECT count(*) AS n, count(DISTINCT client_offset) AS distinct_offsets FROM messages").get()).toEqual({ n: 2000, distinct_offsets: 2000 });
+      expect(reopened.prepare("SELECT count(*) AS n, count(DISTINCT client_offset) AS distinct_offsets FROM messages").get()).toEqual({
+        n: 2000,
+        distinct_offsets: 2000,
+      });
       reopened.close();
     } finally {
       vi.useRealTimers();

@@ -20,7 +20,8 @@ test("a fast typist is slowed down, not refused: every message is sent once, in 
   // server saw each message once plus about one refused attempt per message (a client retrying at once would
   // be refused hundreds of times).
   const metrics = await (await fetch(`${server.url}/metrics`)).text();
-  const acks = (code: string) => Number(new RegExp(`^tether_acks_total\\{event="message:send",code="${code}"\\} (\\d+)$`, "m").exec(metrics)?.[1] ?? 0);
+  const acks = (code: string) =>
+    Number(new RegExp(`^tether_acks_total\\{event="message:send",code="${code}"\\} (\\d+)$`, "m").exec(metrics)?.[1] ?? 0);
   expect(acks("ok")).toBe(texts.length);
   expect(acks("rate_limited")).toBeGreaterThan(0);
   expect(acks("rate_limited")).toBeLessThanOrEqual(2 * texts.length);

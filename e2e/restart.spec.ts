@@ -37,7 +37,9 @@ test("a SIGKILL and restart loses nothing acknowledged and shows nothing twice; 
   await expect.poll(() => stored().length).toBe(8);
   const expected = stored();
   expect(new Set(expected).size).toBe(expected.length);
-  expect(expected).toEqual(expect.arrayContaining(["k6 before the crash", ...burst, "k6 while down (Alice)", "k6 while down (Bob)", "k6 after the restart"]));
+  expect(expected).toEqual(
+    expect.arrayContaining(["k6 before the crash", ...burst, "k6 while down (Alice)", "k6 while down (Bob)", "k6 after the restart"]),
+  );
   // Alice's own messages are stored in the order she wrote them.
   expect(expected.filter((t) => t.startsWith("k6 burst") || t.includes("Alice") || t.includes("after"))).toEqual([
     ...burst,

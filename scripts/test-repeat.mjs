@@ -122,7 +122,8 @@ function failuresOf(runDir, logFile) {
     return [/error TS\d+/.test(log) ? "typecheck: `tsc --noEmit` failed (see the log)" : "the run failed before Vitest reported (see the log)"];
   }
   const failures = [...vitestFailures(vitest), ...(playwright ? playwrightFailures(playwright) : [])];
-  if (vitest.success && !playwright) failures.push("the end-to-end stage failed before Playwright reported (browser set-up or `next build`; see the log)");
+  if (vitest.success && !playwright)
+    failures.push("the end-to-end stage failed before Playwright reported (browser set-up or `next build`; see the log)");
   return failures.length > 0 ? failures : ["`npm test` failed, though no test did (see the log)"];
 }
 

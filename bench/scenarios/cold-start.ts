@@ -19,7 +19,9 @@ export async function runColdStart(options: { runs: number }): Promise<ColdStart
     try {
       // Both are polled at once from the moment of spawning, each timed when it first succeeds.
       await Promise.all([
-        server.waitFor("first page", async () => (await fetch(`${target.url}/`)).status === 200).then(() => pages.push(performance.now() - server.startedAt)),
+        server
+          .waitFor("first page", async () => (await fetch(`${target.url}/`)).status === 200)
+          .then(() => pages.push(performance.now() - server.startedAt)),
         server
           .waitFor("first socket", async () => {
             const { socket } = await connectClient(target.url, { timeoutMs: 5000 });

@@ -150,9 +150,21 @@ export async function runFanout(target: Target, options: { receivers: number; ra
   });
   const sender = await connectAudience(target, 1, "fanout sender");
   try {
-    await sendAtRate(sender.sockets, { rate: options.rate, durationMs: Math.min(1000, options.durationMs), prefix: "fanout-warm-", latencies: [], sentAt });
+    await sendAtRate(sender.sockets, {
+      rate: options.rate,
+      durationMs: Math.min(1000, options.durationMs),
+      prefix: "fanout-warm-",
+      latencies: [],
+      sentAt,
+    });
     await target.server.resetLoopDelay();
-    const run = await sendAtRate(sender.sockets, { rate: options.rate, durationMs: options.durationMs, prefix: "fanout-run-", latencies: [], sentAt });
+    const run = await sendAtRate(sender.sockets, {
+      rate: options.rate,
+      durationMs: options.durationMs,
+      prefix: "fanout-run-",
+      latencies: [],
+      sentAt,
+    });
     const serverLoop = await target.server.readLoopDelay();
     const warm = [...sentAt.keys()].filter((offset) => offset.startsWith("fanout-warm-"));
     const all = [...warm, ...run.offsets];

@@ -25,7 +25,15 @@ if (process.send) {
       const ms = (ns: number) => Math.round(ns / 1e4) / 100;
       const cpu = process.cpuUsage(cpuAtReset);
       const cpuMs = Math.round((cpu.user + cpu.system) / 1000);
-      process.send!({ type: "eld:read:done", p50: ms(histogram.percentile(50)), p99: ms(histogram.percentile(99)), max: ms(histogram.max), cpuMs, gcMaxMs: Math.round(Math.max(0, ...gcPauses) * 100) / 100, gcTotalMs: Math.round(gcPauses.reduce((a, b) => a + b, 0)) });
+      process.send!({
+        type: "eld:read:done",
+        p50: ms(histogram.percentile(50)),
+        p99: ms(histogram.percentile(99)),
+        max: ms(histogram.max),
+        cpuMs,
+        gcMaxMs: Math.round(Math.max(0, ...gcPauses) * 100) / 100,
+        gcTotalMs: Math.round(gcPauses.reduce((a, b) => a + b, 0)),
+      });
     }
   });
   // The IPC channel must not keep a server alive that wants to exit on its own.

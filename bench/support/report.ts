@@ -105,12 +105,29 @@ export function buildRows(results: BenchResults): Row[] {
     const budget = conns.connections >= 5000 ? "≤ 1024 MB" : "≤ 1024 MB at 5,000 (extrapolated)";
     compare(name, "connect rate", "conn/s", "higher", (r) => r.connections?.connectPerSecond);
     compare(name, "RSS per connection", "KB", "lower", (r) => r.connections?.rssPerConnectionKb);
-    compare(name, "server RSS", "MB", "lower", (r) => r.connections?.rssAfterMb, budget, t.connections ? rssAtFiveThousand(t.connections) <= 1024 : null);
+    compare(
+      name,
+      "server RSS",
+      "MB",
+      "lower",
+      (r) => r.connections?.rssAfterMb,
+      budget,
+      t.connections ? rssAtFiveThousand(t.connections) <= 1024 : null,
+    );
   }
   const cold = results.coldStart;
   if (cold) {
     const tetherOnly = (metric: string, value: number) =>
-      rows.push({ scenario: "cold start (production server.ts)", metric, unit: "ms", better: "lower", ceiling: null, tether: value, target: "", pass: null });
+      rows.push({
+        scenario: "cold start (production server.ts)",
+        metric,
+        unit: "ms",
+        better: "lower",
+        ceiling: null,
+        tether: value,
+        target: "",
+        pass: null,
+      });
     tetherOnly("first page served", cold.firstPageMs);
     tetherOnly("first socket accepted", cold.firstSocketMs);
   }
@@ -139,7 +156,15 @@ function verdict(pass: boolean | null): string {
 }
 
 function cells(row: Row): string[] {
-  return [row.scenario, row.metric, formatValue(row.ceiling, row.unit), formatValue(row.tether, row.unit), relative(row), row.target, verdict(row.pass)];
+  return [
+    row.scenario,
+    row.metric,
+    formatValue(row.ceiling, row.unit),
+    formatValue(row.tether, row.unit),
+    relative(row),
+    row.target,
+    verdict(row.pass),
+  ];
 }
 
 const HEADER = ["scenario", "metric", "ceiling", "Tether", "Tether vs ceiling", "target", ""];

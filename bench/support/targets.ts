@@ -104,7 +104,9 @@ export async function startTether(options: StartOptions = {}): Promise<Target> {
     server,
     storedClientOffsets(prefix) {
       reader ??= new Database(dbPath, { readonly: true });
-      const rows = reader.prepare("SELECT client_offset AS offset FROM messages WHERE client_offset LIKE ? || '%'").all(prefix) as { offset: string }[];
+      const rows = reader.prepare("SELECT client_offset AS offset FROM messages WHERE client_offset LIKE ? || '%'").all(prefix) as {
+        offset: string;
+      }[];
       return rows.map((row) => row.offset);
     },
     async stop() {

@@ -22,7 +22,10 @@ class ScriptedSocket {
     return this;
   }
   off(event: string, listener: Listener) {
-    this.listeners.set(event, (this.listeners.get(event) ?? []).filter((l) => l !== listener));
+    this.listeners.set(
+      event,
+      (this.listeners.get(event) ?? []).filter((l) => l !== listener),
+    );
     return this;
   }
   once(event: string, listener: Listener) {

@@ -12,7 +12,8 @@ export async function loadOlderMessages(socket: TetherClientSocket, store: Tethe
   store.getState().setLoadingOlder(channelName, true);
   const before = channel ? oldestId(channel) : undefined;
   try {
-    const payload = before === undefined ? { channel: channelName, limit: HISTORY_DEFAULT_LIMIT } : { channel: channelName, before, limit: HISTORY_DEFAULT_LIMIT };
+    const payload =
+      before === undefined ? { channel: channelName, limit: HISTORY_DEFAULT_LIMIT } : { channel: channelName, before, limit: HISTORY_DEFAULT_LIMIT };
     const ack = await request(socket, REQUEST_TIMEOUT_MS, "history:fetch", payload);
     if (isAckError(ack)) {
       // A refused page (say, a channel this server does not know) is not asked for again and again.

@@ -12,7 +12,11 @@ describe("splitLinks", () => {
 
   it("never links other schemes or markup", () => {
     const text = `javascript:alert(1) data:text/html,<script>x</script> <a href="https://x.y">`;
-    expect(splitLinks(text).filter((p) => p.kind === "link").map((p) => p.text)).toEqual(["https://x.y"]);
+    expect(
+      splitLinks(text)
+        .filter((p) => p.kind === "link")
+        .map((p) => p.text),
+    ).toEqual(["https://x.y"]);
     expect(splitLinks("<b>hi</b>")).toEqual([{ kind: "text", text: "<b>hi</b>" }]);
   });
 });

@@ -26,7 +26,10 @@ describe("mergeMessages", () => {
   });
 
   it("caches the newest messages as a contiguous suffix", () => {
-    const channel = mergeMessages(emptyChannel(), [1, 2, 3, 4, 5].map((id) => message(id))).channel;
+    const channel = mergeMessages(
+      emptyChannel(),
+      [1, 2, 3, 4, 5].map((id) => message(id)),
+    ).channel;
     expect(newestMessages(channel, 2).map((m) => m.id)).toEqual([4, 5]);
   });
 });

@@ -36,8 +36,7 @@ export function mergeMessages(channel: ChannelMessages, incoming: readonly ChatM
   const addedIds = added.map((m) => m.id).sort((a, b) => a - b);
   const last = channel.ids[channel.ids.length - 1];
   // The common case (live messages, catch-up) appends; only history pages and rare reorders need a sort.
-  const ids =
-    last === undefined || addedIds[0]! > last ? [...channel.ids, ...addedIds] : [...channel.ids, ...addedIds].sort((a, b) => a - b);
+  const ids = last === undefined || addedIds[0]! > last ? [...channel.ids, ...addedIds] : [...channel.ids, ...addedIds].sort((a, b) => a - b);
   return { channel: { ...channel, byId, ids }, added };
 }
 

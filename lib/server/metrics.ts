@@ -6,8 +6,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "tether_" });
-  const counter = (name: string, help: string, labelNames: string[] = []) =>
-    new Counter({ name, help, labelNames, registers: [registry] });
+  const counter = (name: string, help: string, labelNames: string[] = []) => new Counter({ name, help, labelNames, registers: [registry] });
   return {
     registry,
     connections: new Gauge({ name: "tether_connections", help: "Connected sockets", registers: [registry] }),

@@ -4,12 +4,7 @@
  */
 import { z } from "zod";
 import type { AckError } from "./errors";
-import type {
-  ChannelCreatePayload,
-  HistoryFetchPayload,
-  ProfileUpdatePayload,
-  SendMessagePayload,
-} from "./events";
+import type { ChannelCreatePayload, HistoryFetchPayload, ProfileUpdatePayload, SendMessagePayload } from "./events";
 import {
   countCharacters,
   HISTORY_DEFAULT_LIMIT,
@@ -62,7 +57,9 @@ const historyShape = z.object({
   limit: z.number().int().optional(),
 });
 
-export function parseHistoryFetch(payload: unknown): Parsed<Required<Pick<HistoryFetchPayload, "channel" | "limit">> & Pick<HistoryFetchPayload, "before">> {
+export function parseHistoryFetch(
+  payload: unknown,
+): Parsed<Required<Pick<HistoryFetchPayload, "channel" | "limit">> & Pick<HistoryFetchPayload, "before">> {
   const shape = historyShape.safeParse(payload);
   if (!shape.success) return invalid("invalid_payload", "Expected { channel: string, before?: positive integer, limit?: integer }.");
   const { channel, before } = shape.data;

@@ -31,9 +31,11 @@ describe("rate limiting of message:send", () => {
     server = await start({ rateLimit: { burst: 5, perSecond: 2 } });
     const flooder = client();
     await flooder.ready();
-    const serverSide = (server.realtime.io.of("/").sockets.get(flooder.socket.id!)!.conn.transport as unknown as {
-      socket: { isPaused: boolean; pause(): void; resume(): void };
-    }).socket;
+    const serverSide = (
+      server.realtime.io.of("/").sockets.get(flooder.socket.id!)!.conn.transport as unknown as {
+        socket: { isPaused: boolean; pause(): void; resume(): void };
+      }
+    ).socket;
     expect(serverSide.isPaused).toBe(false);
     // What the server did to the connection, in order: the pause may be over by the time the client reads its ack.
     const reading: string[] = [];

@@ -119,9 +119,12 @@ describe.each(testBackends())("on %s", (backend) => {
       proxy.dropDownstreamAfter(60_000);
       let serverSentReady = false;
       alice.socket.once("connect", () => {
-        server.realtime.io.of("/").sockets.get(alice.socket.id!)?.onAnyOutgoing((event) => {
-          if (event === "session:ready") serverSentReady = true;
-        });
+        server.realtime.io
+          .of("/")
+          .sockets.get(alice.socket.id!)
+          ?.onAnyOutgoing((event) => {
+            if (event === "session:ready") serverSentReady = true;
+          });
       });
       alice.socket.connect();
       await waitFor(() => serverSentReady, 10_000, "the server to finish the replay");

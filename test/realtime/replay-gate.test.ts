@@ -41,7 +41,10 @@ describe("the replay gate, with connection state recovery", () => {
     const socketId = await serverSide;
 
     ioServer.to("feed").emit("message:new", { id: 3 });
-    ioServer.of("/").sockets.get(socketId)!.emit("message:batch", [{ id: 1 }, { id: 2 }]);
+    ioServer
+      .of("/")
+      .sockets.get(socketId)!
+      .emit("message:batch", [{ id: 1 }, { id: 2 }]);
     await waitFor(() => received.length > 0, 5_000, "the batch");
     expect(received).toEqual(["batch 1,2"]);
     expect(gate.isHeld(socketId)).toBe(true);

@@ -178,7 +178,7 @@ describe.skipIf(skipReason !== null)(`two instances as real processes${skipReaso
     const writers = writeConcurrently(clientsOf(paths), "cut", 40, acked);
     const chaos = (async () => {
       let seed = 42;
-      const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+      const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
       for (let cut = 0; cut < 40 && writing; cut++) {
         const { proxy } = paths[Math.floor(random() * paths.length)]!;
         proxy.retarget(h.instances[Math.floor(random() * 2)]!.port);

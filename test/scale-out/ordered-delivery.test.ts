@@ -105,12 +105,11 @@ describe.skipIf(skipReason !== null)(`ordered delivery across instances${skipRea
     const writer = client(a);
     await writer.ready();
     const before: number[] = [];
-    for (let i = 0; i < 30; i++) before.push(((await writer.send("general", `b${i}`, `gate-before-${Date.now()}-${i}`)) as { data: { id: number } }).data.id);
+    for (let i = 0; i < 30; i++)
+      before.push(((await writer.send("general", `b${i}`, `gate-before-${Date.now()}-${i}`)) as { data: { id: number } }).data.id);
     // Present an offset in the middle, on instance B, while A keeps writing.
     const reader = client(b, before[9]);
-    const during = Promise.all(
-      Array.from({ length: 30 }, (_, i) => writer.send("general", `d${i}`, `gate-during-${Date.now()}-${i}`)),
-    );
+    const during = Promise.all(Array.from({ length: 30 }, (_, i) => writer.send("general", `d${i}`, `gate-during-${Date.now()}-${i}`)));
     await reader.ready();
     const duringIds = (await during).map((ack) => (ack as { data: { id: number } }).data.id);
     const expected = [...before.slice(10), ...duringIds].sort((x, y) => x - y);

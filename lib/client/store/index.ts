@@ -7,14 +7,7 @@ import { persist } from "zustand/middleware";
 import { createConnectionSlice } from "./connection-slice";
 import { createMessagesSlice } from "./messages-slice";
 import { createOutboxSlice } from "./outbox-slice";
-import {
-  createMergingStorage,
-  mergePersistedIntoState,
-  partializeState,
-  STORAGE_KEY,
-  STORAGE_VERSION,
-  type PersistedState,
-} from "./persistence";
+import { createMergingStorage, mergePersistedIntoState, partializeState, STORAGE_KEY, STORAGE_VERSION, type PersistedState } from "./persistence";
 import { createProfileSlice } from "./profile-slice";
 import type { TetherState } from "./types";
 

@@ -75,7 +75,10 @@ export const createMessagesSlice: SliceCreator<MessagesSlice> = (set, get) => ({
       // Own messages that arrived need no outbox entry any more, whether or not their ack came first.
       outbox: s.outbox.some((e) => arrived.has(e.clientOffset)) ? s.outbox.filter((e) => !arrived.has(e.clientOffset)) : s.outbox,
       settled: s.outbox.some((e) => arrived.has(e.clientOffset))
-        ? rememberSettled(s.settled, s.outbox.filter((e) => arrived.has(e.clientOffset)).map((e) => e.clientOffset))
+        ? rememberSettled(
+            s.settled,
+            s.outbox.filter((e) => arrived.has(e.clientOffset)).map((e) => e.clientOffset),
+          )
         : s.settled,
     });
     return newCount;

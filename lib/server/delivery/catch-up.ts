@@ -15,12 +15,7 @@ export interface ReplayResult {
   aborted: boolean;
 }
 
-export async function replayMissedMessages(
-  socket: Socket,
-  store: MessageStore,
-  fromOffset: number,
-  batchSize: number,
-): Promise<ReplayResult> {
+export async function replayMissedMessages(socket: Socket, store: MessageStore, fromOffset: number, batchSize: number): Promise<ReplayResult> {
   let lastId = fromOffset;
   let replayed = 0;
   for (;;) {

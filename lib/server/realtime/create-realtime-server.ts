@@ -85,8 +85,7 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     pingTimeout: options.pingTimeoutMs,
     // A window of 0 turns recovery off (every reconnection is caught up from the database); passing 0 on to
     // Socket.IO would make the Redis Streams adapter save sessions with an invalid expiry and reject.
-    connectionStateRecovery:
-      options.recoveryWindowMs > 0 ? { maxDisconnectionDuration: options.recoveryWindowMs, skipMiddlewares: true } : undefined,
+    connectionStateRecovery: options.recoveryWindowMs > 0 ? { maxDisconnectionDuration: options.recoveryWindowMs, skipMiddlewares: true } : undefined,
     ...(options.clusterAdapter ? { adapter: options.clusterAdapter } : {}),
   });
   // Ordered delivery hooks the adapter first, so the replay gate sees broadcasts only once they are in order.

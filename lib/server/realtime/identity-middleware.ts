@@ -22,8 +22,7 @@ export function createIdentityMiddleware(signer: SessionSigner) {
       next(error);
       return;
     }
-    const userId =
-      signer.verify(readCookie(socket.request.headers.cookie, SESSION_COOKIE)) ?? `guest_${randomBytes(9).toString("base64url")}`;
+    const userId = signer.verify(readCookie(socket.request.headers.cookie, SESSION_COOKIE)) ?? `guest_${randomBytes(9).toString("base64url")}`;
     socket.data.user = { id: userId, name: normalizeDisplayName(auth.name) ?? guestName(userId) };
     socket.data.live = false;
     next();
