@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import path from "node:path";
 import { chromium, defineConfig, devices } from "@playwright/test";
 
 /**
@@ -15,6 +16,8 @@ function systemChromium(): string | undefined {
 }
 
 const executablePath = systemChromium();
+// scripts/test-repeat.mjs sets TEST_REPORT_DIR to collect each run's results as JSON next to its log.
+const reportDir = process.env.TEST_REPORT_DIR;
 
 export default defineConfig({
   testDir: "./e2e",
@@ -26,7 +29,11 @@ export default defineConfig({
   retries: 0,
   timeout: 60_000,
   expect: { timeout: 15_000 },
-  reporter: [["list"], ["html", { open: "never" }]],
+  reporter: [
+    ["list"],
+    ["html", { open: "never" }],
+    ...(reportDir ? [["json", { outputFile: path.join(reportDir, "playwright.json") }] as const] : []),
+  ],
   outputDir: "test-results",
   use: {
     ...devices["Desktop Chrome"],

@@ -1,4 +1,8 @@
+import path from "node:path";
 import { defineConfig } from "vitest/config";
+
+// scripts/test-repeat.mjs sets TEST_REPORT_DIR to collect each run's results as JSON next to its log.
+const reportDir = process.env.TEST_REPORT_DIR;
 
 export default defineConfig({
   test: {
@@ -10,5 +14,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: "forks",
     maxWorkers: 2,
+    reporters: reportDir ? ["default", ["json", { outputFile: path.join(reportDir, "vitest.json") }]] : ["default"],
   },
 });

@@ -33,6 +33,10 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
  * begins with every frame copied, so passes repeat until one both copies everything it sees and overlaps no
  * write (none in progress when it started, none begun or ended while it ran): then nothing is left anywhere.
  * After the first pass they are short: a few pages.
+ *
+ * A busy pass (SQLITE_BUSY: log and checkpointed -1) copied nothing. Not only another checkpointer causes one:
+ * the writer's own locks do, in about 3% of checkpoints under a loop of bracketed writes with no other
+ * connection checkpointing. So a busy pass is repeated, like one that overlapped a write.
  */
 function checkpoint() {
   const started = performance.now();
@@ -46,9 +50,8 @@ function checkpoint() {
     const endedBefore = Atomics.load(writes, 1);
     result = /** @type {typeof result} */ (db.pragma("wal_checkpoint(PASSIVE)")[0]);
     passes++;
-    if (result.busy) break;
     const quiet = begunBefore === endedBefore && Atomics.load(writes, 0) === begunBefore && Atomics.load(writes, 1) === endedBefore;
-    converged = quiet && result.checkpointed === result.log;
+    converged = !result.busy && quiet && result.checkpointed === result.log;
   }
   return { ...result, passes, converged, ms: performance.now() - started };
 }

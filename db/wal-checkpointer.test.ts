@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { openSqliteMessageStore } from "./sqlite-message-store";
 import {
   passiveCheckpoint,
@@ -22,6 +22,37 @@ function tempFile(): string {
   return path.join(dir, "test.db");
 }
 const walSize = (file: string) => fs.statSync(`${file}-wal`).size;
+
+/**
+ * Whether every frame in the WAL is copied into the database file, read from the WAL index (the -shm file, whose
+ * layout is documented at https://www.sqlite.org/walformat.html): the index header's mxFrame at byte 16 against
+ * the checkpoint info's nBackfill at byte 96, in native byte order. Lets a test see a worker's pass from the main
+ * thread while that thread holds a write open.
+ */
+function walFullyCopied(file: string): boolean {
+  const index = Buffer.alloc(100);
+  const fd = fs.openSync(`${file}-shm`, "r");
+  try {
+    fs.readSync(fd, index, 0, index.length, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  const u32 = (offset: number) => (os.endianness() === "LE" ? index.readUInt32LE(offset) : index.readUInt32BE(offset));
+  return u32(96) === u32(16);
+}
+
+/** Blocks this thread until `condition` holds, as a long write would; fails instead of hanging forever. */
+function blockUntil(condition: () => boolean): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + 30_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("the condition never held");
+    Atomics.wait(pause, 0, 0, 1);
+  }
+}
+
+/** A checkpoint that copied everything the WAL held, so that the next write starts it over. */
+const complete = (result: CheckpointResult) => result.busy === 0 && result.converged && result.log >= 0 && result.checkpointed === result.log;
 
 /** A writer like the store's: WAL, and no checkpoint of its own. */
 function openWriter(file: string) {
@@ -82,37 +113,57 @@ describe("WAL checkpointer", () => {
     return withCheckpointer({ everyRows: 100, maxDelayMs: 200, onCheckpoint: (result) => results.push(result) }, async (writer, checkpointer) => {
       writer.write(99);
       checkpointer.committed(99);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(results).toHaveLength(0);
-      writer.write(1);
-      checkpointer.committed(1);
-      await expect.poll(() => results.length).toBe(1);
-      expect(results[0]!.checkpointed).toBe(results[0]!.log);
+      // Asked for now, after 99 rows: it is the first checkpoint only if those rows did not already start one.
+      await checkpointer.checkpoint();
+      expect(results).toHaveLength(1);
+
+      writer.write(100);
+      checkpointer.committed(100);
+      await expect.poll(() => results.length).toBe(2);
+      expect(complete(results[1]!)).toBe(true);
       // No write overlapped it, so the worker's first pass was enough and the writer's connection had nothing
       // to finish.
-      expect(results[0]).toMatchObject({ converged: true, passes: 1 });
+      expect(results[1]).toMatchObject({ converged: true, passes: 1 });
 
       writer.write(5);
       checkpointer.committed(5);
-      await expect.poll(() => results.length, { timeout: 2000 }).toBe(2);
+      await expect.poll(() => results.length, { timeout: 20_000 }).toBe(3);
     });
   });
 
   it("does not call the WAL copied while a write is in progress", () =>
-    withCheckpointer({}, async (writer, checkpointer) => {
+    withCheckpointer({}, async (writer, checkpointer, file) => {
       writer.write(50);
       await checkpointer.checkpoint();
-      const requested = checkpointer.checkpoint();
-      // A write that lasts 30 ms: the worker's passes meanwhile see it in progress and cannot be the last one.
+      let requested: Promise<CheckpointResult> | undefined;
+      // A write that stays in progress until a pass of the worker has copied its frames: that pass overlapped
+      // it, so it cannot be the last one.
       checkpointer.writing(() => {
         writer.write(1);
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30);
+        requested = checkpointer.checkpoint();
+        blockUntil(() => walFullyCopied(file));
       });
-      const result = await requested;
-      expect(result.converged).toBe(true);
+      const result = await requested!;
+      expect(complete(result)).toBe(true);
       expect(result.passes).toBeGreaterThan(1);
-      expect(result.checkpointed).toBe(result.log);
     }));
+
+  it("under writes that never pause, every checkpoint still leaves the whole WAL copied", () => {
+    const results: CheckpointResult[] = [];
+    return withCheckpointer({ everyRows: 20, onCheckpoint: (result) => results.push(result) }, async (writer, checkpointer) => {
+      // Bursts of writes bracketed as the store brackets them, one event-loop turn apart (where the worker's
+      // replies are handled): the worker's passes keep meeting writes, and some meet the writer's locks.
+      while (results.length < 100) {
+        for (let i = 0; i < 10; i++) {
+          checkpointer.writing(() => writer.write(1));
+          checkpointer.committed(1);
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      // What the worker could not finish, busy passes included, the writer's connection finished between writes.
+      expect(results.filter((result) => !complete(result))).toEqual([]);
+    });
+  });
 
   it("reports a thread that cannot open the database, so the store can fall back to inline checkpoints", async () => {
     const failure = await new Promise<Error>((resolve) => {
@@ -125,37 +176,53 @@ describe("WAL checkpointer", () => {
     expect(failure.message).toMatch(/unable to open|directory does not exist|SQLITE_CANTOPEN/i);
   });
 
-  it("keeps the store's WAL from growing under steady writes, and closes cleanly", async () => {
-    const file = tempFile();
-    const checkpoints: CheckpointResult[] = [];
-    const store = openSqliteMessageStore(file, { checkpointEveryRows: 50, onCheckpoint: (result) => checkpoints.push(result) });
-    const author = { id: "a", name: "A" };
-    // Ten rounds of 20 commits × 10 messages; each round passes `checkpointEveryRows` several times over.
-    let firstRoundWal = 0;
-    for (let round = 0; round < 10; round++) {
-      const before = checkpoints.length;
-      for (let commit = 0; commit < 20; commit++) {
-        await Promise.all(
-          Array.from({ length: 10 }, (_, i) =>
-            store.insertMessage({ clientOffset: `c-${round}-${commit}-${i}`, channel: "general", content: "y".repeat(500), author }),
-          ),
-        );
+  it("starts the store's WAL over after each checkpoint, so that writes do not grow it, and closes cleanly", async () => {
+    // The delay timer is frozen, so only the row count asks for checkpoints: exactly one per round, asked for by
+    // the round's last commit, after all of its writes. The test above covers a worker running against writes.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const file = tempFile();
+      const checkpoints: CheckpointResult[] = [];
+      let onNextCheckpoint = () => {};
+      const store = openSqliteMessageStore(file, {
+        checkpointEveryRows: 200,
+        onCheckpoint: (result) => {
+          checkpoints.push(result);
+          onNextCheckpoint();
+        },
+        onWarning: (message, error) => expect.fail(`${message}: ${error.message}`),
+      });
+      const author = { id: "a", name: "A" };
+      const walAfterRound: number[] = [];
+      // Ten rounds of 20 commits × 10 messages.
+      for (let round = 0; round < 10; round++) {
+        const checkpointed = new Promise<void>((resolve) => (onNextCheckpoint = resolve));
+        for (let commit = 0; commit < 20; commit++) {
+          await Promise.all(
+            Array.from({ length: 10 }, (_, i) =>
+              store.insertMessage({ clientOffset: `c-${round}-${commit}-${i}`, channel: "general", content: "y".repeat(500), author }),
+            ),
+          );
+        }
+        await checkpointed;
+        walAfterRound.push(walSize(file));
       }
-      await expect.poll(() => checkpoints.length).toBeGreaterThan(before);
-      if (round === 0) firstRoundWal = walSize(file);
+      expect(checkpoints).toHaveLength(10);
+      expect(checkpoints.filter((result) => !complete(result))).toEqual([]);
+      // Each round started the WAL over, so it wrote over the same file instead of appending to it: ten rounds
+      // that were never started over would make it about ten times the first round's size.
+      expect(Math.max(...walAfterRound)).toBeLessThanOrEqual(1.5 * walAfterRound[0]!);
+      await store.close();
+      // The worker's connection closed first, so the store's, the last one, checkpointed and removed the WAL.
+      expect(fs.existsSync(`${file}-wal`)).toBe(false);
+      const reopened = new Database(file, { readonly: true });
+      expect(reopened.prepare("SELECT count(*) AS n, count(DISTINCT client_offset) AS distinct_offsets FROM messages").get()).toEqual({
+        n: 2000,
+        distinct_offsets: 2000,
+      });
+      reopened.close();
+    } finally {
+      vi.useRealTimers();
     }
-    // Every checkpoint left the WAL fully copied, so later rounds wrote over the same file instead of appending
-    // to it: ten rounds that were never started over would make it ten times the first round's size.
-    expect(checkpoints.every((result) => result.checkpointed === result.log)).toBe(true);
-    expect(walSize(file)).toBeLessThanOrEqual(2 * firstRoundWal);
-    await store.close();
-    // The worker's connection closed first, so the store's, the last one, checkpointed and removed the WAL.
-    expect(fs.existsSync(`${file}-wal`)).toBe(false);
-    const reopened = new Database(file, { readonly: true });
-    expect(reopened.prepare("SELECT count(*) AS n, count(DISTINCT client_offset) AS distinct_offsets FROM messages").get()).toEqual({
-      n: 2000,
-      distinct_offsets: 2000,
-    });
-    reopened.close();
   });
 });

@@ -23,7 +23,11 @@ import path from "node:path";
 import { Worker } from "node:worker_threads";
 
 export interface CheckpointResult {
-  /** 1 when another connection was checkpointing, so this pass did nothing. */
+  /**
+   * 1 when the last pass could not run (SQLITE_BUSY: another process was checkpointing); log and checkpointed are
+   * then -1. A busy pass on the worker is repeated and then finished on the writer's connection, so 1 means that
+   * this connection was refused too.
+   */
   busy: number;
   /** Frames in the WAL, and how many of them are now copied into the database file. */
   log: number;
@@ -125,7 +129,9 @@ export function startWalCheckpointer(file: string, options: WalCheckpointerOptio
     }
     if (reply.type === "failed") return fail(new Error(`WAL checkpoint failed: ${reply.message}`));
     let result = reply.result;
-    if (!result.converged && !result.busy) {
+    // Whatever the worker's passes left, busy ones included: between two writes on this thread nothing on this
+    // process holds a lock, so only another process's checkpoint can keep this one from copying everything.
+    if (!result.converged) {
       const started = performance.now();
       try {
         result = { ...result, ...options.finishOnWriter(), passes: result.passes + 1, converged: true };

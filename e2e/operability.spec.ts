@@ -9,7 +9,7 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
-  await server.stop();
+  await server.dispose();
 });
 
 test("pages carry the security headers", async ({ request }) => {

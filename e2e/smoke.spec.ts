@@ -8,7 +8,7 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
-  await server.stop();
+  await server.dispose();
 });
 
 test("the production server serves the page and issues an HTTP-only session cookie", async ({ page, context }) => {

@@ -36,6 +36,8 @@ async function freePort(): Promise<number> {
   });
 }
 
+class PortTakenError extends Error {}
+
 export class TetherServer {
   readonly dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tether-e2e-"));
   readonly dbPath = path.join(this.dataDir, "tether.db");
@@ -49,8 +51,24 @@ export class TetherServer {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /**
+   * Starts the server and resolves once it has said it is ready (its own log line, not just any answer on the
+   * port). The first start takes a port that was free a moment ago; if another process binds it first, it tries
+   * another one. A restart keeps its port: the pages know it.
+   */
   async start(): Promise<void> {
-    if (this.port === 0) this.port = await freePort();
+    const firstStart = this.port === 0;
+    for (let attempt = 1; ; attempt++) {
+      if (firstStart) this.port = await freePort();
+      try {
+        return await this.launch();
+      } catch (error) {
+        if (!(firstStart && error instanceof PortTakenError && attempt < 5)) throw error;
+      }
+    }
+  }
+
+  private async launch(): Promise<void> {
     this.output = "";
     const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
       env: {
@@ -61,9 +79,11 @@ export class TetherServer {
         HOST: "127.0.0.1",
         DATABASE_URL: `file:${this.dbPath}`,
         SESSION_SECRET: "e2e-secret-e2e-secret-e2e-secret-e2e!",
-        SOCKET_PING_INTERVAL_MS: "2000",
-        SOCKET_PING_TIMEOUT_MS: "2000",
-        LOG_LEVEL: "warn",
+        // No test here relies on the heartbeat to notice a cut, and a busy machine must not make a browser miss one.
+        SOCKET_PING_INTERVAL_MS: "5000",
+        SOCKET_PING_TIMEOUT_MS: "5000",
+        // Info is the level of the "ready" line start() waits for (and of little else).
+        LOG_LEVEL: "info",
         // Every browser and script in the suite shares 127.0.0.1 and seeds history quickly; the limits have
         // their own tests (test/hardening/limits.test.ts).
         RATE_LIMIT_PER_SECOND: "0",
@@ -73,26 +93,29 @@ export class TetherServer {
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child = child;
-    child.stdout.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}):\n${this.output}`);
-      if (Date.now() > deadline) throw new Error(`server did not start in time:\n${this.output}`);
-      try {
-        const res = await fetch(`${this.url}/`, { redirect: "manual" });
-        if (res.status < 500) return;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`server did not start within 60 s:\n${this.output}`)), 60_000);
+      const onOutput = (chunk: Buffer) => {
+        this.output += chunk.toString();
+        if (this.output.includes("EADDRINUSE")) child.kill("SIGKILL");
+        if (!this.output.includes(`Tether ready on http://localhost:${this.port}`)) return;
+        clearTimeout(timer);
+        resolve();
+      };
+      child.stdout.on("data", onOutput);
+      child.stderr.on("data", onOutput);
+      child.once("exit", (code) => {
+        clearTimeout(timer);
+        const message = `server exited early (${code}):\n${this.output}`;
+        reject(this.output.includes("EADDRINUSE") ? new PortTakenError(message) : new Error(message));
+      });
+    });
   }
 
   /** SIGKILL: no shutdown code runs, as in a crash. */
   async kill(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once("exit", resolve));
     child.kill("SIGKILL");
     await exited;
@@ -100,11 +123,17 @@ export class TetherServer {
 
   async stop(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once("exit", resolve));
     child.kill("SIGTERM");
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-    if (child.exitCode === null) await this.kill();
+    if (child.exitCode === null && child.signalCode === null) await this.kill();
+  }
+
+  /** Stops the server for good and removes its data directory. */
+  async dispose(): Promise<void> {
+    await this.stop();
+    fs.rmSync(this.dataDir, { recursive: true, force: true });
   }
 
   /** Deletes the SQLite file (with its WAL): the next start() begins with an empty database. */
@@ -131,6 +160,13 @@ export class TetherServer {
     }
   }
 
+  /** The value of one sample of GET /metrics, such as `tether_connections` or `tether_recoveries_total{result="missed"}`; 0 when absent. */
+  async metric(sample: string): Promise<number> {
+    const text = await (await fetch(`${this.url}/metrics`)).text();
+    const line = text.split("\n").find((l) => l.startsWith(`${sample} `));
+    return line ? Number(line.slice(sample.length + 1)) : 0;
+  }
+
   /** The stored contents of a channel, in id order. */
   storedContents(channel: string): string[] {
     return this.storedMessages(channel).map((m) => m.content);
@@ -151,7 +187,7 @@ export function serverForThisFile(options?: TetherServerOptions): TetherServer {
     }
   });
   test.afterAll(async () => {
-    await server.stop();
+    await server.dispose();
   });
   return server;
 }

@@ -147,6 +147,8 @@ let storage: Storage;
 let socket: ReturnType<typeof fakeSocket>;
 let clock: ReturnType<typeof fakeClock>;
 let lock: ReturnType<typeof fakeLock>;
+/** The browser's acknowledgement journal, shared by its tabs (IndexedDB in the app). */
+let journal: string[];
 let sender: OutboxSender;
 
 /** Another tab of the same browser rewrites the shared storage, the way its store's persistence does. */
@@ -180,12 +182,17 @@ beforeEach(() => {
   socket = fakeSocket();
   clock = fakeClock();
   lock = fakeLock();
+  journal = [];
   vi.spyOn(Date, "now").mockImplementation(clock.now);
   sender = createOutboxSenderWith(store, {
     socket: socket.socket,
     after: clock.after,
     withLock: lock.withLock,
     readStorage: () => readPersisted(storage),
+    journal: {
+      read: async () => [...journal],
+      record: async (clientOffset) => void journal.push(clientOffset),
+    },
   });
 });
 
@@ -409,6 +416,25 @@ describe("the outbox sender", () => {
     await ackLast(ok(1));
     await ackLast(ok(2));
     expect(socket.sent()).toEqual([a, c]);
+  });
+
+  it("never sends a message another tab had acknowledged before this tab took the lock, though storage still shows it pending", async () => {
+    const [a, b] = [enqueue("a"), enqueue("b")];
+    // Another tab sent a and recorded its ack; this tab's copy of storage has not caught up.
+    journal.push(a);
+    sender.requestDrain();
+    await settle();
+    expect(statusOf(a)).toBe("sent");
+    await ackLast(ok(2));
+    expect(socket.sent()).toEqual([b]);
+  });
+
+  it("records each acknowledgement in the journal before moving on", async () => {
+    const a = enqueue("a");
+    sender.requestDrain();
+    await settle();
+    await ackLast(ok(1));
+    expect(journal).toEqual([a]);
   });
 
   it("sends what another tab wrote but could not send, in send order", async () => {

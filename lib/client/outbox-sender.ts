@@ -4,15 +4,18 @@
  * stores a clientOffset once and acknowledges a repeat with `duplicate: true`, which counts as sent.
  *
  * Tabs of one browser share the outbox through localStorage. A Web Lock lets only one tab drain at a time; the
- * drainer re-reads storage before each message, so a message another tab already settled is never sent again.
+ * drainer re-reads storage before each message, and reads the acknowledgements journal (ack-journal.ts) when it
+ * takes the lock, so a message another tab already had acknowledged is never sent again: storage alone can
+ * still show it pending to a tab that has just been granted the lock.
  *
- * The socket, timers, lock and storage are passed in (`createOutboxSenderWith`), so that unit tests drive the
- * algorithm with fakes; `createOutboxSender` wires the real ones.
+ * The socket, timers, lock, storage and journal are passed in (`createOutboxSenderWith`), so that unit tests drive
+ * the algorithm with fakes; `createOutboxSender` wires the real ones.
  */
 import { isAckError, type Ack } from "../shared/ack";
 import type { SendMessageResult } from "../shared/dto";
 import type { SendMessagePayload } from "../shared/events";
 import { RETRYABLE_ERROR_CODES } from "../shared/errors";
+import { readAcknowledged, recordAcknowledged } from "./ack-journal";
 import { nextPending, type OutboxEntry } from "./outbox";
 import { request, REQUEST_TIMEOUT_MS, type TetherClientSocket } from "./socket";
 import type { TetherStore } from "./store";
@@ -46,6 +49,8 @@ export interface OutboxSenderDeps {
   withLock: (work: () => Promise<void>) => Promise<void>;
   /** What the tabs share in storage (null when nothing is stored yet). */
   readStorage: () => ReturnType<typeof readPersisted>;
+  /** The acknowledgements every tab of this browser records before it can release the lock (ack-journal.ts). */
+  journal: { read: () => Promise<string[]>; record: (clientOffset: string) => Promise<void> };
 }
 
 const readLocalStorage = () => readPersisted(window.localStorage);
@@ -113,6 +118,7 @@ export function createOutboxSender(socket: TetherClientSocket, store: TetherStor
     },
     withLock: withOutboxLock,
     readStorage: readLocalStorage,
+    journal: { read: readAcknowledged, record: recordAcknowledged },
   });
 }
 
@@ -127,6 +133,7 @@ export function createOutboxSenderWith(store: TetherStore, deps: OutboxSenderDep
     if (ack && !isAckError(ack)) {
       failures = 0;
       store.getState().markSent(entry.clientOffset, ack.data.id);
+      await deps.journal.record(entry.clientOffset);
       return "next";
     }
     if (ack && !RETRYABLE_ERROR_CODES.has(ack.error.code)) {
@@ -141,6 +148,9 @@ export function createOutboxSenderWith(store: TetherStore, deps: OutboxSenderDep
   }
 
   async function drainWhileConnected(): Promise<void> {
+    // What the tabs that held the lock before had acknowledged: storage may not show it here yet.
+    const acknowledged = await deps.journal.read();
+    if (acknowledged.length > 0) store.getState().adoptOutbox({ outbox: [], settled: acknowledged });
     for (;;) {
       syncOutboxFromStorage(store, deps.readStorage);
       if (!socket.connected || !store.getState().ready) return;

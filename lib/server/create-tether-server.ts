@@ -58,7 +58,15 @@ export function createTetherServer(options: TetherServerOptions): TetherServer {
     httpServer,
     realtime,
     async listen(port, host) {
-      await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));
+      // A port already taken must fail the start-up: Next's own uncaughtException handler would only log the
+      // listen error, leaving a process that never serves.
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once("error", reject);
+        httpServer.listen(port, host, () => {
+          httpServer.off("error", reject);
+          resolve();
+        });
+      });
       const address = httpServer.address();
       return typeof address === "object" && address ? address.port : port;
     },

@@ -10,7 +10,7 @@ import type { Server as HttpServer } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { inject } from "vitest";
+import { afterAll, inject } from "vitest";
 import type { MessageStore } from "../../lib/storage/message-store";
 import { openAccountsStore } from "../../db/auth-database";
 import type { AccountsStore } from "../../lib/storage/accounts-store";
@@ -98,8 +98,17 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+const tempDirs: string[] = [];
+// After every test of the file that made them (servers and processes are closed in afterEach, before this).
+afterAll(() => {
+  for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh directory under the system's temp dir, removed once the test file is done. */
 export function makeTempDir(prefix = "tether-test-"): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
 }
 
 /** Every stored message's id and client offset, ascending, read from an SQLite file (the server may be dead). */

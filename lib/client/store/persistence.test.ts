@@ -4,21 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } fr
 import type { OutboxEntry } from "../outbox";
 import { createTetherStore } from "./index";
 import { createMergingStorage, readPersisted, STORAGE_KEY, STORAGE_VERSION, type PersistedState } from "./persistence";
-
-/** The Storage methods persistence uses, over a Map (localStorage semantics: strings in, strings out). */
-function memoryStorage(): Storage {
-  const items = new Map<string, string>();
-  return {
-    getItem: (key: string) => items.get(key) ?? null,
-    setItem: (key: string, value: string) => void items.set(key, value),
-    removeItem: (key: string) => void items.delete(key),
-    clear: () => items.clear(),
-    key: (index: number) => [...items.keys()][index] ?? null,
-    get length() {
-      return items.size;
-    },
-  };
-}
+import { memoryStorage } from "./memory-storage";
 
 const entry = (clientOffset: string, createdAt: number): OutboxEntry => ({
   kind: "send",
