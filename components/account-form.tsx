@@ -2,6 +2,7 @@
 
 import { useState, type FormEvent } from "react";
 import { signIn, signUp } from "../lib/client/account-api";
+import { useHydrated } from "../lib/client/use-hydrated";
 import { MAX_PASSWORD_LENGTH, MAX_USERNAME_LENGTH, MIN_PASSWORD_LENGTH } from "../lib/shared/identity";
 import { safeNextPath } from "../lib/shared/page-identity";
 
@@ -11,6 +12,7 @@ export function AccountForm({ mode, next }: { mode: "sign-in" | "sign-up"; next?
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const hydrated = useHydrated();
   const signingUp = mode === "sign-up";
   const query = next ? `?next=${encodeURIComponent(next)}` : "";
 
@@ -30,7 +32,7 @@ export function AccountForm({ mode, next }: { mode: "sign-in" | "sign-up"; next?
 
   return (
     <main className="account-page">
-      <form className="account-form" onSubmit={(event) => void submit(event)} aria-labelledby="account-form-title">
+      <form className="account-form" method="post" onSubmit={(event) => void submit(event)} aria-labelledby="account-form-title">
         <h1 id="account-form-title">{signingUp ? "Create a Tether account" : "Sign in to Tether"}</h1>
         <label className="account-field">
           <span>Username</span>
@@ -74,7 +76,7 @@ export function AccountForm({ mode, next }: { mode: "sign-in" | "sign-up"; next?
             {error}
           </p>
         )}
-        <button type="submit" disabled={busy}>
+        <button type="submit" disabled={busy || !hydrated}>
           {signingUp ? "Create account" : "Sign in"}
         </button>
         <p className="account-switch">

@@ -1,6 +1,7 @@
 "use client";
 
 import { useCallback, useEffect, useState, type FormEvent } from "react";
+import { useHydrated } from "../lib/client/use-hydrated";
 import {
   createAccessToken,
   listAccessTokens,
@@ -21,6 +22,7 @@ function Sessions({ identity }: { identity: PageIdentity }) {
   const [sessions, setSessions] = useState<SessionSummary[] | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const hydrated = useHydrated();
 
   useEffect(() => {
     void listSessions().then((result) => (result.ok ? setSessions(result.data.sessions) : setProblem(result.message)));
@@ -55,7 +57,7 @@ function Sessions({ identity }: { identity: PageIdentity }) {
           {problem}
         </p>
       )}
-      <button type="button" onClick={() => void everywhere()} disabled={busy}>
+      <button type="button" onClick={() => void everywhere()} disabled={busy || !hydrated}>
         Sign out everywhere
       </button>
     </section>
@@ -104,6 +106,7 @@ function Tokens() {
   const [problem, setProblem] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
   const [fresh, setFresh] = useState<{ token: string; name: string } | null>(null);
+  const hydrated = useHydrated();
 
   const refresh = useCallback(
     () => listAccessTokens().then((result) => (result.ok ? setTokens(result.data.tokens) : setProblem(result.message))),
@@ -169,7 +172,7 @@ function Tokens() {
           onCancel={() => setCreating(false)}
         />
       ) : (
-        <button type="button" onClick={() => setCreating(true)}>
+        <button type="button" onClick={() => setCreating(true)} disabled={!hydrated}>
           New token
         </button>
       )}

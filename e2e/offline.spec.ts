@@ -208,7 +208,9 @@ test("a tab whose copy of the outbox still shows a message pending does not send
   const stale = JSON.parse((await first.page.evaluate(() => localStorage.getItem("tether")))!) as {
     state: { outbox: unknown[]; settled: string[]; serverOffset: number; cache: Record<string, Array<{ id: number }>> };
   };
-  stale.state.outbox = [{ clientOffset: stored.clientOffset, channel: "general", content: text, createdAt: Date.now(), seq: 0, status: "pending" }];
+  stale.state.outbox = [
+    { kind: "send", clientOffset: stored.clientOffset, channel: "general", content: text, createdAt: Date.now(), seq: 0, status: "pending" },
+  ];
   stale.state.settled = stale.state.settled.filter((clientOffset) => clientOffset !== stored.clientOffset);
   stale.state.cache = { general: (stale.state.cache.general ?? []).filter((m) => m.id !== stored.id) };
   stale.state.serverOffset = stored.id;
