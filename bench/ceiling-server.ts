@@ -33,7 +33,9 @@ io.on("connection", (socket) => {
     io.to(FEED).emit("message:new", message);
     ack({ data: { id: message.id, duplicate: false } });
   });
-  socket.on("channel:list", (ack) => ack({ data: { channels: [{ name: GENERAL_CHANNEL, createdAt: new Date(0).toISOString() }] } }));
+  socket.on("channel:list", (ack) =>
+    ack({ data: { channels: [{ name: GENERAL_CHANNEL, createdAt: new Date(0).toISOString(), visibility: "public" }] } }),
+  );
 
   void (async () => {
     const from = Number((socket.handshake.auth as { serverOffset?: number }).serverOffset ?? 0);

@@ -14,10 +14,11 @@
  *   hold a pool connection for a whole group commit).
  */
 import Database from "better-sqlite3";
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { drizzle as drizzleSqlite, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { drizzle as drizzlePg, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { Pool } from "pg";
+import type { Member } from "../lib/shared/dto";
 import type { AccountsStore, SignInFailureCounts } from "../lib/storage/accounts-store";
 import * as pgSchema from "./schema.pg";
 import * as sqliteSchema from "./schema.sqlite";
@@ -50,8 +51,31 @@ export function openAccountsStore(databaseUrl: string): AccountsStore {
     betterAuth: { db: database.db, provider: database.dialect === "sqlite" ? "sqlite" : "pg", schema: database.tables },
     claimAdminRole: (userId) => claimAdminRole(database, userId),
     signInFailures: signInFailureCounts(database),
+    findUserByUsername: async (username) => (await selectUsers(database, sql`username = ${username}`))[0] ?? null,
+    async getUsers(ids) {
+      if (ids.length === 0) return new Map();
+      const found = await selectUsers(
+        database,
+        sql`id IN (${sql.join(
+          ids.map((id) => sql`${id}`),
+          sql`, `,
+        )})`,
+      );
+      return new Map(found.map((user) => [user.id, user]));
+    },
+    listUsers: (limit) => selectUsers(database, sql`1 = 1 ORDER BY username LIMIT ${limit}`),
     close: () => database.close(),
   };
+}
+
+/** Accounts (users with a username) matching a condition, as members of channels see them. */
+async function selectUsers(database: AuthDatabase, where: SQL): Promise<Member[]> {
+  const statement = sql`SELECT id, username, name FROM users WHERE username IS NOT NULL AND (${where})`;
+  const rows: Member[] =
+    database.dialect === "sqlite"
+      ? database.db.all<Member>(statement)
+      : (await database.db.execute<Member & Record<string, unknown>>(statement)).rows;
+  return rows.map((row) => ({ id: row.id, username: row.username, name: row.name }));
 }
 
 function openAuthDatabase(databaseUrl: string): AuthDatabase {

@@ -1,6 +1,5 @@
 /** The listeners of a store's `onCommitted`, called in subscription order. */
-import type { ChatMessage } from "../lib/shared/dto";
-import type { CommitListener } from "../lib/storage/message-store";
+import type { CommitListener, LogEntry } from "../lib/storage/message-store";
 
 export function createCommitListeners() {
   const listeners = new Set<CommitListener>();
@@ -9,9 +8,9 @@ export function createCommitListeners() {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    notify(messages: readonly ChatMessage[]): void {
-      if (messages.length === 0) return;
-      for (const listener of listeners) listener(messages);
+    notify(entries: readonly LogEntry[]): void {
+      if (entries.length === 0) return;
+      for (const listener of listeners) listener(entries);
     },
   };
 }

@@ -168,7 +168,7 @@ function messageStoreContract(backend: Backend, skipReason: string | null = null
         const again = await store.insertMessage(message("same", GENERAL_CHANNEL, "a different text"));
         expect(again).toEqual({ message: original.message, duplicate: true });
         expect((await opened.readCommitted()).filter((row) => row.clientOffset === "same")).toHaveLength(1);
-        expect(await store.getLatestMessageId()).toBe((await opened.readCommitted()).at(-1)!.id);
+        expect(await store.getLatestOffset()).toBe((await opened.readCommitted()).at(-1)!.id);
       });
 
       it("stores a clientOffset once when it comes twice in the same turn (the same batch)", async () => {
@@ -231,7 +231,7 @@ function messageStoreContract(backend: Backend, skipReason: string | null = null
       it("tells its listeners what each commit stored, in id order, before the writers' promises resolve", async () => {
         const heard: number[] = [];
         let resolvedBeforeHeard = false;
-        const unsubscribe = store.onCommitted((messages) => heard.push(...messages.map((m) => m.id)));
+        const unsubscribe = store.onCommitted((entries) => heard.push(...entries.map((entry) => entry.offset)));
         const writes = Array.from({ length: 5 }, (_, i) =>
           store.insertMessage(message(`heard-${i}`)).then((result) => {
             if (!heard.includes(result.message.id)) resolvedBeforeHeard = true;
@@ -284,13 +284,13 @@ function messageStoreContract(backend: Backend, skipReason: string | null = null
       });
     });
 
-    describe("getLatestMessageId", () => {
+    describe("getLatestOffset", () => {
       it("is 0 when empty, then the highest stored id; a duplicate does not move it", async () => {
-        expect(await store.getLatestMessageId()).toBe(0);
+        expect(await store.getLatestOffset()).toBe(0);
         const stored = await seed(3);
-        expect(await store.getLatestMessageId()).toBe(stored[2]!.id);
+        expect(await store.getLatestOffset()).toBe(stored[2]!.id);
         await store.insertMessage(message(stored[0]!.clientOffset));
-        expect(await store.getLatestMessageId()).toBe(stored[2]!.id);
+        expect(await store.getLatestOffset()).toBe(stored[2]!.id);
       });
     });
 
@@ -348,7 +348,7 @@ function messageStoreContract(backend: Backend, skipReason: string | null = null
         await messagesAfter(0, 10),
         await store.getHistoryPage(GENERAL_CHANNEL, undefined, 10),
         await store.getHistoryPage(GENERAL_CHANNEL, inserted.message.id, 10),
-        await store.getLatestMessageId(),
+        await store.getLatestOffset(),
       ];
       // A bigint would make JSON.stringify throw; a string id would survive it unchanged and fail below.
       expect(JSON.parse(JSON.stringify(everything))).toEqual(everything);

@@ -1,26 +1,28 @@
 /**
  * MessageStore on PostgreSQL (node-postgres + Drizzle), for running several Tether instances on one database.
  *
- * Every message write takes one global transaction-level advisory lock and assigns ids as `max(id) + 1` while
- * holding it. So, across all instances, ids are dense (no holes) and *commit order equals id order*: once id N
- * is visible, every id below N is visible too. Cross-instance delivery (lib/server/delivery/ordered-delivery.ts)
- * builds on exactly that; docs/scale-out.md explains why.
+ * Every write takes one global transaction-level advisory lock and assigns the log's offsets (message ids and
+ * events' offsets, one sequence) as the highest committed one + 1 while holding it. So, across all instances,
+ * offsets are dense (no holes) and *commit order equals offset order*: once offset N is visible, every offset below
+ * N is visible too. Cross-instance delivery (lib/server/delivery/log-tail.ts) builds on exactly that;
+ * docs/scale-out.md explains why.
  *
  * Writes use group commit (group-commit.ts) like the SQLite store: the inserts requested while the previous batch
  * was committing go into the next transaction, one lock acquisition and one commit for all of them; each caller's
  * promise resolves only after that commit, in id order.
  */
 import path from "node:path";
-import { and, asc, desc, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, lt, ne, sql } from "drizzle-orm";
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import { Pool } from "pg";
+import type { Channel } from "../lib/shared/dto";
 import { GENERAL_CHANNEL } from "../lib/shared/limits";
 import { createCommitListeners } from "./commit-listeners";
 import { createGroupCommit } from "./group-commit";
-import type { InsertMessageResult, MessageStore, NewMessage } from "../lib/storage/message-store";
-import { toChannel, toChatMessage } from "./row-mapping";
-import { channels, messages, type MessageRow } from "./schema.pg";
+import type { InsertMessageResult, LogEntry, LogEvent, MembershipChange, MessageStore, NewMessage } from "../lib/storage/message-store";
+import { mergeEntries, toChannel, toChatMessage, toLogEvent } from "./row-mapping";
+import { channelMembers, channels, logEvents, messages, type MessageRow } from "./schema.pg";
 
 const MIGRATIONS_FOLDER = path.join(__dirname, "migrations", "pg");
 
@@ -45,32 +47,61 @@ async function migrateUnderLock(pool: Pool): Promise<void> {
   }
 }
 
-/** Inserts one batch in one transaction under the global write lock; results in the batch's order. */
-async function writeBatch(db: NodePgDatabase, batch: NewMessage[]): Promise<InsertMessageResult[]> {
+type Tx = Parameters<Parameters<NodePgDatabase["transaction"]>[0]>[0];
+
+/** A write of a batch: a message, or a channel/membership operation that appends events at offsets it takes. */
+type PgWrite =
+  | { kind: "message"; input: NewMessage }
+  | { kind: "operation"; run: (tx: Tx, takeOffset: () => number) => Promise<{ result: unknown; entries: LogEntry[] }> };
+
+/**
+ * Commits one batch in one transaction under the global write lock: offsets are taken in the batch's order, after
+ * the highest one committed (messages and events share them), so commit order is offset order across instances.
+ * Returns each write's result and the entries it appended, in the batch's order.
+ */
+async function writeBatch(db: NodePgDatabase, batch: PgWrite[]): Promise<Array<{ result: unknown; entries: LogEntry[] }>> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${MESSAGE_WRITE_LOCK_KEY})`);
     // Separate statements after the lock on purpose: under READ COMMITTED each statement takes a new snapshot,
     // so these see every batch committed by the previous holder of the lock.
-    const offsets = [...new Set(batch.map((input) => input.clientOffset))];
+    const messageInputs = batch.flatMap((write) => (write.kind === "message" ? [write.input] : []));
     const existing = new Map<string, MessageRow>();
-    for (const row of await tx.select().from(messages).where(inArray(messages.clientOffset, offsets))) {
-      existing.set(row.clientOffset, row);
+    if (messageInputs.length > 0) {
+      const offsets = [...new Set(messageInputs.map((input) => input.clientOffset))];
+      for (const row of await tx.select().from(messages).where(inArray(messages.clientOffset, offsets))) existing.set(row.clientOffset, row);
     }
-    const [latest] = await tx.select({ id: sql<number>`coalesce(max(${messages.id}), 0)`.mapWith(Number) }).from(messages);
-    let nextId = (latest?.id ?? 0) + 1;
+    const [latest] = await tx
+      .select({
+        offset:
+          sql<number>`greatest((select coalesce(max(${messages.id}), 0) from ${messages}), (select coalesce(max(${logEvents.offset}), 0) from ${logEvents}))`.mapWith(
+            Number,
+          ),
+      })
+      .from(sql`(select 1) as one`);
+    let nextOffset = (latest?.offset ?? 0) + 1;
+    const takeOffset = () => nextOffset++;
     const now = Date.now();
     const fresh = new Map<string, typeof messages.$inferInsert>();
-    for (const input of batch) {
-      if (existing.has(input.clientOffset) || fresh.has(input.clientOffset)) continue;
-      fresh.set(input.clientOffset, {
-        id: nextId++,
-        clientOffset: input.clientOffset,
-        channel: input.channel,
-        authorId: input.author.id,
-        authorName: input.author.name,
-        content: input.content,
-        createdAt: now,
-      });
+    const outcomes: Array<{ result: unknown; entries: LogEntry[] } | { clientOffset: string; first: boolean }> = [];
+    for (const write of batch) {
+      if (write.kind === "operation") {
+        outcomes.push(await write.run(tx, takeOffset));
+        continue;
+      }
+      const input = write.input;
+      const first = !existing.has(input.clientOffset) && !fresh.has(input.clientOffset);
+      if (first) {
+        fresh.set(input.clientOffset, {
+          id: takeOffset(),
+          clientOffset: input.clientOffset,
+          channel: input.channel,
+          authorId: input.author.id,
+          authorName: input.author.name,
+          content: input.content,
+          createdAt: now,
+        });
+      }
+      outcomes.push({ clientOffset: input.clientOffset, first });
     }
     const inserted = new Map<string, MessageRow>();
     if (fresh.size > 0) {
@@ -80,19 +111,61 @@ async function writeBatch(db: NodePgDatabase, batch: NewMessage[]): Promise<Inse
         .returning())
         inserted.set(row.clientOffset, row);
     }
-    const claimed = new Set<string>();
-    return batch.map((input): InsertMessageResult => {
-      const original = existing.get(input.clientOffset);
-      if (original) return { message: toChatMessage(original), duplicate: true };
-      const row = inserted.get(input.clientOffset);
-      if (!row) throw new Error(`insert of ${input.clientOffset} returned no row`);
+    return outcomes.map((outcome) => {
+      if ("result" in outcome) return outcome;
+      const original = existing.get(outcome.clientOffset);
+      if (original) return { result: { message: toChatMessage(original), duplicate: true } satisfies InsertMessageResult, entries: [] };
+      const row = inserted.get(outcome.clientOffset);
+      if (!row) throw new Error(`insert of ${outcome.clientOffset} returned no row`);
+      const message = toChatMessage(row);
       // The first request for an offset in this batch stored it; a repeat within the same batch is a duplicate.
-      const duplicate = claimed.has(input.clientOffset);
-      claimed.add(input.clientOffset);
-      return { message: toChatMessage(row), duplicate };
+      return {
+        result: { message, duplicate: !outcome.first } satisfies InsertMessageResult,
+        entries: outcome.first ? [{ offset: message.id, message }] : [],
+      };
     });
   });
 }
+
+async function appendEvent(tx: Tx, takeOffset: () => number, kind: LogEvent["kind"], channel: string, userId: string | null, data: object | null) {
+  const row = { offset: takeOffset(), kind, channel, userId, data: data === null ? null : JSON.stringify(data), createdAt: Date.now() };
+  await tx.insert(logEvents).values(row);
+  return toLogEvent(row);
+}
+
+async function addMemberIn(tx: Tx, takeOffset: () => number, channel: string, userId: string, role: "owner" | "member"): Promise<LogEvent | null> {
+  const [existing] = await tx
+    .select()
+    .from(channelMembers)
+    .where(and(eq(channelMembers.channel, channel), eq(channelMembers.userId, userId)));
+  if (existing && existing.removedAtOffset === null) return null;
+  const event = await appendEvent(tx, takeOffset, "member_added", channel, userId, null);
+  if (existing) {
+    await tx
+      .update(channelMembers)
+      .set({ joinedAtOffset: event.offset, removedAtOffset: null })
+      .where(and(eq(channelMembers.channel, channel), eq(channelMembers.userId, userId)));
+  } else {
+    await tx.insert(channelMembers).values({ channel, userId, role, joinedAtOffset: event.offset });
+  }
+  return event;
+}
+
+async function removeMemberIn(tx: Tx, takeOffset: () => number, channel: string, userId: string): Promise<LogEvent | null> {
+  const [existing] = await tx
+    .select()
+    .from(channelMembers)
+    .where(and(eq(channelMembers.channel, channel), eq(channelMembers.userId, userId)));
+  if (!existing || existing.removedAtOffset !== null) return null;
+  const event = await appendEvent(tx, takeOffset, "member_removed", channel, userId, null);
+  await tx
+    .update(channelMembers)
+    .set({ removedAtOffset: event.offset })
+    .where(and(eq(channelMembers.channel, channel), eq(channelMembers.userId, userId)));
+  return event;
+}
+
+const entriesOf = (events: Array<LogEvent | null>): LogEntry[] => events.flatMap((event) => (event ? [{ offset: event.offset, event }] : []));
 
 export async function openPgMessageStore(connectionString: string): Promise<MessageStore> {
   const pool = new Pool({ connectionString, max: 10 });
@@ -108,17 +181,23 @@ export async function openPgMessageStore(connectionString: string): Promise<Mess
   }
 
   const committed = createCommitListeners();
-  const commits = createGroupCommit<NewMessage, InsertMessageResult>(async (batch) => {
-    const results = await writeBatch(db, batch);
-    committed.notify(results.filter((result) => !result.duplicate).map((result) => result.message));
-    return results;
+  const commits = createGroupCommit<PgWrite, unknown>(async (batch) => {
+    const outcomes = await writeBatch(db, batch);
+    committed.notify(outcomes.flatMap((outcome) => outcome.entries));
+    return outcomes.map((outcome) => outcome.result);
+  });
+  const operate = <T>(run: (tx: Tx, takeOffset: () => number) => Promise<{ result: T; entries: LogEntry[] }>) =>
+    commits.submit({ kind: "operation", run }) as Promise<T>;
+  const membershipChange = (event: LogEvent | null) => ({
+    result: { offset: event?.offset ?? null } satisfies MembershipChange,
+    entries: entriesOf([event]),
   });
 
   return {
     dialect: "postgres",
 
     insertMessage(input) {
-      return commits.submit(input);
+      return commits.submit({ kind: "message", input }) as Promise<InsertMessageResult>;
     },
 
     async getMessagesAfter(offset, limit, upTo) {
@@ -143,26 +222,109 @@ export async function openPgMessageStore(connectionString: string): Promise<Mess
       return { messages: rows.slice(0, limit).reverse().map(toChatMessage), hasMore };
     },
 
-    async getLatestMessageId() {
-      const [row] = await db.select({ id: sql<number>`coalesce(max(${messages.id}), 0)`.mapWith(Number) }).from(messages);
-      return row?.id ?? 0;
+    async getEntriesAfter(after, limit) {
+      const [found, events] = await Promise.all([
+        db
+          .select()
+          .from(messages)
+          .where(sql`${messages.id} > ${after}`)
+          .orderBy(asc(messages.id))
+          .limit(limit),
+        db
+          .select()
+          .from(logEvents)
+          .where(sql`${logEvents.offset} > ${after}`)
+          .orderBy(asc(logEvents.offset))
+          .limit(limit),
+      ]);
+      return mergeEntries(found.map(toChatMessage), events.map(toLogEvent), limit);
+    },
+
+    async getLatestOffset() {
+      const result = await pool.query<{ latest: string }>(
+        'SELECT greatest((SELECT coalesce(max(id), 0) FROM messages), (SELECT coalesce(max("offset"), 0) FROM log_events)) AS latest',
+      );
+      return Number(result.rows[0]?.latest ?? 0);
     },
 
     async listChannels() {
       return (await db.select().from(channels).orderBy(asc(channels.id))).map(toChannel);
     },
 
-    async createChannel(name, createdBy) {
-      const [created] = await db.insert(channels).values({ name, createdBy, createdAt: Date.now() }).onConflictDoNothing().returning();
-      if (created) return { channel: toChannel(created), created: true };
-      const [existing] = await db.select().from(channels).where(eq(channels.name, name));
-      if (!existing) throw new Error(`channel ${name} conflicted but does not exist`);
-      return { channel: toChannel(existing), created: false };
+    async listChannelsReadableBy(userId) {
+      const rows = await db
+        .select()
+        .from(channels)
+        .where(
+          userId === null
+            ? eq(channels.visibility, "public")
+            : sql`${channels.visibility} = 'public' OR ${channels.name} IN (SELECT channel FROM channel_members WHERE user_id = ${userId} AND removed_at_offset IS NULL)`,
+        )
+        .orderBy(asc(channels.id));
+      return rows.map(toChannel);
+    },
+
+    async getChannel(name) {
+      const [row] = await db.select().from(channels).where(eq(channels.name, name));
+      return row ? toChannel(row) : null;
+    },
+
+    createChannel(name, createdBy, { visibility = "public", members = [] } = {}) {
+      return operate<{ channel: Channel; created: boolean }>(async (tx, takeOffset) => {
+        const [inserted] = await tx.insert(channels).values({ name, createdBy, createdAt: Date.now(), visibility }).onConflictDoNothing().returning();
+        if (!inserted) {
+          const [existing] = await tx.select().from(channels).where(eq(channels.name, name));
+          if (!existing) throw new Error(`channel ${name} conflicted but does not exist`);
+          return { result: { channel: toChannel(existing), created: false }, entries: [] };
+        }
+        const created = await appendEvent(tx, takeOffset, "channel_created", name, createdBy, { visibility });
+        await tx.update(channels).set({ createdAtOffset: created.offset }).where(eq(channels.name, name));
+        const added: Array<LogEvent | null> = [];
+        for (const [i, userId] of [createdBy, ...members.filter((member) => member !== createdBy)].entries()) {
+          added.push(await addMemberIn(tx, takeOffset, name, userId, i === 0 ? "owner" : "member"));
+        }
+        return { result: { channel: toChannel(inserted), created: true }, entries: entriesOf([created, ...added]) };
+      });
     },
 
     async channelExists(name) {
       const [row] = await db.select({ id: channels.id }).from(channels).where(eq(channels.name, name));
       return row !== undefined;
+    },
+
+    addMember(channel, userId) {
+      return operate(async (tx, takeOffset) => membershipChange(await addMemberIn(tx, takeOffset, channel, userId, "member")));
+    },
+
+    removeMember(channel, userId) {
+      return operate(async (tx, takeOffset) => membershipChange(await removeMemberIn(tx, takeOffset, channel, userId)));
+    },
+
+    async getMembership(channel, userId) {
+      const [row] = await db
+        .select()
+        .from(channelMembers)
+        .where(and(eq(channelMembers.channel, channel), eq(channelMembers.userId, userId)));
+      if (!row) return null;
+      return { role: row.role === "owner" ? "owner" : "member", joinedAtOffset: Number(row.joinedAtOffset), current: row.removedAtOffset === null };
+    },
+
+    async listMembers(channel) {
+      const rows = await db
+        .select({ userId: channelMembers.userId, role: channelMembers.role })
+        .from(channelMembers)
+        .where(and(eq(channelMembers.channel, channel), isNull(channelMembers.removedAtOffset)))
+        .orderBy(asc(channelMembers.joinedAtOffset));
+      return rows.map((row) => ({ userId: row.userId, role: row.role === "owner" ? ("owner" as const) : ("member" as const) }));
+    },
+
+    async getPrivateMemberships(userId) {
+      const rows = await db
+        .select({ channel: channelMembers.channel, joinedAtOffset: channelMembers.joinedAtOffset })
+        .from(channelMembers)
+        .innerJoin(channels, eq(channels.name, channelMembers.channel))
+        .where(and(eq(channelMembers.userId, userId), isNull(channelMembers.removedAtOffset), ne(channels.visibility, "public")));
+      return new Map(rows.map((row) => [row.channel, Number(row.joinedAtOffset)]));
     },
 
     onCommitted: (listener) => committed.subscribe(listener),

@@ -1,11 +1,15 @@
 import { sql } from "drizzle-orm";
-import { bigint, bigserial, boolean, index, integer, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, bigserial, boolean, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 export const channels = pgTable("channels", {
   id: bigserial("id", { mode: "number" }).primaryKey(),
   name: text("name").notNull().unique(),
   createdBy: text("created_by"),
   createdAt: bigint("created_at", { mode: "number" }).notNull(),
+  /** "public" (everyone reads it), "private" (members only) or "dm" (fixed participants). */
+  visibility: text("visibility").notNull().default("public"),
+  /** The log offset of the channel's creation (0 for channels older than the log of events). */
+  createdAtOffset: bigint("created_at_offset", { mode: "number" }).notNull().default(0),
 });
 export type ChannelRow = typeof channels.$inferSelect;
 
@@ -30,6 +34,41 @@ export const messages = pgTable(
   ],
 );
 export type MessageRow = typeof messages.$inferSelect;
+
+/**
+ * Who may read a private channel or a DM (public channels are read by everyone; a row there only says who joined).
+ * A row stays after its member leaves or is removed (`removedAtOffset`), so an ex-member is told `forbidden`.
+ */
+export const channelMembers = pgTable(
+  "channel_members",
+  {
+    channel: text("channel")
+      .notNull()
+      .references(() => channels.name),
+    userId: text("user_id").notNull(),
+    /** "owner" (the creator: may remove members) or "member". */
+    role: text("role").notNull().default("member"),
+    /** The log offset at which the current membership began: catch-up replays only what was sent after it. */
+    joinedAtOffset: bigint("joined_at_offset", { mode: "number" }).notNull(),
+    removedAtOffset: bigint("removed_at_offset", { mode: "number" }),
+  },
+  (table) => [primaryKey({ columns: [table.channel, table.userId] }), index("channel_members_user_idx").on(table.userId)],
+);
+
+/**
+ * The log's entries that are not messages (a channel created, a member added or removed): they take offsets from
+ * the same sequence as message ids (assigned under the same lock), so every instance applies them in order with
+ * the messages.
+ */
+export const logEvents = pgTable("log_events", {
+  offset: bigint("offset", { mode: "number" }).primaryKey(),
+  kind: text("kind").notNull(),
+  channel: text("channel").notNull(),
+  userId: text("user_id"),
+  /** JSON: what the kind needs beyond channel and user. */
+  data: text("data"),
+  createdAt: bigint("created_at", { mode: "number" }).notNull(),
+});
 
 // ---- Accounts (issue 13): better-auth's tables, personal access tokens, sign-in failure counters ----
 // Property names are the field names better-auth's Drizzle adapter reads and writes (see

@@ -1,11 +1,15 @@
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const channels = sqliteTable("channels", {
   id: integer("id").primaryKey({ autoIncrement: true }),
   name: text("name").notNull().unique(),
   createdBy: text("created_by"),
   createdAt: integer("created_at").notNull(),
+  /** "public" (everyone reads it), "private" (members only) or "dm" (fixed participants). */
+  visibility: text("visibility").notNull().default("public"),
+  /** The log offset of the channel's creation (0 for channels older than the log of events). */
+  createdAtOffset: integer("created_at_offset").notNull().default(0),
 });
 export type ChannelRow = typeof channels.$inferSelect;
 
@@ -30,6 +34,40 @@ export const messages = sqliteTable(
   ],
 );
 export type MessageRow = typeof messages.$inferSelect;
+
+/**
+ * Who may read a private channel or a DM (public channels are read by everyone; a row there only says who joined).
+ * A row stays after its member leaves or is removed (`removedAtOffset`), so an ex-member is told `forbidden`.
+ */
+export const channelMembers = sqliteTable(
+  "channel_members",
+  {
+    channel: text("channel")
+      .notNull()
+      .references(() => channels.name),
+    userId: text("user_id").notNull(),
+    /** "owner" (the creator: may remove members) or "member". */
+    role: text("role").notNull().default("member"),
+    /** The log offset at which the current membership began: catch-up replays only what was sent after it. */
+    joinedAtOffset: integer("joined_at_offset").notNull(),
+    removedAtOffset: integer("removed_at_offset"),
+  },
+  (table) => [primaryKey({ columns: [table.channel, table.userId] }), index("channel_members_user_idx").on(table.userId)],
+);
+
+/**
+ * The log's entries that are not messages (a channel created, a member added or removed): they take offsets from
+ * the same sequence as message ids, so every instance applies them in order with the messages.
+ */
+export const logEvents = sqliteTable("log_events", {
+  offset: integer("offset").primaryKey(),
+  kind: text("kind").notNull(),
+  channel: text("channel").notNull(),
+  userId: text("user_id"),
+  /** JSON: what the kind needs beyond channel and user. */
+  data: text("data"),
+  createdAt: integer("created_at").notNull(),
+});
 
 // ---- Accounts (issue 13): better-auth's tables, personal access tokens, sign-in failure counters ----
 // Property names are the field names better-auth's Drizzle adapter reads and writes (see

@@ -1,8 +1,10 @@
 /**
  * MessageStore on an SQLite file (better-sqlite3 + Drizzle).
  *
- * Writes use group commit (group-commit.ts): every insert requested in one event-loop turn goes into one
- * transaction; each caller's promise resolves only after that commit. WAL with synchronous=NORMAL (the default)
+ * Writes use group commit (group-commit.ts): every write requested in one event-loop turn (messages, and the
+ * channel and membership changes) goes into one transaction; each caller's promise resolves only after that commit.
+ * This process is the file's only writer, so it assigns the log's offsets itself, from one counter shared by
+ * message ids and events: dense, in commit order. WAL with synchronous=NORMAL (the default)
  * keeps every acknowledged row through a process crash; FULL adds an fsync per commit so that they also survive
  * a power loss (see SqliteStoreOptions). Checkpoints run on a worker thread (wal-checkpointer.ts), off the
  * commit path.
@@ -10,7 +12,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { and, asc, desc, eq, lt, max, sql } from "drizzle-orm";
+import { and, asc, desc, eq, isNull, lt, ne, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { GENERAL_CHANNEL } from "../lib/shared/limits";
@@ -18,9 +20,10 @@ import { createCommitListeners } from "./commit-listeners";
 import { createGroupCommit } from "./group-commit";
 import { createRecentMessages } from "./recent-messages";
 import { passiveCheckpoint, startWalCheckpointer, type CheckpointResult } from "./wal-checkpointer";
-import type { InsertMessageResult, MessageStore, NewMessage } from "../lib/storage/message-store";
-import { chatMessageFromColumns, toChannel, toChatMessage, type MessageColumns } from "./row-mapping";
-import { channels, messages } from "./schema.sqlite";
+import type { Channel, ChannelVisibility } from "../lib/shared/dto";
+import type { InsertMessageResult, LogEntry, LogEvent, MembershipChange, MessageStore, NewMessage } from "../lib/storage/message-store";
+import { chatMessageFromColumns, mergeEntries, toChannel, toChatMessage, toLogEvent, type MessageColumns } from "./row-mapping";
+import { channelMembers, channels, logEvents, messages } from "./schema.sqlite";
 
 const MIGRATIONS_FOLDER = path.join(__dirname, "migrations", "sqlite");
 
@@ -67,10 +70,27 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
   db.insert(channels).values({ name: GENERAL_CHANNEL, createdAt: Date.now() }).onConflictDoNothing().run();
 
+  // The next offset of the log. Ids are never reused, even those of deleted rows (AUTOINCREMENT's sequence).
+  let nextOffset =
+    1 +
+    Number(
+      (
+        sqlite
+          .prepare(
+            `SELECT MAX(
+               (SELECT COALESCE(MAX(id), 0) FROM messages),
+               (SELECT COALESCE(MAX("offset"), 0) FROM log_events),
+               (SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0))
+             ) AS latest`,
+          )
+          .get() as { latest: number }
+      ).latest,
+    );
+
   // The hot path of every send: a plain statement, no RETURNING. Everything but the id is what we pass in, so the
-  // message is built from the input; a refused insert (a duplicate clientOffset) changes no row.
-  const insertMessage = sqlite.prepare<[string, string, string, string, string, number]>(
-    "INSERT INTO messages (client_offset, channel, author_id, author_name, content, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (client_offset) DO NOTHING",
+  // message is built from the input; a refused insert (a duplicate clientOffset) changes no row and takes no offset.
+  const insertMessage = sqlite.prepare<[number, string, string, string, string, string, number]>(
+    "INSERT INTO messages (id, client_offset, channel, author_id, author_name, content, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (client_offset) DO NOTHING",
   );
   const selectByClientOffset = db
     .select()
@@ -82,40 +102,98 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
   const selectAfter = sqlite
     .prepare<[number, number, number], MessageColumns>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id > ? AND id <= ? ORDER BY id LIMIT ?`)
     .raw(true);
+  const insertEvent = sqlite.prepare<[number, string, string, string | null, string | null, number]>(
+    'INSERT INTO log_events ("offset", kind, channel, user_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+  );
 
   // Prepared once: Drizzle builds and prepares the SQL of an unprepared query on every call, which made a stream
   // of channel:list requests (the bench's bystander) cost more than the list itself.
   const selectChannels = db.select().from(channels).orderBy(asc(channels.id)).prepare();
 
-  const insertOne = (input: NewMessage): InsertMessageResult => {
+  const insertOne = (input: NewMessage): { result: InsertMessageResult; entries: LogEntry[] } => {
     const createdAt = Date.now();
-    const { changes, lastInsertRowid } = insertMessage.run(
-      input.clientOffset,
-      input.channel,
-      input.author.id,
-      input.author.name,
-      input.content,
-      createdAt,
-    );
+    const id = nextOffset;
+    const { changes } = insertMessage.run(id, input.clientOffset, input.channel, input.author.id, input.author.name, input.content, createdAt);
     if (changes === 1) {
-      return {
-        message: chatMessageFromColumns([
-          Number(lastInsertRowid),
-          input.clientOffset,
-          input.channel,
-          input.author.id,
-          input.author.name,
-          input.content,
-          createdAt,
-        ]),
-        duplicate: false,
-      };
+      nextOffset++;
+      const message = chatMessageFromColumns([id, input.clientOffset, input.channel, input.author.id, input.author.name, input.content, createdAt]);
+      return { result: { message, duplicate: false }, entries: [{ offset: id, message }] };
     }
     const original = selectByClientOffset.get({ clientOffset: input.clientOffset });
     if (!original) throw new Error(`insert of ${input.clientOffset} conflicted but no row holds it`);
-    return { message: toChatMessage(original), duplicate: true };
+    return { result: { message: toChatMessage(original), duplicate: true }, entries: [] };
   };
-  const insertBatch = sqlite.transaction((batch: NewMessage[]) => batch.map(insertOne));
+
+  /** Appends an event at the next offset; runs inside a write transaction. */
+  function appendEvent(kind: LogEvent["kind"], channel: string, userId: string | null, data: object | null): LogEvent {
+    const offset = nextOffset++;
+    const createdAt = Date.now();
+    insertEvent.run(offset, kind, channel, userId, data === null ? null : JSON.stringify(data), createdAt);
+    return toLogEvent({ offset, kind, channel, userId, data: data === null ? null : JSON.stringify(data), createdAt });
+  }
+
+  function addMemberNow(channel: string, userId: string, role: "owner" | "member"): LogEvent | null {
+    const existing = db
+      .select()
+      .from(channelMembers)
+      .where(and(eq(channelMembers.channel, channel), eq(channelMembers.userId, userId)))
+      .get();
+    if (existing && existing.removedAtOffset === null) return null;
+    const event = appendEvent("member_added", channel, userId, null);
+    if (existing) {
+      db.update(channelMembers)
+        .set({ joinedAtOffset: event.offset, removedAtOffset: null })
+        .where(and(eq(channelMembers.channel, channel), eq(channelMembers.userId, userId)))
+        .run();
+    } else {
+      db.insert(channelMembers).values({ channel, userId, role, joinedAtOffset: event.offset }).run();
+    }
+    return event;
+  }
+
+  function removeMemberNow(channel: string, userId: string): LogEvent | null {
+    const existing = db
+      .select()
+      .from(channelMembers)
+      .where(and(eq(channelMembers.channel, channel), eq(channelMembers.userId, userId)))
+      .get();
+    if (!existing || existing.removedAtOffset !== null) return null;
+    const event = appendEvent("member_removed", channel, userId, null);
+    db.update(channelMembers)
+      .set({ removedAtOffset: event.offset })
+      .where(and(eq(channelMembers.channel, channel), eq(channelMembers.userId, userId)))
+      .run();
+    return event;
+  }
+
+  function createChannelNow(
+    name: string,
+    createdBy: string,
+    visibility: ChannelVisibility,
+    members: readonly string[],
+  ): { result: { channel: Channel; created: boolean }; entries: LogEntry[] } {
+    const createdAt = Date.now();
+    const inserted = db
+      .insert(channels)
+      .values({ name, createdBy, createdAt, visibility, createdAtOffset: nextOffset })
+      .onConflictDoNothing()
+      .returning()
+      .get();
+    if (!inserted) {
+      const existing = db.select().from(channels).where(eq(channels.name, name)).get();
+      if (!existing) throw new Error(`channel ${name} conflicted but does not exist`);
+      return { result: { channel: toChannel(existing), created: false }, entries: [] };
+    }
+    const events: LogEvent[] = [appendEvent("channel_created", name, createdBy, { visibility })];
+    for (const [i, userId] of [createdBy, ...members.filter((member) => member !== createdBy)].entries()) {
+      const added = addMemberNow(name, userId, i === 0 ? "owner" : "member");
+      if (added) events.push(added);
+    }
+    return { result: { channel: toChannel(inserted), created: true }, entries: events.map((event) => ({ offset: event.offset, event })) };
+  }
+
+  type Write = () => { result: unknown; entries: LogEntry[] };
+  const writeBatch = sqlite.transaction((batch: Write[]) => batch.map((write) => write()));
 
   // This process is the database's only writer, so after loading the newest rows once, every commit below keeps
   // the cache complete.
@@ -142,24 +220,52 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
   });
 
   const committed = createCommitListeners();
-  const commits = createGroupCommit<NewMessage, InsertMessageResult>((batch) => {
-    const results = checkpointer.writing(() => insertBatch(batch));
-    const added = results.filter((result) => !result.duplicate).map((result) => result.message);
+  const commits = createGroupCommit<Write, unknown>((batch) => {
+    const offsetBefore = nextOffset;
+    let outcomes: Array<{ result: unknown; entries: LogEntry[] }>;
+    try {
+      outcomes = checkpointer.writing(() => writeBatch(batch));
+    } catch (error) {
+      // Rolled back: the offsets it took were never committed.
+      nextOffset = offsetBefore;
+      throw error;
+    }
+    const entries = outcomes.flatMap((outcome) => outcome.entries);
+    const added = entries.flatMap((entry) => (entry.message ? [entry.message] : []));
     recent.append(added);
-    checkpointer.committed(added.length);
-    committed.notify(added);
-    return results;
+    checkpointer.committed(entries.length);
+    committed.notify(entries);
+    return outcomes.map((outcome) => outcome.result);
   });
+  const write = <T>(run: () => { result: T; entries: LogEntry[] }) => commits.submit(run) as Promise<T>;
+  const membershipChange = (event: LogEvent | null) => ({
+    result: { offset: event?.offset ?? null } satisfies MembershipChange,
+    entries: event ? [{ offset: event.offset, event }] : [],
+  });
+
+  const selectEventsAfter = db
+    .select()
+    .from(logEvents)
+    .where(sql`${logEvents.offset} > ${sql.placeholder("after")}`)
+    .orderBy(asc(logEvents.offset))
+    .limit(sql.placeholder("limit"))
+    .prepare();
 
   return {
     dialect: "sqlite",
 
     insertMessage(input) {
-      return commits.submit(input);
+      return write(() => insertOne(input));
     },
 
     async getMessagesAfter(offset, limit, upTo = Number.MAX_SAFE_INTEGER) {
       return recent.after(offset, limit, upTo) ?? selectAfter.all(offset, upTo, limit).map(chatMessageFromColumns);
+    },
+
+    async getEntriesAfter(after, limit) {
+      const found = recent.after(after, limit) ?? selectAfter.all(after, Number.MAX_SAFE_INTEGER, limit).map(chatMessageFromColumns);
+      const events = selectEventsAfter.all({ after, limit }).map(toLogEvent);
+      return mergeEntries(found, events, limit);
     },
 
     async getHistoryPage(channel, before, limit) {
@@ -174,30 +280,77 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
       return { messages: rows.slice(0, limit).reverse().map(toChatMessage), hasMore };
     },
 
-    async getLatestMessageId() {
-      const row = db
-        .select({ latest: max(messages.id) })
-        .from(messages)
-        .get();
-      return row?.latest ?? 0;
+    async getLatestOffset() {
+      return nextOffset - 1;
     },
 
     async listChannels() {
       return selectChannels.all().map(toChannel);
     },
 
-    async createChannel(name, createdBy) {
-      const created = checkpointer.writing(() =>
-        db.insert(channels).values({ name, createdBy, createdAt: Date.now() }).onConflictDoNothing().returning().get(),
-      );
-      if (created) return { channel: toChannel(created), created: true };
-      const existing = db.select().from(channels).where(eq(channels.name, name)).get();
-      if (!existing) throw new Error(`channel ${name} conflicted but does not exist`);
-      return { channel: toChannel(existing), created: false };
+    async listChannelsReadableBy(userId) {
+      const rows = db
+        .select()
+        .from(channels)
+        .where(
+          userId === null
+            ? eq(channels.visibility, "public")
+            : sql`${channels.visibility} = 'public' OR ${channels.name} IN (SELECT channel FROM channel_members WHERE user_id = ${userId} AND removed_at_offset IS NULL)`,
+        )
+        .orderBy(asc(channels.id))
+        .all();
+      return rows.map(toChannel);
+    },
+
+    async getChannel(name) {
+      const row = db.select().from(channels).where(eq(channels.name, name)).get();
+      return row ? toChannel(row) : null;
+    },
+
+    createChannel(name, createdBy, { visibility = "public", members = [] } = {}) {
+      return write(() => createChannelNow(name, createdBy, visibility, members));
     },
 
     async channelExists(name) {
       return db.select({ id: channels.id }).from(channels).where(eq(channels.name, name)).get() !== undefined;
+    },
+
+    addMember(channel, userId) {
+      return write(() => membershipChange(addMemberNow(channel, userId, "member")));
+    },
+
+    removeMember(channel, userId) {
+      return write(() => membershipChange(removeMemberNow(channel, userId)));
+    },
+
+    async getMembership(channel, userId) {
+      const row = db
+        .select()
+        .from(channelMembers)
+        .where(and(eq(channelMembers.channel, channel), eq(channelMembers.userId, userId)))
+        .get();
+      if (!row) return null;
+      return { role: row.role === "owner" ? "owner" : "member", joinedAtOffset: row.joinedAtOffset, current: row.removedAtOffset === null };
+    },
+
+    async listMembers(channel) {
+      return db
+        .select({ userId: channelMembers.userId, role: channelMembers.role })
+        .from(channelMembers)
+        .where(and(eq(channelMembers.channel, channel), isNull(channelMembers.removedAtOffset)))
+        .orderBy(asc(channelMembers.joinedAtOffset))
+        .all()
+        .map((row) => ({ userId: row.userId, role: row.role === "owner" ? ("owner" as const) : ("member" as const) }));
+    },
+
+    async getPrivateMemberships(userId) {
+      const rows = db
+        .select({ channel: channelMembers.channel, joinedAtOffset: channelMembers.joinedAtOffset })
+        .from(channelMembers)
+        .innerJoin(channels, eq(channels.name, channelMembers.channel))
+        .where(and(eq(channelMembers.userId, userId), isNull(channelMembers.removedAtOffset), ne(channels.visibility, "public")))
+        .all();
+      return new Map(rows.map((row) => [row.channel, row.joinedAtOffset]));
     },
 
     onCommitted: (listener) => committed.subscribe(listener),

@@ -17,9 +17,23 @@ export interface ChatMessage {
   createdAt: string;
 }
 
+export type ChannelVisibility = "public" | "private" | "dm";
+
+/** A member of a channel, as others see them. */
+export interface Member {
+  id: string;
+  /** null for a guest (guests appear only as authors, never as members). */
+  username: string | null;
+  name: string;
+}
+
 export interface Channel {
   name: string;
   createdAt: string;
+  /** "public" (listed to everyone, read by everyone), "private" (members only) or "dm" (fixed participants). */
+  visibility: ChannelVisibility;
+  /** A DM's participants (every one of them, the reader included); absent for other channels. */
+  members?: Member[];
 }
 
 export interface HistoryPage {

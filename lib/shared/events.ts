@@ -3,7 +3,7 @@
  * Documented in docs/protocol.md. Types never replace runtime validation: see ./schemas.ts.
  */
 import type { AckCallback } from "./ack";
-import type { Author, Channel, ChatMessage, HistoryPage, SendMessageResult, SessionReady } from "./dto";
+import type { Author, Channel, ChannelVisibility, ChatMessage, HistoryPage, Member, SendMessageResult, SessionReady } from "./dto";
 import type { Identity } from "./identity";
 
 export interface HandshakeAuth {
@@ -29,6 +29,22 @@ export interface HistoryFetchPayload {
 
 export interface ChannelCreatePayload {
   name: string;
+  /** "public" (default) or "private"; DMs are opened with dm:open. */
+  visibility?: Exclude<ChannelVisibility, "dm">;
+}
+
+export interface ChannelPayload {
+  channel: string;
+}
+
+export interface ChannelUserPayload {
+  channel: string;
+  username: string;
+}
+
+export interface DmOpenPayload {
+  /** The other participants (1–7 of them); the caller is always one. */
+  usernames: string[];
 }
 
 export interface ProfileUpdatePayload {
@@ -41,6 +57,12 @@ export interface ClientToServerEvents {
   "channel:list": (ack: AckCallback<{ channels: Channel[] }>) => void;
   "channel:create": (payload: ChannelCreatePayload, ack: AckCallback<{ channel: Channel }>) => void;
   "profile:update": (payload: ProfileUpdatePayload, ack: AckCallback<{ user: Author }>) => void;
+  "channel:join": (payload: ChannelPayload, ack: AckCallback<{ channel: Channel }>) => void;
+  "channel:leave": (payload: ChannelPayload, ack: AckCallback<{ channel: string }>) => void;
+  "channel:invite": (payload: ChannelUserPayload, ack: AckCallback<{ member: Member }>) => void;
+  "channel:remove": (payload: ChannelUserPayload, ack: AckCallback<{ channel: string; username: string }>) => void;
+  "channel:members": (payload: ChannelPayload, ack: AckCallback<{ members: Member[] }>) => void;
+  "dm:open": (payload: DmOpenPayload, ack: AckCallback<{ channel: Channel }>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -48,7 +70,12 @@ export interface ServerToClientEvents {
   "message:new": (message: ChatMessage) => void;
   /** Catch-up replay: ascending by id, sent before any live message with a higher id. */
   "message:batch": (messages: ChatMessage[]) => void;
+  /** A public channel was created (every connection hears of it). */
   "channel:created": (channel: Channel) => void;
+  /** This user can now read a channel: created it, joined it, was invited, or a DM was opened with them. */
+  "channel:joined": (channel: Channel) => void;
+  /** This user can no longer read a channel: left it or was removed. */
+  "channel:left": (payload: { channel: string }) => void;
   /**
    * Sent once per connection, after any catch-up. It carries an acknowledgement callback, which older clients call;
    * the server no longer needs it.

@@ -4,7 +4,16 @@
  */
 import { z } from "zod";
 import type { AckError } from "./errors";
-import type { ChannelCreatePayload, HistoryFetchPayload, ProfileUpdatePayload, SendMessagePayload } from "./events";
+import type {
+  ChannelCreatePayload,
+  ChannelPayload,
+  ChannelUserPayload,
+  DmOpenPayload,
+  HistoryFetchPayload,
+  ProfileUpdatePayload,
+  SendMessagePayload,
+} from "./events";
+import { USERNAME_PATTERN } from "./identity";
 import {
   countCharacters,
   HISTORY_DEFAULT_LIMIT,
@@ -22,6 +31,12 @@ const invalid = (code: AckError["code"], message: string): { ok: false; error: A
 });
 
 export const CHANNEL_NAME_PATTERN = new RegExp(`^[a-z0-9][a-z0-9_-]{0,${MAX_CHANNEL_NAME_LENGTH - 1}}$`);
+/** A DM's name: made by the server, in a form no channel name a person chooses can take (the colon). */
+export const DM_NAME_PATTERN = /^dm:[0-9a-f]{24}$/;
+/** Any channel a payload may name: a chosen name or a DM's. */
+export function isChannelRef(value: string): boolean {
+  return CHANNEL_NAME_PATTERN.test(value) || DM_NAME_PATTERN.test(value);
+}
 export const CLIENT_OFFSET_PATTERN = new RegExp(`^[A-Za-z0-9._:-]{1,${MAX_CLIENT_OFFSET_LENGTH}}$`);
 // A lone surrogate cannot be stored as UTF-8 without being silently replaced, so it is rejected instead.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -41,7 +56,7 @@ export function parseSendMessage(payload: unknown, maxMessageLength: number): Pa
   if (typeof clientOffset !== "string" || !CLIENT_OFFSET_PATTERN.test(clientOffset)) {
     return invalid("invalid_client_offset", `clientOffset must be 1-${MAX_CLIENT_OFFSET_LENGTH} characters of [A-Za-z0-9._:-].`);
   }
-  if (!CHANNEL_NAME_PATTERN.test(channel)) return invalid("unknown_channel", "No such channel.");
+  if (!isChannelRef(channel)) return invalid("unknown_channel", "No such channel.");
   if (content.trim().length === 0) return invalid("content_empty", "A message cannot be empty.");
   // Cheap bound first, so a megabyte string is not walked code point by code point.
   if (content.length > maxMessageLength * 2 || countCharacters(content) > maxMessageLength) {
@@ -63,15 +78,15 @@ export function parseHistoryFetch(
   const shape = historyShape.safeParse(payload);
   if (!shape.success) return invalid("invalid_payload", "Expected { channel: string, before?: positive integer, limit?: integer }.");
   const { channel, before } = shape.data;
-  if (!CHANNEL_NAME_PATTERN.test(channel)) return invalid("unknown_channel", "No such channel.");
+  if (!isChannelRef(channel)) return invalid("unknown_channel", "No such channel.");
   // Out-of-range limits are clamped rather than refused: a client asking for too much still gets a page.
   const limit = Math.min(HISTORY_MAX_LIMIT, Math.max(1, shape.data.limit ?? HISTORY_DEFAULT_LIMIT));
   return { ok: true, value: before === undefined ? { channel, limit } : { channel, before, limit } };
 }
 
-export function parseChannelCreate(payload: unknown): Parsed<ChannelCreatePayload> {
-  const shape = z.object({ name: z.string() }).safeParse(payload);
-  if (!shape.success) return invalid("invalid_payload", "Expected { name: string }.");
+export function parseChannelCreate(payload: unknown): Parsed<Required<ChannelCreatePayload>> {
+  const shape = z.object({ name: z.string(), visibility: z.enum(["public", "private"]).optional() }).safeParse(payload);
+  if (!shape.success) return invalid("invalid_payload", 'Expected { name: string, visibility?: "public" | "private" }.');
   const name = shape.data.name.trim().toLowerCase();
   if (!CHANNEL_NAME_PATTERN.test(name)) {
     return invalid(
@@ -79,7 +94,45 @@ export function parseChannelCreate(payload: unknown): Parsed<ChannelCreatePayloa
       `A channel name is 1-${MAX_CHANNEL_NAME_LENGTH} characters: lowercase letters, digits, - and _, starting with a letter or digit.`,
     );
   }
-  return { ok: true, value: { name } };
+  return { ok: true, value: { name, visibility: shape.data.visibility ?? "public" } };
+}
+
+/** `{ channel }`: an existing channel is looked up by the handler; a malformed name is simply unknown. */
+export function parseChannelRef(payload: unknown): Parsed<ChannelPayload> {
+  const shape = z.object({ channel: z.string() }).safeParse(payload);
+  if (!shape.success) return invalid("invalid_payload", "Expected { channel: string }.");
+  if (!isChannelRef(shape.data.channel)) return invalid("unknown_channel", "No such channel.");
+  return { ok: true, value: { channel: shape.data.channel } };
+}
+
+/** A username as people type it: trimmed, any case (usernames are unique ignoring case, stored lowercase). */
+function normalizeUsername(value: string): string | null {
+  const username = value.trim().replace(/^@/, "").toLowerCase();
+  return USERNAME_PATTERN.test(username) ? username : null;
+}
+
+export function parseChannelUser(payload: unknown): Parsed<ChannelUserPayload> {
+  const shape = z.object({ channel: z.string(), username: z.string() }).safeParse(payload);
+  if (!shape.success) return invalid("invalid_payload", "Expected { channel: string, username: string }.");
+  if (!isChannelRef(shape.data.channel)) return invalid("unknown_channel", "No such channel.");
+  const username = normalizeUsername(shape.data.username);
+  if (username === null) return invalid("unknown_user", "No account has this username.");
+  return { ok: true, value: { channel: shape.data.channel, username } };
+}
+
+/** The other participants of a DM: 1-7 distinct usernames (a DM has at most 8 participants, the caller included). */
+export const MAX_DM_PARTICIPANTS = 8;
+
+export function parseDmOpen(payload: unknown): Parsed<DmOpenPayload> {
+  const shape = z.object({ usernames: z.array(z.string()).min(1).max(MAX_DM_PARTICIPANTS) }).safeParse(payload);
+  if (!shape.success) return invalid("invalid_payload", `Expected { usernames: string[] } with 1-${MAX_DM_PARTICIPANTS - 1} usernames.`);
+  const usernames: string[] = [];
+  for (const value of shape.data.usernames) {
+    const username = normalizeUsername(value);
+    if (username === null) return invalid("unknown_user", `No account has the username "${value.slice(0, 40)}".`);
+    if (!usernames.includes(username)) usernames.push(username);
+  }
+  return { ok: true, value: { usernames } };
 }
 
 /** A display name: trimmed, 1-32 characters, no control characters. */

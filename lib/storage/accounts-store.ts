@@ -4,6 +4,8 @@
  * PostgreSQL.
  */
 
+import type { Member } from "../shared/dto";
+
 /** Failed sign-ins counted per key within a fixed window, shared by every instance through the database. */
 export interface SignInFailureCounts {
   /** Each key's failures in its current window; keys whose window started before `windowStart` are absent. */
@@ -21,5 +23,11 @@ export interface AccountsStore {
    */
   claimAdminRole(userId: string): Promise<boolean>;
   readonly signInFailures: SignInFailureCounts;
+  /** The account with this username (stored lowercase), or null. */
+  findUserByUsername(username: string): Promise<Member | null>;
+  /** The accounts among these ids (guests and unknown ids are absent). */
+  getUsers(ids: readonly string[]): Promise<Map<string, Member>>;
+  /** Every account, by username (at most `limit`). */
+  listUsers(limit: number): Promise<Member[]>;
   close(): Promise<void>;
 }

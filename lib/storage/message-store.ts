@@ -2,7 +2,7 @@
  * The one storage interface the realtime layer knows. SQLite (default) and PostgreSQL implement it side by side
  * and run the same test suite; handlers never learn which one they talk to.
  */
-import type { Author, Channel, ChatMessage, HistoryPage } from "../shared/dto";
+import type { Author, Channel, ChannelVisibility, ChatMessage, HistoryPage } from "../shared/dto";
 
 export interface NewMessage {
   clientOffset: string;
@@ -17,7 +17,33 @@ export interface InsertMessageResult {
   duplicate: boolean;
 }
 
-export type CommitListener = (messages: readonly ChatMessage[]) => void;
+/**
+ * The log's entries that are not messages. They take offsets from the same sequence as message ids, so that every
+ * instance applies a membership change in order with the messages around it (a member removed at offset R receives
+ * no message with an id above R, on any instance).
+ */
+export type LogEvent =
+  | { kind: "channel_created"; offset: number; channel: string; visibility: ChannelVisibility; createdBy: string | null; createdAt: string }
+  | { kind: "member_added"; offset: number; channel: string; userId: string }
+  | { kind: "member_removed"; offset: number; channel: string; userId: string };
+
+/** One entry of the log, in offset order: a message (its id is its offset) or an event. */
+export type LogEntry = { offset: number; message: ChatMessage; event?: undefined } | { offset: number; event: LogEvent; message?: undefined };
+
+export type CommitListener = (entries: readonly LogEntry[]) => void;
+
+export interface ChannelMembership {
+  role: "owner" | "member";
+  /** The log offset at which the current membership began. */
+  joinedAtOffset: number;
+  /** False for an ex-member (left or removed). */
+  current: boolean;
+}
+
+/** What a membership change did: the offset of its event, or null when it changed nothing. */
+export interface MembershipChange {
+  offset: number | null;
+}
 
 export interface MessageStore {
   readonly dialect: "sqlite" | "postgres";
@@ -33,14 +59,38 @@ export interface MessageStore {
   getMessagesAfter(offset: number, limit: number, upTo?: number): Promise<ChatMessage[]>;
   /** The newest `limit` messages of a channel below `before` (all when absent), ascending. */
   getHistoryPage(channel: string, before: number | undefined, limit: number): Promise<HistoryPage>;
-  getLatestMessageId(): Promise<number>;
+  /** The log's entries (messages and events) with `offset > after`, ascending, at most `limit`. */
+  getEntriesAfter(after: number, limit: number): Promise<LogEntry[]>;
+  /** The highest offset in the log (a message id or an event's offset); 0 when empty. */
+  getLatestOffset(): Promise<number>;
+  /** Every channel, in creation order, `general` first (no DM members). */
   listChannels(): Promise<Channel[]>;
-  /** Creates a channel; `created` is false when it already existed. */
-  createChannel(name: string, createdBy: string): Promise<{ channel: Channel; created: boolean }>;
-  channelExists(name: string): Promise<boolean>;
+  /** Public channels, and the private channels and DMs `userId` is a current member of (none for null). */
+  listChannelsReadableBy(userId: string | null): Promise<Channel[]>;
+  getChannel(name: string): Promise<Channel | null>;
   /**
-   * Calls `listener` with the messages each commit of *this process* stored, in id order, synchronously after the
-   * commit and before the writers' promises resolve. Returns the unsubscribe function.
+   * Creates a channel (an event at the next offset) with its first members: the creator as owner, and for a DM
+   * every participant (each a `member_added` event). `created` is false when the name was taken (nothing stored).
+   */
+  createChannel(
+    name: string,
+    createdBy: string,
+    options?: { visibility?: ChannelVisibility; members?: readonly string[] },
+  ): Promise<{ channel: Channel; created: boolean }>;
+  channelExists(name: string): Promise<boolean>;
+  /** Makes `userId` a current member (event `member_added`); `offset` null when they already were one. */
+  addMember(channel: string, userId: string): Promise<MembershipChange>;
+  /** Ends `userId`'s membership (event `member_removed`); `offset` null when they were not a current member. */
+  removeMember(channel: string, userId: string): Promise<MembershipChange>;
+  /** `userId`'s membership of `channel`, current or past; null when they never were a member. */
+  getMembership(channel: string, userId: string): Promise<ChannelMembership | null>;
+  /** The current members of a channel, in joining order. */
+  listMembers(channel: string): Promise<Array<{ userId: string; role: "owner" | "member" }>>;
+  /** The private channels and DMs `userId` is a current member of, with the offset each membership began at. */
+  getPrivateMemberships(userId: string): Promise<Map<string, number>>;
+  /**
+   * Calls `listener` with the entries each commit of *this process* stored, in offset order, synchronously after
+   * the commit and before the writers' promises resolve. Returns the unsubscribe function.
    */
   onCommitted(listener: CommitListener): () => void;
   /** Throws when the database cannot be reached. */

@@ -98,8 +98,8 @@ describe.skipIf(skipReason !== null)(`ordered delivery across instances${skipRea
     const second = await storeSilently();
     // Each instance hears of the two commits from the other one, the later first.
     for (const from of [a, b]) {
-      from.realtime.io.serverSideEmit("tether:committed", [second]);
-      from.realtime.io.serverSideEmit("tether:committed", [first]);
+      from.realtime.io.serverSideEmit("tether:committed", [{ offset: second.id, message: second }]);
+      from.realtime.io.serverSideEmit("tether:committed", [{ offset: first.id, message: first }]);
     }
     await waitFor(() => [onA, onB].every((c) => c.messages.has(first.id) && c.messages.has(second.id)));
     // A later message proves the late broadcast of `first` was dropped, not delivered a second time.

@@ -11,6 +11,7 @@ import { betterAuth } from "better-auth";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import { isAPIError } from "better-auth/api";
 import { username } from "better-auth/plugins";
+import type { Member } from "../../shared/dto";
 import type { AccountsStore } from "../../storage/accounts-store";
 import {
   MAX_PASSWORD_LENGTH,
@@ -39,6 +40,9 @@ export interface Revocation {
   id: string;
 }
 
+/** Members listed for general at most: a workspace this size wants a search, not a list. */
+const MAX_LISTED_USERS = 1000;
+
 export interface Accounts {
   /** Serves /api/auth/*; returns false (and does nothing) for any other path. */
   handleRequest(req: IncomingMessage, res: ServerResponse): boolean;
@@ -50,6 +54,12 @@ export interface Accounts {
   isStillValid(identity: Identity): Promise<boolean>;
   /** Persists an account's display name. */
   updateDisplayName(userId: string, name: string): Promise<void>;
+  /** The account with this username (any case), or null. */
+  findUserByUsername(username: string): Promise<Member | null>;
+  /** The accounts among these ids, as members of channels see them (guests and unknown ids are absent). */
+  getUsers(ids: readonly string[]): Promise<Map<string, Member>>;
+  /** Every account (the members of general), by username. */
+  listUsers(): Promise<Member[]>;
   /** Tells `listener` about every session that ends and every token revoked through this instance. */
   onRevoked(listener: (revocation: Revocation) => void): () => void;
 }
@@ -233,6 +243,9 @@ export function createAccounts(options: AccountsOptions) {
       return false;
     },
 
+    findUserByUsername: (username) => database.findUserByUsername(username.toLowerCase()),
+    getUsers: (ids) => database.getUsers(ids),
+    listUsers: () => database.listUsers(MAX_LISTED_USERS),
     async updateDisplayName(userId, name) {
       const { internalAdapter } = await context;
       await internalAdapter.updateUser(userId, { name });

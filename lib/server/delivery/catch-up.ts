@@ -31,6 +31,8 @@ export interface ReplaySources {
   deliveredThrough(): number;
   /** Delivered messages after `offset` (at most `limit`, up to `upTo`) from memory, or null when not all are held. */
   fromWindow(offset: number, limit: number, upTo: number): ChatMessage[] | null;
+  /** Whether this connection may be sent the message (a channel it can read); others are skipped, in order. */
+  mayReplay: (message: ChatMessage) => boolean;
 }
 
 /**
@@ -64,9 +66,10 @@ export async function replayMissed(socket: Socket, fromOffset: number, sources: 
       replay.sentThrough = upTo;
       continue;
     }
-    socket.emit("message:batch", batch);
-    replay.sent += batch.length;
-    if (!inMemory) replay.fromStore += batch.length;
+    const readable = batch.filter(sources.mayReplay);
+    if (readable.length > 0) socket.emit("message:batch", readable);
+    replay.sent += readable.length;
+    if (!inMemory) replay.fromStore += readable.length;
     replay.sentThrough = batch[batch.length - 1]!.id;
     await waitUntilWritable(socket);
   }

@@ -4,7 +4,7 @@
  * every message once, in id order, and end up live. Real Socket.IO and real stores are covered by test/realtime.
  */
 import { describe, expect, it } from "vitest";
-import type { MessageStore } from "../../storage/message-store";
+import type { LogEntry, MessageStore } from "../../storage/message-store";
 import type { ChatMessage } from "../../shared/dto";
 import { createLogger } from "../logger";
 import { createMetrics } from "../metrics";
@@ -22,15 +22,18 @@ const message = (id: number): ChatMessage => ({
 
 function memoryStore(initial: number) {
   const stored: ChatMessage[] = Array.from({ length: initial }, (_, i) => message(i + 1));
-  const listeners = new Set<(messages: readonly ChatMessage[]) => void>();
+  const listeners = new Set<(entries: readonly LogEntry[]) => void>();
   const store = {
     async getMessagesAfter(offset: number, limit: number, upTo = Number.MAX_SAFE_INTEGER) {
       return stored.filter((m) => m.id > offset && m.id <= upTo).slice(0, limit);
     },
-    async getLatestMessageId() {
+    async getLatestOffset() {
       return stored[stored.length - 1]?.id ?? 0;
     },
-    onCommitted(listener: (messages: readonly ChatMessage[]) => void) {
+    async listChannels() {
+      return [{ name: "general", createdAt: "2026-01-01T00:00:00.000Z", visibility: "public" }];
+    },
+    onCommitted(listener: (entries: readonly LogEntry[]) => void) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
@@ -41,7 +44,7 @@ function memoryStore(initial: number) {
     commit() {
       const next = message((stored[stored.length - 1]?.id ?? 0) + 1);
       stored.push(next);
-      for (const listener of listeners) listener([next]);
+      for (const listener of listeners) listener([{ offset: next.id, message: next }]);
     },
     latest: () => stored[stored.length - 1]?.id ?? 0,
   };
@@ -64,7 +67,7 @@ function socketIoDouble(serverOffset: number) {
     connected: true,
     recovered: false,
     handshake: { auth: { serverOffset } },
-    data: { user: { id: "u", name: "U" } },
+    data: { user: { id: "u", name: "U", username: null, kind: "guest", isAdmin: false } },
     conn: { readyState: "open", transport, on() {}, off() {}, close() {} },
     emit: (event: string, payload: unknown) => record(event, payload),
     join: (joined: string | string[]) => {
@@ -103,6 +106,7 @@ describe("the delivery core", () => {
         replayBatchSize: 7,
         maxMessageLength: 4000,
         windowSize,
+        describeChannel: async () => null,
       });
       await core.ready();
       core.attach(socket);
@@ -143,6 +147,7 @@ describe("the delivery core", () => {
       replayBatchSize: 10,
       maxMessageLength: 4000,
       windowSize: 4,
+      describeChannel: async () => null,
     });
     await core.ready();
     core.attach(socket);

@@ -15,15 +15,15 @@
  * happen in one turn of the event loop, and the core delivers synchronously), so the connection sees every message
  * once, in id order, without the core ever holding or filtering a broadcast per socket.
  */
-import type { MessageStore } from "../../storage/message-store";
-import type { ChatMessage, SessionReady } from "../../shared/dto";
+import type { LogEntry, LogEvent, MessageStore } from "../../storage/message-store";
+import type { Channel, ChatMessage, SessionReady } from "../../shared/dto";
 import { publicUser } from "../../shared/identity";
 import { OffsetWindow } from "../../shared/offset-window";
 import { parseServerOffset } from "../../shared/schemas";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
 import type { TetherServer, TetherSocket } from "../realtime/types";
-import { roomForChannel, roomsOfLiveConnection } from "./audience";
+import { Audiences, channelRoom, PUBLIC_ROOM, userRoom } from "./audience";
 import { replayMissed } from "./catch-up";
 import { createLogTail, type LogTail } from "./log-tail";
 
@@ -64,6 +64,8 @@ export interface DeliveryCoreOptions {
   windowSize?: number;
   /** Set on a cluster: deliveries come through the log tail, fed by every instance's commits. */
   cluster?: { tailCheckIntervalMs: number };
+  /** A channel as `channel:joined` announces it to a new member (a DM with its participants); null if gone. */
+  describeChannel: (name: string) => Promise<Channel | null>;
 }
 
 export interface DeliveryCore {
@@ -85,30 +87,70 @@ const DEFAULT_WINDOW_SIZE = 10_000;
 export function createDeliveryCore(options: DeliveryCoreOptions): DeliveryCore {
   const { io, store, logger, metrics } = options;
   const connections = new Map<string, ConnectionDelivery>();
+  const audiences = new Audiences();
   let head = 0;
   let window: OffsetWindow<ChatMessage> | null = null;
-  let tail: LogTail | null = null;
+  let tail: LogTail<LogEntry> | null = null;
 
-  /** Every committed message, exactly once and in id order, reaches this function on every instance. */
-  function deliver(messages: readonly ChatMessage[]): void {
-    if (!window) {
-      // Not started: no connection is live yet, and every catch-up reads the store up to `head`.
-      for (const message of messages) head = Math.max(head, message.id);
-      return;
-    }
+  /** Every committed entry of the log, exactly once and in offset order, reaches this function on every instance. */
+  function deliver(entries: readonly LogEntry[]): void {
+    // Before the start no connection is live, and every catch-up reads the store up to `head`; events still update
+    // what is known of channels and members (a connection may already be loading its memberships).
     const fresh: ChatMessage[] = [];
-    for (const message of messages) {
-      if (message.id <= head) continue;
-      head = message.id;
-      fresh.push(message);
-      io.local.to(roomForChannel(message.channel)).emit("message:new", message);
+    for (const entry of entries) {
+      if (entry.offset <= head) continue;
+      head = entry.offset;
+      if (entry.message) {
+        if (!window) continue;
+        fresh.push(entry.message);
+        io.local.to(audiences.roomFor(entry.message.channel)).emit("message:new", entry.message);
+      } else {
+        // Between two messages of this list: an event applies exactly between them.
+        window?.append(fresh.splice(0));
+        applyEvent(entry.event);
+      }
     }
-    window.append(fresh);
+    window?.append(fresh);
   }
 
-  const deliverSafely = (messages: readonly ChatMessage[]) => {
+  function applyEvent(event: LogEvent): void {
+    switch (event.kind) {
+      case "channel_created": {
+        audiences.channelCreated(event.channel, event.visibility);
+        if (event.visibility === "public") {
+          io.local.to(PUBLIC_ROOM).emit("channel:created", { name: event.channel, createdAt: event.createdAt, visibility: "public" });
+        }
+        return;
+      }
+      case "member_added":
+      case "member_removed": {
+        const added = event.kind === "member_added";
+        if (audiences.visibilityOf(event.channel) !== "public") {
+          audiences.memberChanged(event.userId, event.channel, added ? event.offset : null);
+          const connections = io.local.in(userRoom(event.userId));
+          if (added) connections.socketsJoin(channelRoom(event.channel));
+          else connections.socketsLeave(channelRoom(event.channel));
+        }
+        if (added) onMemberAdded(event);
+        else io.local.to(userRoom(event.userId)).emit("channel:left", { channel: event.channel });
+        return;
+      }
+    }
+  }
+
+  /** Tells the user's live connections of a channel they joined (with a DM's participants, read from the store). */
+  function onMemberAdded(event: Extract<LogEvent, { kind: "member_added" }>): void {
+    void options
+      .describeChannel(event.channel)
+      .then((channel) => {
+        if (channel) io.local.to(userRoom(event.userId)).emit("channel:joined", channel);
+      })
+      .catch((error: unknown) => logger.warn({ err: error, channel: event.channel }, "could not announce a joined channel"));
+  }
+
+  const deliverSafely = (entries: readonly LogEntry[]) => {
     try {
-      deliver(messages);
+      deliver(entries);
     } catch (error) {
       // A delivery bug must not fail the commit that triggered it; connections then catch up on reconnect.
       logger.error({ err: error }, "delivery failed");
@@ -116,60 +158,65 @@ export function createDeliveryCore(options: DeliveryCoreOptions): DeliveryCore {
     }
   };
 
+  /** Learns the channels that exist once the log's position is known (later ones come as events). */
+  const start = async (position: number) => {
+    for (const channel of await store.listChannels()) audiences.channelCreated(channel.name, channel.visibility);
+    head = Math.max(head, position);
+    window = new OffsetWindow(options.windowSize ?? DEFAULT_WINDOW_SIZE, head, (message) => message.id);
+  };
+
   let started: Promise<void>;
   if (options.cluster) {
-    const logTail = createLogTail({
-      getMessagesAfter: (offset, limit) => store.getMessagesAfter(offset, limit),
-      getLatestMessageId: () => store.getLatestMessageId(),
+    const logTail = createLogTail<LogEntry>({
+      getEntriesAfter: (after, limit) => store.getEntriesAfter(after, limit),
+      getLatestOffset: () => store.getLatestOffset(),
       deliver: deliverSafely,
       onError: (error) => logger.error({ err: error }, "the log tail could not read the store; retrying"),
       tailCheckIntervalMs: options.cluster.tailCheckIntervalMs,
     });
     tail = logTail;
-    store.onCommitted((messages) => {
-      logTail.offer(messages);
-      io.serverSideEmit("tether:committed", [...messages]);
+    store.onCommitted((entries) => {
+      logTail.offer(entries);
+      io.serverSideEmit("tether:committed", [...entries]);
     });
-    io.on("tether:committed", (messages: unknown) => {
-      if (Array.isArray(messages)) logTail.offer(messages.filter(isChatMessage));
+    io.on("tether:committed", (entries: unknown) => {
+      if (Array.isArray(entries)) logTail.offer(entries.filter(isLogEntry));
     });
-    started = logTail.ready().then(() => {
-      head = logTail.deliveredThrough();
-      window = new OffsetWindow(options.windowSize ?? DEFAULT_WINDOW_SIZE, head, (message) => message.id);
-    });
+    started = logTail.ready().then(() => start(logTail.deliveredThrough()));
   } else {
     store.onCommitted(deliverSafely);
-    started = store.getLatestMessageId().then((latest) => {
-      head = Math.max(head, latest);
-      window = new OffsetWindow(options.windowSize ?? DEFAULT_WINDOW_SIZE, head, (message) => message.id);
-    });
+    started = store.getLatestOffset().then(start);
   }
 
   /** Catches a connection up and makes it live; resolves null when it went away first. */
   async function catchUp(connection: ConnectionDelivery, fromOffset: number): Promise<{ sent: number; fromStore: number } | null> {
     const { socket } = connection;
+    const userId = socket.data.user.id;
+    const mayReplay = (message: ChatMessage) => audiences.mayReplay(userId, message);
     const replay = await replayMissed(socket, fromOffset, {
       store,
       batchSize: options.replayBatchSize,
       deliveredThrough: () => head,
       fromWindow: (offset, limit, upTo) => window!.after(offset, limit, upTo),
+      mayReplay,
     });
     if (replay.aborted || !socket.connected) return null;
     // From here on, synchronous: nothing can be delivered between reading the window and joining the rooms. The
     // window holds what was delivered since the replay's last check (microtasks may have run in between).
-    const rest = window!.after(replay.sentThrough);
-    if (rest === null) throw new Error(`the delivery window no longer covers offset ${replay.sentThrough}`);
+    const rest = window!.after(replay.sentThrough)?.filter(mayReplay);
+    if (rest === undefined) throw new Error(`the delivery window no longer covers offset ${replay.sentThrough}`);
     for (let start = 0; start < rest.length; start += options.replayBatchSize) {
       socket.emit("message:batch", rest.slice(start, start + options.replayBatchSize));
     }
-    void socket.join(roomsOfLiveConnection());
+    void socket.join(audiences.roomsOf(userId));
     connection.moveTo("live");
     return { sent: replay.sent + rest.length, fromStore: replay.fromStore };
   }
 
-  async function run(connection: ConnectionDelivery): Promise<void> {
+  async function run(connection: ConnectionDelivery, following: Promise<void>): Promise<void> {
     const { socket } = connection;
     await started;
+    await following;
     if (connection.phase === "closed") return;
     const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
     const fromOffset = Math.min(parseServerOffset(auth.serverOffset) ?? 0, Number.MAX_SAFE_INTEGER);
@@ -201,12 +248,18 @@ export function createDeliveryCore(options: DeliveryCoreOptions): DeliveryCore {
     attach(socket) {
       const connection = new ConnectionDelivery(socket);
       connections.set(socket.id, connection);
+      // Which private channels and DMs this user reads: loaded now, kept up to date by the log from now on.
+      const user = socket.data.user;
+      const following = audiences.acquire(user.id, () =>
+        user.kind === "account" ? store.getPrivateMemberships(user.id) : Promise.resolve(new Map<string, number>()),
+      );
       socket.once("disconnect", () => {
+        following.release();
         connection.moveTo("closed");
         // A restored session reuses its socket id: only this connection's own entry is removed.
         if (connections.get(socket.id) === connection) connections.delete(socket.id);
       });
-      run(connection).catch((error: unknown) => {
+      run(connection, following.loaded).catch((error: unknown) => {
         if (connection.phase === "closed") return;
         // Without a complete catch-up the client would have a silent gap. Closing the transport (not a
         // server-side disconnect, which socket.io-client never retries) lets any client reconnect with its
@@ -232,11 +285,9 @@ export function createDeliveryCore(options: DeliveryCoreOptions): DeliveryCore {
   };
 }
 
-function isChatMessage(value: unknown): value is ChatMessage {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof (value as { id?: unknown }).id === "number" &&
-    typeof (value as { channel?: unknown }).channel === "string"
-  );
+/** An entry as another instance announced it (JSON through Redis): only its shape is checked, it is our own. */
+function isLogEntry(value: unknown): value is LogEntry {
+  if (typeof value !== "object" || value === null) return false;
+  const entry = value as { offset?: unknown; message?: unknown; event?: unknown };
+  return typeof entry.offset === "number" && (typeof entry.message === "object" || typeof entry.event === "object");
 }

@@ -6,7 +6,10 @@ import { describe, expect, it } from "vitest";
 import type { ChatMessage } from "../../shared/dto";
 import { createLogTail, type LogTail } from "./log-tail";
 
-const message = (id: number): ChatMessage => ({
+type Entry = { offset: number; message: ChatMessage };
+
+const message = (id: number): Entry => ({ offset: id, message: chatMessage(id) });
+const chatMessage = (id: number): ChatMessage => ({
   id,
   channel: "general",
   content: `m${id}`,
@@ -51,22 +54,22 @@ const settle = async () => {
 };
 
 function setUp(options: { stored?: number[]; failReads?: () => boolean } = {}) {
-  const stored: ChatMessage[] = (options.stored ?? []).map(message);
+  const stored: Entry[] = (options.stored ?? []).map(message);
   const delivered: number[] = [];
   const errors: unknown[] = [];
   const clock = manualTimers();
   let reads = 0;
-  const tail: LogTail = createLogTail({
-    async getMessagesAfter(offset, limit) {
+  const tail: LogTail<Entry> = createLogTail<Entry>({
+    async getEntriesAfter(after, limit) {
       reads++;
       if (options.failReads?.()) throw new Error("database unreachable");
-      return stored.filter((m) => m.id > offset).slice(0, limit);
+      return stored.filter((entry) => entry.offset > after).slice(0, limit);
     },
-    async getLatestMessageId() {
+    async getLatestOffset() {
       if (options.failReads?.()) throw new Error("database unreachable");
-      return stored[stored.length - 1]?.id ?? 0;
+      return stored[stored.length - 1]?.offset ?? 0;
     },
-    deliver: (messages) => delivered.push(...messages.map((m) => m.id)),
+    deliver: (entries) => delivered.push(...entries.map((entry) => entry.offset)),
     onError: (error) => errors.push(error),
     tailCheckIntervalMs: 1000,
     timers: clock.timers,

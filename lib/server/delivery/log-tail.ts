@@ -1,6 +1,6 @@
 /**
- * On a cluster: this instance's view of the message log, delivered in ascending id order with no id left out,
- * whatever order the messages are offered in, and even when an offer never arrives.
+ * On a cluster: this instance's view of the log (messages and events), delivered in ascending offset order with no
+ * offset left out, whatever order the entries are offered in, and even when an offer never arrives.
  *
  * Why it is needed: with several instances, a message reaches this one either from its own commit or from another
  * instance's `tether:committed` notification (Redis pub/sub), so id N+1 can be offered before N, or N never (its
@@ -14,16 +14,20 @@
  * or known not to exist (`verifiedThrough`). With dense ids (PostgreSQL), N+1 right after N needs no query; only a
  * hole costs one. A periodic tail check delivers a message whose offer was lost while nothing else came after it.
  */
-import type { ChatMessage } from "../../shared/dto";
 
 const MAX_FETCH = 1000;
 
-export interface LogTailDeps {
-  /** Stored messages with `id > offset`, ascending, at most `limit`. */
-  getMessagesAfter(offset: number, limit: number): Promise<ChatMessage[]>;
-  getLatestMessageId(): Promise<number>;
-  /** Receives every message exactly once, in ascending id order. */
-  deliver(messages: readonly ChatMessage[]): void;
+/** What the tail orders: an entry of the log, known by its offset. */
+export interface Offsetted {
+  offset: number;
+}
+
+export interface LogTailDeps<E extends Offsetted> {
+  /** Stored entries with `offset > after`, ascending, at most `limit`. */
+  getEntriesAfter(after: number, limit: number): Promise<E[]>;
+  getLatestOffset(): Promise<number>;
+  /** Receives every entry exactly once, in ascending offset order. */
+  deliver(entries: readonly E[]): void;
   onError(error: unknown): void;
   /** How often to look for committed messages whose offer never arrived; 0 turns it off. */
   tailCheckIntervalMs: number;
@@ -32,20 +36,20 @@ export interface LogTailDeps {
   timers?: Pick<typeof globalThis, "setTimeout" | "clearTimeout" | "setInterval" | "clearInterval">;
 }
 
-export interface LogTail {
+export interface LogTail<E extends Offsetted> {
   /** Resolves once the starting point (the newest stored id) is known; nothing is delivered before. */
   ready(): Promise<void>;
-  /** Messages committed (here or on another instance), in any order, possibly repeated. */
-  offer(messages: readonly ChatMessage[]): void;
+  /** Entries committed (here or on another instance), in any order, possibly repeated. */
+  offer(entries: readonly E[]): void;
   deliveredThrough(): number;
   /** Resolves once `id` has been delivered, or after `timeoutMs`. */
   whenDelivered(id: number, timeoutMs: number): Promise<void>;
   close(): void;
 }
 
-export function createLogTail(deps: LogTailDeps): LogTail {
+export function createLogTail<E extends Offsetted>(deps: LogTailDeps<E>): LogTail<E> {
   const timers = deps.timers ?? globalThis;
-  const pending = new Map<number, ChatMessage>();
+  const pending = new Map<number, E>();
   let deliveredThrough = 0;
   let verifiedThrough = 0;
   let started = false;
@@ -60,14 +64,14 @@ export function createLogTail(deps: LogTailDeps): LogTail {
   /** Reads what is stored after `deliveredThrough` (below `before`, when given) into `pending`. */
   async function fetchMissing(before: number | undefined): Promise<void> {
     const limit = Math.min(MAX_FETCH, before === undefined ? MAX_FETCH : before - deliveredThrough - 1);
-    const batch = await deps.getMessagesAfter(deliveredThrough, limit);
-    const found = before === undefined ? batch : batch.filter((message) => message.id < before);
-    for (const message of found) if (!pending.has(message.id)) pending.set(message.id, message);
+    const batch = await deps.getEntriesAfter(deliveredThrough, limit);
+    const found = before === undefined ? batch : batch.filter((entry) => entry.offset < before);
+    for (const entry of found) if (!pending.has(entry.offset)) pending.set(entry.offset, entry);
     // Commit order is id order, so everything below the highest id read (or below `before`, when the read
     // went past it or came back short) is now known.
     const complete = before !== undefined && (batch.length < limit || found.length < batch.length);
     const last = found[found.length - 1];
-    verifiedThrough = Math.max(verifiedThrough, complete ? before - 1 : (last?.id ?? verifiedThrough));
+    verifiedThrough = Math.max(verifiedThrough, complete ? before - 1 : (last?.offset ?? verifiedThrough));
   }
 
   function lowestPending(): number {
@@ -81,7 +85,7 @@ export function createLogTail(deps: LogTailDeps): LogTail {
     running = true;
     try {
       if (!started) {
-        deliveredThrough = verifiedThrough = await deps.getLatestMessageId();
+        deliveredThrough = verifiedThrough = await deps.getLatestOffset();
         for (const id of pending.keys()) if (id <= deliveredThrough) pending.delete(id);
         started = true;
         resolveReady();
@@ -91,7 +95,7 @@ export function createLogTail(deps: LogTailDeps): LogTail {
         if (pending.size === 0) {
           if (!tailCheckDue) break;
           tailCheckDue = false;
-          if ((await deps.getLatestMessageId()) > deliveredThrough) await fetchMissing(undefined);
+          if ((await deps.getLatestOffset()) > deliveredThrough) await fetchMissing(undefined);
           continue;
         }
         const next = lowestPending();
@@ -104,15 +108,15 @@ export function createLogTail(deps: LogTailDeps): LogTail {
           continue;
         }
         // Deliver the whole run of consecutive ids that is ready, in one call.
-        const run: ChatMessage[] = [];
-        let id = next;
+        const run: E[] = [];
+        let offset = next;
         for (;;) {
-          const message = pending.get(id);
-          if (!message) break;
-          pending.delete(id);
-          run.push(message);
-          deliveredThrough = id;
-          id++;
+          const entry = pending.get(offset);
+          if (!entry) break;
+          pending.delete(offset);
+          run.push(entry);
+          deliveredThrough = offset;
+          offset++;
         }
         deps.deliver(run);
         if (waiters.length > 0) wakeWaiters();
@@ -148,11 +152,11 @@ export function createLogTail(deps: LogTailDeps): LogTail {
 
   return {
     ready: () => readyPromise,
-    offer(messages) {
+    offer(entries) {
       if (closed) return;
-      for (const message of messages) {
-        if (started && message.id <= deliveredThrough) continue;
-        if (!pending.has(message.id)) pending.set(message.id, message);
+      for (const entry of entries) {
+        if (started && entry.offset <= deliveredThrough) continue;
+        if (!pending.has(entry.offset)) pending.set(entry.offset, entry);
       }
       void drain();
     },

@@ -18,7 +18,7 @@ import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
 import { createRecoveryAdapter } from "../transport/recovery-adapter";
 import { createInFlightTracker, registerAckHandler } from "./ack-handler";
-import { createChannelDirectory } from "./channel-directory";
+import { createChannelAccess } from "./channel-access";
 import { createChannelHandlers } from "./channel-handlers";
 import { revokedRoom } from "./credential-rooms";
 import { createIdentityMiddleware } from "./identity-middleware";
@@ -72,6 +72,12 @@ const KNOWN_EVENTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>([
   "channel:list",
   "channel:create",
   "profile:update",
+  "channel:join",
+  "channel:leave",
+  "channel:invite",
+  "channel:remove",
+  "channel:members",
+  "dm:open",
 ]);
 
 export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOptions): RealtimeServer {
@@ -105,9 +111,12 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
           })
         : undefined),
   });
+  const { accounts, guestAccess } = options;
+  const access = createChannelAccess(store, accounts);
   const delivery = createDeliveryCore({
     io,
     store,
+    describeChannel: (name) => access.describe(name),
     logger,
     metrics,
     replayBatchSize: options.replayBatchSize,
@@ -115,26 +124,24 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     windowSize: options.deliveryWindowSize,
     cluster: cluster ? { tailCheckIntervalMs: options.tailCheckIntervalMs ?? 1_000 } : undefined,
   });
-  const { accounts, guestAccess } = options;
   // A session that ends or a token revoked (here or on another instance's HTTP API) closes its connections
   // everywhere. A plain disconnect, not close(): the server-side reason is then not recoverable, and the
   // client is told ("io server disconnect") instead of reconnecting by itself. Middlewares run again on a
   // recovered connection (skipMiddlewares: false), so an ended credential cannot come back through recovery.
   const stopClosingRevoked = accounts.onRevoked((revocation) => io.in(revokedRoom(revocation)).disconnectSockets());
-  const channels = createChannelDirectory(store);
   const inFlight = createInFlightTracker();
   const rateLimiter = createSendRateLimiter(options.rateLimit.burst, options.rateLimit.perSecond);
   const connectionLimiter = createConnectionLimiter(options.maxConnectionsPerIp);
   const messages = createMessageHandlers({
     store,
-    channels,
+    access,
     logger,
     metrics,
     rateLimiter,
     maxMessageLength: options.maxMessageLength,
     whenDeliveredLocally: (id) => delivery.whenDelivered(id, LOCAL_DELIVERY_WAIT_MS),
   });
-  const channelHandlers = createChannelHandlers({ io, store, channels });
+  const channelHandlers = createChannelHandlers({ store, access, users: accounts });
   const profileHandlers = createProfileHandlers({ accounts });
   const handlerDeps = { logger, metrics, inFlight };
   const addressOf = (socket: { request: Parameters<typeof clientAddress>[0] }) => clientAddress(socket.request, options.trustProxy);
@@ -160,9 +167,15 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
 
     // Handlers first, so that no event the client sends during its catch-up is lost.
     registerAckHandler(socket, "message:send", (payload) => messages.sendMessage(socket, payload), handlerDeps);
-    registerAckHandler(socket, "history:fetch", (payload) => messages.fetchHistory(payload), handlerDeps);
-    registerAckHandler(socket, "channel:list", () => channelHandlers.listChannels(), handlerDeps);
+    registerAckHandler(socket, "history:fetch", (payload) => messages.fetchHistory(socket, payload), handlerDeps);
+    registerAckHandler(socket, "channel:list", () => channelHandlers.listChannels(socket), handlerDeps);
     registerAckHandler(socket, "channel:create", (payload) => channelHandlers.createChannel(socket, payload), handlerDeps);
+    registerAckHandler(socket, "channel:join", (payload) => channelHandlers.joinChannel(socket, payload), handlerDeps);
+    registerAckHandler(socket, "channel:leave", (payload) => channelHandlers.leaveChannel(socket, payload), handlerDeps);
+    registerAckHandler(socket, "channel:invite", (payload) => channelHandlers.inviteMember(socket, payload), handlerDeps);
+    registerAckHandler(socket, "channel:remove", (payload) => channelHandlers.removeMember(socket, payload), handlerDeps);
+    registerAckHandler(socket, "channel:members", (payload) => channelHandlers.listMembers(socket, payload), handlerDeps);
+    registerAckHandler(socket, "dm:open", (payload) => channelHandlers.openDm(socket, payload), handlerDeps);
     registerAckHandler(socket, "profile:update", (payload) => profileHandlers.updateProfile(socket, payload), handlerDeps);
     socket.onAny((event: unknown, ...args: unknown[]) => {
       if (typeof event === "string" && KNOWN_EVENTS.has(event)) return;

@@ -11,13 +11,13 @@ import { StorageUnavailableError, type MessageStore } from "../../storage/messag
 import type { SendRateLimiter } from "../limits/send-rate-limiter";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
-import type { ChannelDirectory } from "./channel-directory";
+import type { ChannelAccess } from "./channel-access";
 import { pauseReading } from "../transport/pause-reading";
 import type { TetherSocket } from "./types";
 
 export interface MessageHandlerDeps {
   store: MessageStore;
-  channels: ChannelDirectory;
+  access: ChannelAccess;
   logger: Logger;
   metrics: Metrics;
   rateLimiter: SendRateLimiter;
@@ -26,7 +26,7 @@ export interface MessageHandlerDeps {
   whenDeliveredLocally: (id: number) => Promise<void>;
 }
 
-export function createMessageHandlers({ store, channels, logger, metrics, rateLimiter, maxMessageLength, whenDeliveredLocally }: MessageHandlerDeps) {
+export function createMessageHandlers({ store, access, logger, metrics, rateLimiter, maxMessageLength, whenDeliveredLocally }: MessageHandlerDeps) {
   async function sendMessage(socket: TetherSocket, payload: unknown): Promise<Ack<SendMessageResult>> {
     const limited = rateLimiter.check(socket.id, socket.data.user.id);
     if (limited) {
@@ -37,7 +37,8 @@ export function createMessageHandlers({ store, channels, logger, metrics, rateLi
     const parsed = parseSendMessage(payload, maxMessageLength);
     if (!parsed.ok) return { error: parsed.error };
     const { channel, content, clientOffset } = parsed.value;
-    if (!(await channels.exists(channel))) return fail("unknown_channel", `There is no channel "${channel}".`);
+    const allowed = await access.check(socket.data.user, channel);
+    if (!allowed.ok) return { error: allowed.error };
 
     let stored;
     try {
@@ -58,11 +59,12 @@ export function createMessageHandlers({ store, channels, logger, metrics, rateLi
     return ok({ id: stored.message.id, duplicate: stored.duplicate });
   }
 
-  async function fetchHistory(payload: unknown): Promise<Ack<HistoryPage>> {
+  async function fetchHistory(socket: TetherSocket, payload: unknown): Promise<Ack<HistoryPage>> {
     const parsed = parseHistoryFetch(payload);
     if (!parsed.ok) return { error: parsed.error };
     const { channel, before, limit } = parsed.value;
-    if (!(await channels.exists(channel))) return fail("unknown_channel", `There is no channel "${channel}".`);
+    const allowed = await access.check(socket.data.user, channel);
+    if (!allowed.ok) return { error: allowed.error };
     return ok(await store.getHistoryPage(channel, before, limit));
   }
 
