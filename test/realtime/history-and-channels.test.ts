@@ -74,7 +74,9 @@ describe.each(testBackends())("on %s", (backend) => {
       const created: string[] = [];
       bob.socket.on("channel:created", (channel) => created.push(channel.name));
 
-      expect(await alice.emitRaw("channel:list")).toEqual({ data: { channels: [{ name: "general", createdAt: expect.any(String), visibility: "public" }] } });
+      expect(await alice.emitRaw("channel:list")).toEqual({
+        data: { channels: [{ name: "general", createdAt: expect.any(String), visibility: "public" }] },
+      });
       expect(await alice.emitRaw("channel:create", { name: " Design " })).toMatchObject({ data: { channel: { name: "design" } } });
       expect(await bob.emitRaw("channel:create", { name: "design" })).toMatchObject({ error: { code: "channel_exists" } });
       expect(await bob.emitRaw("channel:create", { name: "no spaces allowed" })).toMatchObject({ error: { code: "invalid_channel_name" } });

@@ -2,7 +2,7 @@
  * A real store whose catch-up reads wait at a gate the test opens: a replay then lasts exactly as long as the test
  * needs, so "live traffic during a replay" happens by construction, not by luck of scheduling. Catch-up reads are
  * the `getMessagesAfter` calls bounded by `upTo` (the cluster's log tail reads unbounded, and must not wait);
- * everything else goes straight to the real store.
+ * everything else goes straight to the real store. The gate starts closed; `close()` closes it again.
  */
 import type { MessageStore } from "../../lib/storage/message-store";
 
@@ -11,29 +11,37 @@ export interface GatedReads {
   /** Resolves once a read is waiting at the closed gate. */
   waiting: () => Promise<void>;
   open: () => void;
+  close: () => void;
 }
 
 export function gateReads(): GatedReads {
-  let opened = false;
-  let open!: () => void;
-  const gate = new Promise<void>((resolve) => (open = resolve));
-  let someoneWaiting!: () => void;
-  const waiting = new Promise<void>((resolve) => (someoneWaiting = resolve));
+  let gate: Promise<void> | null = null;
+  let openGate = () => {};
+  let someoneWaiting = () => {};
+  let waiting = Promise.resolve();
+  const close = () => {
+    if (gate) return;
+    gate = new Promise<void>((resolve) => (openGate = resolve));
+    waiting = new Promise<void>((resolve) => (someoneWaiting = resolve));
+  };
+  close();
   return {
     wrap: (store) => ({
       ...store,
       async getMessagesAfter(offset, limit, upTo) {
-        if (!opened && upTo !== undefined) {
+        const closed = gate;
+        if (closed && upTo !== undefined) {
           someoneWaiting();
-          await gate;
+          await closed;
         }
         return store.getMessagesAfter(offset, limit, upTo);
       },
     }),
     waiting: () => waiting,
     open() {
-      opened = true;
-      open();
+      gate = null;
+      openGate();
     },
+    close,
   };
 }

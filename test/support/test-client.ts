@@ -5,7 +5,7 @@
  */
 import { io, type Socket } from "socket.io-client";
 import type { Ack } from "../../lib/shared/ack";
-import type { ChatMessage, SendMessageResult, SessionReady } from "../../lib/shared/dto";
+import type { Channel, ChatMessage, SendMessageResult, SessionReady } from "../../lib/shared/dto";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../lib/shared/events";
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -33,6 +33,10 @@ export class TestClient {
   /** New messages that arrived with an id below the offset: a reordering that could become a loss. */
   outOfOrder = 0;
   readonly sessions: SessionReady[] = [];
+  /** Channels this user was told it can now read (channel:joined), in order. */
+  readonly joined: Channel[] = [];
+  /** Channels this user was told it can no longer read (channel:left), in order. */
+  readonly left: string[] = [];
 
   constructor(url: string, options: TestClientOptions = {}) {
     this.serverOffset = options.serverOffset ?? 0;
@@ -47,6 +51,8 @@ export class TestClient {
     });
     this.socket.on("message:new", (message) => this.process([message]));
     this.socket.on("message:batch", (batch) => this.process(batch));
+    this.socket.on("channel:joined", (channel) => this.joined.push(channel));
+    this.socket.on("channel:left", ({ channel }) => this.left.push(channel));
     this.socket.on("session:ready", (info, confirm) => {
       this.sessions.push(info);
       if (options.confirmCatchUp !== false) confirm();
@@ -77,6 +83,16 @@ export class TestClient {
 
   send(channel: string, content: string, clientOffset: string, timeoutMs = 5_000): Promise<Ack<SendMessageResult>> {
     return this.socket.timeout(timeoutMs).emitWithAck("message:send", { channel, content, clientOffset });
+  }
+
+  /** An event with an ack, typed loosely: for channel operations and hostile input alike. */
+  request<T = unknown>(event: string, payload?: unknown): Promise<{ data?: T; error?: { code: string; message: string } }> {
+    return this.emitRaw(event, ...(payload === undefined ? [] : [payload])) as Promise<{ data?: T; error?: { code: string; message: string } }>;
+  }
+
+  /** Messages of one channel, in id order. */
+  inChannel(channel: string): ChatMessage[] {
+    return this.ordered().filter((message) => message.channel === channel);
   }
 
   /** Any event, any arguments: for hostile-input tests. */
