@@ -69,6 +69,31 @@ function generators(random: () => number) {
     ])();
   const badChannelCreate = (): unknown =>
     pick([() => junk(), () => ({ name: junk() }), () => ({ name: "Has Spaces!" }), () => ({ name: "-leading" }), () => ({ name: "x".repeat(40) })]);
+  // Channel and membership calls, each invalid (or refused) in at least one way, so nothing may change.
+  const unknownUser = () => `nobody-${Math.floor(random() * 1e9)}`;
+  const badChannelRef = (): unknown =>
+    pick([() => junk(), () => ({ channel: junk() }), () => ({ channel: "no-such-channel" }), () => ({ channel: "dm:zz" })])();
+  const badChannelUser = (): unknown =>
+    pick([
+      () => junk(),
+      () => ({ channel: junk(), username: "alice" }),
+      () => ({ channel: "general", username: junk() }),
+      () => ({ channel: "general", username: unknownUser() }),
+      () => ({ channel: "no-such-channel", username: "alice" }),
+    ])();
+  const badDmOpen = (): unknown =>
+    pick([
+      () => junk(),
+      () => ({ usernames: junk() }),
+      () => ({ usernames: [] }),
+      () => ({ usernames: [unknownUser()] }),
+      () => ({ usernames: Array.from({ length: 9 }, unknownUser) }),
+      () => ({ usernames: ["x".repeat(100)] }),
+    ])();
+  const badCreateVisibility = (): unknown => ({
+    name: `fz${Math.floor(random() * 1e6)}`,
+    visibility: pick(["secret", "dm", 1, null, {}, "PRIVATE"]),
+  });
   const badHistory = (): unknown =>
     pick([() => junk(), () => ({ channel: junk() }), () => ({ channel: "general", before: junk() }), () => ({ channel: "nope", limit: 5 })]);
   const event = () =>
@@ -78,6 +103,13 @@ function generators(random: () => number) {
       ["history:fetch", badHistory],
       ["profile:update", () => pick([() => junk(), () => ({ name: "" }), () => ({ name: "x".repeat(100) })])()],
       ["channel:list", junk],
+      ["channel:create", badCreateVisibility],
+      ["channel:join", badChannelRef],
+      ["channel:leave", badChannelRef],
+      ["channel:members", badChannelRef],
+      ["channel:invite", badChannelUser],
+      ["channel:remove", badChannelUser],
+      ["dm:open", badDmOpen],
       [pick(["message:delete", "admin", "__proto__", "constructor", "x".repeat(500), ""]), junk],
     ] as const);
   return { pick, junk, event };
@@ -89,6 +121,8 @@ function snapshot(dbPath: string) {
     return {
       messages: db.prepare("SELECT * FROM messages ORDER BY id").all(),
       channels: db.prepare("SELECT * FROM channels ORDER BY id").all(),
+      members: db.prepare("SELECT * FROM channel_members ORDER BY channel, user_id").all(),
+      events: db.prepare('SELECT * FROM log_events ORDER BY "offset"').all(),
     };
   } finally {
     db.close();
@@ -108,12 +142,16 @@ it(`survives ${PACKETS} malformed packets (seed ${SEED}) with clear errors, boun
   const writer = new TestClient(server.url);
   await writer.ready();
   for (let i = 0; i < 20; i++) await writer.send("general", `kept ${i}`, `kept-${i}`);
-  const before = snapshot(dbPath);
 
   const random = prng(SEED);
   const { pick, event } = generators(random);
-  const sockets: Socket[] = Array.from({ length: 4 }, () => io(server.url, { transports: ["websocket"], reconnectionDelay: 20 }));
+  // Two guests and two connections of an account, so that the account-only paths are fuzzed past their first check.
+  const cookie = await accountsHttp(server.url).account("alice");
+  const sockets: Socket[] = Array.from({ length: 4 }, (_, i) =>
+    io(server.url, { transports: ["websocket"], reconnectionDelay: 20, extraHeaders: i < 2 ? { cookie } : undefined }),
+  );
   await waitFor(() => sockets.every((s) => s.connected), 10_000, "fuzz sockets");
+  const before = snapshot(dbPath);
   // Socket.IO closes a connection that sends a packet it cannot parse (a reserved event name, an oversize
   // frame); calls in flight on it are then never answered, which is expected. Every other call must be.
   const drops = new Map<Socket, number>(sockets.map((s) => [s, 0]));
@@ -174,6 +212,8 @@ it(`survives ${PACKETS} malformed packets (seed ${SEED}) with clear errors, boun
   expect(await writer.send("general", "after the storm", "after-fuzz")).toMatchObject({ data: { duplicate: false } });
   const after = snapshot(dbPath);
   expect(after.channels).toEqual(before.channels);
+  expect(after.members).toEqual(before.members);
+  expect(after.events).toEqual(before.events);
   expect(after.messages.slice(0, -1)).toEqual(before.messages);
   expect(after.messages).toHaveLength(before.messages.length + 1);
   // Bounded: nothing the fuzz sent is retained (generous margin for allocator slack).
