@@ -15,6 +15,7 @@ import { runCatchUp } from "./scenarios/catch-up";
 import { runColdStart } from "./scenarios/cold-start";
 import { runConnections } from "./scenarios/connections";
 import { runFanout, runIngest, runIngestAtRate } from "./scenarios/live";
+import { runPrivateChannels } from "./scenarios/private-channels";
 import { renderChart } from "./support/chart";
 import { parseOptions, type BenchOptions } from "./support/options";
 import { buildRows, renderConsoleTable, renderMarkdownTable, type BenchResults } from "./support/report";
@@ -70,6 +71,10 @@ async function main() {
         mine.fanout = better(mine.fanout, await runFanout(target, options.fanout), (r) => -r.deliveryLatency.p99);
       }
     });
+  }
+  if (options.scenarios.has("private") && options.targets.includes("tether")) {
+    log(`tether: ${options.privateChannels.channels} private channels`);
+    results.privateChannels = await withTarget("tether", options, 0, (target) => runPrivateChannels(target, options.privateChannels));
   }
   if (options.scenarios.has("catch-up")) {
     const backlog = Math.max(...options.catchUp.sizes) + 1;

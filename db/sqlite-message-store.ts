@@ -243,6 +243,10 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
     entries: event ? [{ offset: event.offset, event }] : [],
   });
 
+  // Checked on every send to a private channel: a prepared statement, not a query Drizzle builds each time.
+  const selectMembership = sqlite.prepare<[string, string], { role: string; joined: number; removed: number | null }>(
+    "SELECT role, joined_at_offset AS joined, removed_at_offset AS removed FROM channel_members WHERE channel = ? AND user_id = ?",
+  );
   const selectEventsAfter = db
     .select()
     .from(logEvents)
@@ -324,13 +328,9 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
     },
 
     async getMembership(channel, userId) {
-      const row = db
-        .select()
-        .from(channelMembers)
-        .where(and(eq(channelMembers.channel, channel), eq(channelMembers.userId, userId)))
-        .get();
+      const row = selectMembership.get(channel, userId);
       if (!row) return null;
-      return { role: row.role === "owner" ? "owner" : "member", joinedAtOffset: row.joinedAtOffset, current: row.removedAtOffset === null };
+      return { role: row.role === "owner" ? "owner" : "member", joinedAtOffset: row.joined, current: row.removed === null };
     },
 
     async listMembers(channel) {

@@ -15,6 +15,8 @@ export interface ConnectOptions {
   /** Called for every message, live or replayed, in arrival order. */
   onMessage?: (message: ChatMessage) => void;
   timeoutMs?: number;
+  /** An account's session cookie (`name=value`); without one the client is a guest. */
+  cookie?: string;
 }
 
 /** Resolves once the server has sent `session:ready` (any catch-up is then fully delivered). */
@@ -25,6 +27,7 @@ export function connectClient(url: string, options: ConnectOptions = {}): Promis
     reconnection: false,
     timeout: options.timeoutMs ?? 20_000,
     auth: options.serverOffset ? { serverOffset: options.serverOffset } : {},
+    extraHeaders: options.cookie ? { cookie: options.cookie } : undefined,
   });
   const { onMessage } = options;
   if (onMessage) {
@@ -61,11 +64,11 @@ export function closeAll(sockets: readonly BenchSocket[]): void {
 const CONTENT = "The quick brown fox jumps over the lazy dog while the chat keeps every word.";
 
 /** Sends one message; resolves with the stored id, rejects on an error ack, a duplicate or a timeout. */
-export function sendMessage(socket: BenchSocket, clientOffset: string, timeoutMs = 30_000): Promise<number> {
+export function sendMessage(socket: BenchSocket, clientOffset: string, timeoutMs = 30_000, channel = GENERAL_CHANNEL): Promise<number> {
   return new Promise((resolve, reject) => {
     socket
       .timeout(timeoutMs)
-      .emit("message:send", { channel: GENERAL_CHANNEL, content: CONTENT, clientOffset }, (err: Error | null, ack: Ack<SendMessageResult>) => {
+      .emit("message:send", { channel, content: CONTENT, clientOffset }, (err: Error | null, ack: Ack<SendMessageResult>) => {
         if (err) return reject(new Error(`${clientOffset}: no ack within ${timeoutMs} ms`));
         if ("error" in ack) return reject(new Error(`${clientOffset}: ${ack.error.code} ${ack.error.message}`));
         if (ack.data.duplicate) return reject(new Error(`${clientOffset}: first send acknowledged as duplicate`));

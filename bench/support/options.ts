@@ -3,7 +3,7 @@ import path from "node:path";
 import { ROOT } from "./server-process";
 import type { TargetName } from "./targets";
 
-const SCENARIOS = ["ingest", "fanout", "catch-up", "connections", "cold-start"] as const;
+const SCENARIOS = ["ingest", "fanout", "private", "catch-up", "connections", "cold-start"] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchOptions {
@@ -17,6 +17,7 @@ export interface BenchOptions {
   ingest: { clients: number; messagesPerClient: number; window: number; runs: number };
   rate: { clients: number; rate: number; durationMs: number };
   fanout: { receivers: number; rate: number; durationMs: number };
+  privateChannels: { channels: number; members: number; rate: number; durationMs: number };
   catchUp: { sizes: number[]; runs: number };
   connections: { connections: number };
   coldStart: { runs: number };
@@ -31,6 +32,7 @@ const HELP = `npm run bench -- [options]
   --ingest-clients=N --ingest-messages=N --ingest-window=N --ingest-runs=N
   --rate=N --rate-seconds=N          open-loop ingest (msgs/s over all ingest clients)
   --fanout-receivers=N --fanout-rate=N --fanout-seconds=N
+  --private-channels=N --private-members=N   private channels (Tether only), each of N members
   --catchup=N,N --catchup-runs=N     missed-message counts, repetitions of each
   --connections=N --cold-runs=N`;
 
@@ -78,6 +80,12 @@ export function parseOptions(argv: string[]): BenchOptions {
     },
     rate: { clients: num("ingest-clients", 20, 20), rate: num("rate", 1000, 1000), durationMs: num("rate-seconds", 5, 1) * 1000 },
     fanout: { receivers: num("fanout-receivers", 100, 20), rate: num("fanout-rate", 200, 200), durationMs: num("fanout-seconds", 8, 1) * 1000 },
+    privateChannels: {
+      channels: num("private-channels", 100, 20),
+      members: num("private-members", 10, 5),
+      rate: num("fanout-rate", 200, 200),
+      durationMs: num("fanout-seconds", 8, 1) * 1000,
+    },
     catchUp: {
       sizes: (flags.get("catchup") ?? (quick ? "1000,5000" : "10000,100000")).split(",").map(Number),
       runs: num("catchup-runs", 3, 1),

@@ -6,6 +6,7 @@ import type { CatchUpResult } from "../scenarios/catch-up";
 import type { ColdStartResult } from "../scenarios/cold-start";
 import type { ConnectionsResult } from "../scenarios/connections";
 import type { FanoutResult, IngestResult, RateResult } from "../scenarios/live";
+import type { PrivateChannelsResult } from "../scenarios/private-channels";
 
 export interface TargetResults {
   ingest?: IngestResult;
@@ -19,6 +20,8 @@ export interface BenchResults {
   ceiling: TargetResults;
   tether: TargetResults;
   coldStart?: ColdStartResult;
+  /** Tether only: delivery by audience against Tether's own public delivery. */
+  privateChannels?: PrivateChannelsResult;
 }
 
 export interface Row {
@@ -86,7 +89,8 @@ export function buildRows(results: BenchResults): Row[] {
     compare(name, "delivery p99", "ms", "lower", p99, "≤ 1.5× ceiling", withinFactor(p99(c), p99(t), 1.5));
     compare(name, "server event-loop delay max", "ms", "lower", (r) => r.fanout?.serverLoop.max);
     compare(name, "server longest GC pause", "ms", "lower", (r) => r.fanout?.serverLoop.gcMaxMs);
-    compare(name, "server CPU per message", "ms", "lower", (r) => r.fanout?.serverCpuMsPerMessage);
+    const cpu = (r: TargetResults) => r.fanout?.serverCpuMsPerMessage;
+    compare(name, "server CPU per message", "ms", "lower", cpu, "≤ 1.3× ceiling", withinFactor(cpu(c), cpu(t), 1.3));
     compare(name, "lost", "", "lower", (r) => r.fanout?.lost, "= 0", t.fanout ? t.fanout.lost === 0 : null);
   }
   for (const { missed } of t.catchUp ?? c.catchUp ?? []) {
@@ -113,6 +117,22 @@ export function buildRows(results: BenchResults): Row[] {
       (r) => r.connections?.rssAfterMb,
       budget,
       t.connections ? rssAtFiveThousand(t.connections) <= 1024 : null,
+    );
+  }
+  const priv = results.privateChannels;
+  if (priv) {
+    const scenario = `${priv.channels} private channels of ${priv.members} members, ${priv.rate} msgs/s`;
+    // The comparison is Tether's own public channel read by as many connections; shown in the ceiling column.
+    const row = (metric: string, unit: string, pub: number, value: number, target = "", pass: boolean | null = null) =>
+      rows.push({ scenario, metric: `${metric} (vs public)`, unit, better: "lower", ceiling: pub, tether: value, target, pass });
+    row("delivery p99", "ms", priv.public.deliveryLatency.p99, priv.private.deliveryLatency.p99);
+    row(
+      "server CPU per delivered message",
+      "ms",
+      priv.public.serverCpuMsPerDelivery,
+      priv.private.serverCpuMsPerDelivery,
+      "≤ 1.3× public",
+      priv.private.serverCpuMsPerDelivery <= 1.3 * priv.public.serverCpuMsPerDelivery,
     );
   }
   const cold = results.coldStart;
