@@ -2,7 +2,7 @@
  * The one storage interface the realtime layer knows. SQLite (default) and PostgreSQL implement it side by side
  * and run the same test suite; handlers never learn which one they talk to.
  */
-import type { Author, Channel, ChatMessage, HistoryPage } from "../shared/dto";
+import type { Author, Channel, ChatMessage, HistoryPage, SearchResult } from "../shared/dto";
 
 export interface NewMessage {
   clientOffset: string;
@@ -15,6 +15,29 @@ export interface InsertMessageResult {
   /** The stored row: the new one, or for a duplicate the original that was stored first. */
   message: ChatMessage;
   duplicate: boolean;
+}
+
+/** A channel's share of a catch-up range, as a bounded catch-up plans it (lib/server/delivery/bounded-replay.ts). */
+export interface ChannelBacklog {
+  channel: string;
+  /** Messages of the channel in the range. */
+  count: number;
+  /** The id of the oldest of the channel's newest `newest` messages in the range (its first one when it holds fewer). */
+  newestFrom: number;
+}
+
+export interface MessageSearch {
+  /** What the person typed: every word must match, the last one as a prefix too. */
+  text: string;
+  /**
+   * The only channels searched. The caller decides them (the channels the connection may read, narrowed to one
+   * when asked): the store never widens them.
+   */
+  channels: readonly string[];
+  authorId?: string;
+  /** Only messages with a lower id. */
+  before?: number;
+  limit: number;
 }
 
 export type CommitListener = (messages: readonly ChatMessage[]) => void;
@@ -33,6 +56,26 @@ export interface MessageStore {
   getMessagesAfter(offset: number, limit: number, upTo?: number): Promise<ChatMessage[]>;
   /** The newest `limit` messages of a channel below `before` (all when absent), ascending. */
   getHistoryPage(channel: string, before: number | undefined, limit: number): Promise<HistoryPage>;
+  /** The oldest `limit` messages of a channel above `after`, ascending; `hasMore` means newer ones exist. */
+  getHistoryPageAfter(channel: string, after: number, limit: number): Promise<HistoryPage>;
+  /**
+   * At most `limit` messages of a channel centred on `around`, ascending: the message itself when it is in the
+   * channel, half of the rest older, the others newer (a side with too few leaves its share to the other).
+   * `hasMore` means older or newer ones exist.
+   */
+  getHistoryPageAround(channel: string, around: number, limit: number): Promise<HistoryPage>;
+  /**
+   * For each of `channels` holding messages with `after < id <= upTo`: how many, and where its newest `newest` of
+   * them start. Reads the (channel, id) index, never the rows: a 100,000-message backlog costs no 100,000 rows.
+   */
+  getChannelBacklogs(channels: readonly string[], after: number, upTo: number, newest: number): Promise<ChannelBacklog[]>;
+  /** One channel's messages with `after < id <= upTo`, ascending, at most `limit` (a bounded catch-up's reads). */
+  getChannelMessagesAfter(channel: string, after: number, limit: number, upTo: number): Promise<ChatMessage[]>;
+  /**
+   * Full-text search, newest first, in `search.channels` only. A message is found as soon as its insert resolved:
+   * the index is written in the same transaction.
+   */
+  searchMessages(search: MessageSearch): Promise<SearchResult>;
   getLatestMessageId(): Promise<number>;
   listChannels(): Promise<Channel[]>;
   /** Creates a channel; `created` is false when it already existed. */
