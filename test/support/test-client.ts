@@ -5,8 +5,8 @@
  */
 import { io, type Socket } from "socket.io-client";
 import type { Ack } from "../../lib/shared/ack";
-import type { ChatMessage, SendMessageResult, SessionReady } from "../../lib/shared/dto";
-import type { ClientToServerEvents, ServerToClientEvents } from "../../lib/shared/events";
+import type { ChatMessage, Gap, HistoryPage, SearchResult, SendMessageResult, SessionReady } from "../../lib/shared/dto";
+import type { ClientToServerEvents, HistoryFetchPayload, ReplayRequest, SearchMessagesPayload, ServerToClientEvents } from "../../lib/shared/events";
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -16,6 +16,8 @@ export interface TestClientOptions {
   cookie?: string;
   /** A personal access token, presented in the handshake (`auth.token`). */
   token?: string;
+  /** A bounded catch-up (`auth.replay`). */
+  replay?: ReplayRequest;
   /** Acknowledge session:ready, as Tether's own client does (default true). */
   confirmCatchUp?: boolean;
   /** socket.io-client options passed through (reconnection delays, ackTimeout, retries…). */
@@ -33,6 +35,10 @@ export class TestClient {
   /** New messages that arrived with an id below the offset: a reordering that could become a loss. */
   outOfOrder = 0;
   readonly sessions: SessionReady[] = [];
+  /** Every `message:gaps` event's payload, in arrival order. */
+  readonly gaps: Gap[][] = [];
+  /** The delivery events in arrival order (`message:gaps`, `message:batch`, `message:new`, `session:ready`). */
+  readonly events: string[] = [];
 
   constructor(url: string, options: TestClientOptions = {}) {
     this.serverOffset = options.serverOffset ?? 0;
@@ -42,12 +48,28 @@ export class TestClient {
       reconnectionDelayMax: 200,
       extraHeaders: options.cookie ? { cookie: options.cookie } : undefined,
       auth: (cb) =>
-        cb({ serverOffset: this.serverOffset, ...(options.name ? { name: options.name } : {}), ...(options.token ? { token: options.token } : {}) }),
+        cb({
+          serverOffset: this.serverOffset,
+          ...(options.name ? { name: options.name } : {}),
+          ...(options.token ? { token: options.token } : {}),
+          ...(options.replay ? { replay: options.replay } : {}),
+        }),
       ...options.socketOptions,
     });
-    this.socket.on("message:new", (message) => this.process([message]));
-    this.socket.on("message:batch", (batch) => this.process(batch));
+    this.socket.on("message:gaps", (gaps) => {
+      this.events.push("message:gaps");
+      this.gaps.push(gaps);
+    });
+    this.socket.on("message:new", (message) => {
+      this.events.push("message:new");
+      this.process([message]);
+    });
+    this.socket.on("message:batch", (batch) => {
+      this.events.push("message:batch");
+      this.process(batch);
+    });
     this.socket.on("session:ready", (info, confirm) => {
+      this.events.push("session:ready");
       this.sessions.push(info);
       if (options.confirmCatchUp !== false) confirm();
     });
@@ -77,6 +99,14 @@ export class TestClient {
 
   send(channel: string, content: string, clientOffset: string, timeoutMs = 5_000): Promise<Ack<SendMessageResult>> {
     return this.socket.timeout(timeoutMs).emitWithAck("message:send", { channel, content, clientOffset });
+  }
+
+  history(payload: HistoryFetchPayload, timeoutMs = 5_000): Promise<Ack<HistoryPage>> {
+    return this.socket.timeout(timeoutMs).emitWithAck("history:fetch", payload);
+  }
+
+  search(payload: SearchMessagesPayload, timeoutMs = 5_000): Promise<Ack<SearchResult>> {
+    return this.socket.timeout(timeoutMs).emitWithAck("search:messages", payload);
   }
 
   /** Any event, any arguments: for hostile-input tests. */
