@@ -5,15 +5,18 @@
  */
 import { describe, expect, it } from "vitest";
 import type { MessageStore } from "../../storage/message-store";
-import type { ChatMessage } from "../../shared/dto";
+import type { ChatMessage, Gap } from "../../shared/dto";
 import { createLogger } from "../logger";
 import { createMetrics } from "../metrics";
 import type { TetherServer, TetherSocket } from "../realtime/types";
 import { createDeliveryCore } from "./delivery-core";
 
+/** Messages go round three channels, so that a bounded catch-up has several to bound. */
+const CHANNELS = ["general", "random", "dev"];
+
 const message = (id: number): ChatMessage => ({
   id,
-  channel: "general",
+  channel: CHANNELS[id % 3]!,
   content: `m${id}`,
   clientOffset: `c${id}`,
   author: { id: "a", name: "A" },
@@ -29,6 +32,18 @@ function memoryStore(initial: number) {
     },
     async getLatestMessageId() {
       return stored[stored.length - 1]?.id ?? 0;
+    },
+    async listChannels() {
+      return CHANNELS.map((name) => ({ name, createdAt: "2026-01-01T00:00:00.000Z" }));
+    },
+    async getChannelBacklogs(channels: readonly string[], after: number, upTo: number, newest: number) {
+      return channels.flatMap((channel) => {
+        const ids = stored.filter((m) => m.channel === channel && m.id > after && m.id <= upTo).map((m) => m.id);
+        return ids.length === 0 ? [] : [{ channel, count: ids.length, newestFrom: ids[Math.max(0, ids.length - newest)]! }];
+      });
+    },
+    async getChannelMessagesAfter(channel: string, after: number, limit: number, upTo: number) {
+      return stored.filter((m) => m.channel === channel && m.id > after && m.id <= upTo).slice(0, limit);
     },
     onCommitted(listener: (messages: readonly ChatMessage[]) => void) {
       listeners.add(listener);
@@ -48,22 +63,24 @@ function memoryStore(initial: number) {
 }
 
 /** The parts of Socket.IO the core uses, in memory: rooms, room emits, and one socket that records what it gets. */
-function socketIoDouble(serverOffset: number) {
+function socketIoDouble(serverOffset: number, replay?: { perChannel: number }) {
   const received: number[] = [];
   const events: string[] = [];
+  const gaps: Gap[] = [];
   const rooms = new Set<string>();
   const disconnectListeners: Array<() => void> = [];
   const record = (event: string, payload: unknown) => {
     events.push(event);
     if (event === "message:new") received.push((payload as ChatMessage).id);
     if (event === "message:batch") received.push(...(payload as ChatMessage[]).map((m) => m.id));
+    if (event === "message:gaps") gaps.push(...(payload as Gap[]));
   };
   const transport = { writable: true, on() {}, off() {} };
   const socket = {
     id: "s1",
     connected: true,
     recovered: false,
-    handshake: { auth: { serverOffset } },
+    handshake: { auth: { serverOffset, replay } },
     data: { user: { id: "u", name: "U" } },
     conn: { readyState: "open", transport, on() {}, off() {}, close() {} },
     emit: (event: string, payload: unknown) => record(event, payload),
@@ -83,7 +100,21 @@ function socketIoDouble(serverOffset: number) {
       }),
     },
   } as unknown as TetherServer;
-  return { io, socket, received, events };
+  return { io, socket, received, events, gaps };
+}
+
+/** What a bounded catch-up from `offset` planned at `through` sends, with ids 1..latest in CHANNELS round-robin. */
+function boundedReference(offset: number, through: number, latest: number, perChannel: number) {
+  const gaps: Gap[] = [];
+  const received: number[] = [];
+  for (const channel of CHANNELS) {
+    const ids = Array.from({ length: through - offset }, (_, i) => offset + 1 + i).filter((id) => message(id).channel === channel);
+    const skipped = Math.max(0, ids.length - perChannel);
+    if (skipped > 0) gaps.push({ channel, afterId: offset, beforeId: ids[skipped]!, count: skipped });
+    received.push(...ids.slice(skipped));
+  }
+  for (let id = through + 1; id <= latest; id++) received.push(id);
+  return { gaps, received: received.sort((a, b) => a - b) };
 }
 
 const settle = async () => {
@@ -129,6 +160,46 @@ describe("the delivery core", () => {
       expect(received, `window of ${windowSize}`).toEqual(expected);
       expect(events.filter((e) => e === "session:ready")).toHaveLength(1);
       expect(core.deliveredThrough()).toBe(log.latest());
+    }
+  });
+
+  it("bounds a catch-up per channel, announces exact gaps first, and still delivers every later message once, in order", async () => {
+    for (const windowSize of [4, 50, 10_000]) {
+      const log = memoryStore(300);
+      const { io, socket, received, events, gaps } = socketIoDouble(5, { perChannel: 10 });
+      const core = createDeliveryCore({
+        io,
+        store: log.store,
+        logger: createLogger("silent"),
+        metrics: createMetrics(),
+        replayBatchSize: 7,
+        maxMessageLength: 4000,
+        windowSize,
+      });
+      await core.ready();
+      core.attach(socket);
+      // Committed at every turn from here on: the catch-up plans at 300, and everything after it must come.
+      let afterLive = 0;
+      for (let turn = 0; afterLive < 20; turn++) {
+        log.commit();
+        await new Promise((resolve) => setImmediate(resolve));
+        if (core.phaseOf("s1") === "live") afterLive++;
+        if (turn > 5000) throw new Error("the catch-up never ended");
+      }
+      await settle();
+
+      // The plan starts at the core's position when the catch-up began, somewhere from 300 on: some position must
+      // explain both the gaps and what arrived.
+      const sortGaps = (list: Gap[]) => [...list].sort((a, b) => a.channel.localeCompare(b.channel));
+      const explained = Array.from({ length: log.latest() - 299 }, (_, i) => boundedReference(5, 300 + i, log.latest(), 10)).find(
+        (reference) =>
+          JSON.stringify(reference.received) === JSON.stringify(received) &&
+          JSON.stringify(sortGaps(reference.gaps)) === JSON.stringify(sortGaps(gaps)),
+      );
+      expect(explained, `window of ${windowSize}: ${JSON.stringify({ gaps, received })}`).toBeDefined();
+      expect(gaps.map((gap) => gap.count).reduce((a, b) => a + b)).toBeGreaterThan(250);
+      expect(events[0]).toBe("message:gaps");
+      expect(events.filter((e) => e === "session:ready")).toHaveLength(1);
     }
   });
 

@@ -17,15 +17,18 @@
  */
 import type { MessageStore } from "../../storage/message-store";
 import type { ChatMessage, SessionReady } from "../../shared/dto";
+import type { ReplayRequest } from "../../shared/events";
 import { publicUser } from "../../shared/identity";
 import { OffsetWindow } from "../../shared/offset-window";
-import { parseServerOffset } from "../../shared/schemas";
+import { parseReplayRequest, parseServerOffset } from "../../shared/schemas";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
 import type { TetherServer, TetherSocket } from "../realtime/types";
 import { roomForChannel, roomsOfLiveConnection } from "./audience";
+import { planBoundedReplay } from "./bounded-replay";
 import { replayMissed } from "./catch-up";
 import { createLogTail, type LogTail } from "./log-tail";
+import { readableChannels } from "./readable-channels";
 
 export type DeliveryPhase = "catching-up" | "live" | "closed";
 
@@ -146,14 +149,39 @@ export function createDeliveryCore(options: DeliveryCoreOptions): DeliveryCore {
   }
 
   /** Catches a connection up and makes it live; resolves null when it went away first. */
-  async function catchUp(connection: ConnectionDelivery, fromOffset: number): Promise<{ sent: number; fromStore: number } | null> {
+  async function catchUp(
+    connection: ConnectionDelivery,
+    fromOffset: number,
+    bound: ReplayRequest | null,
+  ): Promise<{ sent: number; fromStore: number } | null> {
     const { socket } = connection;
-    const replay = await replayMissed(socket, fromOffset, {
-      store,
-      batchSize: options.replayBatchSize,
-      deliveredThrough: () => head,
-      fromWindow: (offset, limit, upTo) => window!.after(offset, limit, upTo),
-    });
+    const bounded =
+      bound && fromOffset < head
+        ? await planBoundedReplay(
+            {
+              store,
+              channels: () => readableChannels(store, socket.data.user),
+              fromWindow: (offset, upTo) => window!.after(offset, Number.POSITIVE_INFINITY, upTo),
+              batchSize: options.replayBatchSize,
+            },
+            fromOffset,
+            head,
+            bound.perChannel,
+          )
+        : null;
+    // Before any batch, so that a client records a gap before its offset moves past it.
+    if (bounded) socket.emit("message:gaps", bounded.gaps);
+    const replay = await replayMissed(
+      socket,
+      fromOffset,
+      {
+        store,
+        batchSize: options.replayBatchSize,
+        deliveredThrough: () => head,
+        fromWindow: (offset, limit, upTo) => window!.after(offset, limit, upTo),
+      },
+      bounded ?? undefined,
+    );
     if (replay.aborted || !socket.connected) return null;
     // From here on, synchronous: nothing can be delivered between reading the window and joining the rooms. The
     // window holds what was delivered since the replay's last check (microtasks may have run in between).
@@ -173,11 +201,14 @@ export function createDeliveryCore(options: DeliveryCoreOptions): DeliveryCore {
     if (connection.phase === "closed") return;
     const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
     const fromOffset = Math.min(parseServerOffset(auth.serverOffset) ?? 0, Number.MAX_SAFE_INTEGER);
+    // Validated at the handshake (identity-middleware.ts); absent, the catch-up is the full one.
+    const replayRequest = parseReplayRequest(auth.replay);
+    const bound = replayRequest.ok ? replayRequest.value : null;
     // A fresh client (offset 0) reads history instead of a replay; a client ahead of the store (its database was
     // reset or restored from a backup) has nothing to catch up: it learns the store's latest id below.
     const startAt = fromOffset === 0 || fromOffset >= head ? head : fromOffset;
     if (startAt < head) metrics.replays.inc();
-    const result = await catchUp(connection, startAt);
+    const result = await catchUp(connection, startAt, bound);
     if (!result) return;
     // A recovered session is served from memory, as Socket.IO's own buffer would have; only what had to be read
     // from the store counts as replayed then (docs/protocol.md).
