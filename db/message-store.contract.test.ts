@@ -403,6 +403,9 @@ function messageStoreContract(backend: Backend, skipReason: string | null = null
         await store.insertMessage(message("c", GENERAL_CHANNEL, "Deployment notes"));
         expect(contents(await search("server deploy"))).toEqual(["Deploying the server tonight"]);
         expect(contents(await search("serv"))).toEqual(["the server is down", "Deploying the server tonight"]);
+        // A last word of one or two letters is a whole word only (as a prefix it would match most of the index).
+        expect(contents(await search("ser"))).toEqual(["the server is down", "Deploying the server tonight"]);
+        expect(contents(await search("se"))).toEqual([]);
         expect(contents(await search("deploy server"))).toEqual(["Deploying the server tonight"]);
         expect(contents(await search("deplo"))).toEqual(["Deployment notes", "Deploying the server tonight"]);
         // Stemmed: the same word in another form (how far a stemmed prefix reaches differs between the engines).
