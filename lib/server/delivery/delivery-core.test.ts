@@ -117,6 +117,37 @@ function boundedReference(offset: number, through: number, latest: number, perCh
   return { gaps, received: received.sort((a, b) => a - b) };
 }
 
+function coreFor(log: ReturnType<typeof memoryStore>, io: TetherServer, windowSize: number) {
+  return createDeliveryCore({
+    io,
+    store: log.store,
+    logger: createLogger("silent"),
+    metrics: createMetrics(),
+    replayBatchSize: 7,
+    maxMessageLength: 4000,
+    windowSize,
+  });
+}
+
+/**
+ * A commit at every turn of the event loop (and now and then between two microtasks) for as long as the catch-up
+ * runs and a while after: whatever the core awaits, something is committed meanwhile. One commit per turn is slower
+ * than the replay (a batch per turn), so the catch-up ends.
+ */
+async function churnUntilLive(log: ReturnType<typeof memoryStore>, core: ReturnType<typeof createDeliveryCore>) {
+  let afterLive = 0;
+  for (let turn = 0; afterLive < 20; turn++) {
+    log.commit();
+    if (turn % 5 === 0) {
+      await Promise.resolve();
+      log.commit();
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    if (core.phaseOf("s1") === "live") afterLive++;
+    if (turn > 5000) throw new Error("the catch-up never ended");
+  }
+}
+
 const settle = async () => {
   for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
 };
@@ -126,34 +157,10 @@ describe("the delivery core", () => {
     for (const windowSize of [4, 50, 10_000]) {
       const log = memoryStore(300);
       const { io, socket, received, events } = socketIoDouble(5);
-      const core = createDeliveryCore({
-        io,
-        store: log.store,
-        logger: createLogger("silent"),
-        metrics: createMetrics(),
-        replayBatchSize: 7,
-        maxMessageLength: 4000,
-        windowSize,
-      });
+      const core = coreFor(log, io, windowSize);
       await core.ready();
       core.attach(socket);
-      // A commit at every turn of the event loop (and now and then between two microtasks) for as long as the
-      // catch-up runs and a while after: whatever the core awaits, something is committed meanwhile. One commit per
-      // turn is slower than the replay (a batch per turn), so the catch-up ends.
-      const churn = (async () => {
-        let afterLive = 0;
-        for (let turn = 0; afterLive < 20; turn++) {
-          log.commit();
-          if (turn % 5 === 0) {
-            await Promise.resolve();
-            log.commit();
-          }
-          await new Promise((resolve) => setImmediate(resolve));
-          if (core.phaseOf("s1") === "live") afterLive++;
-          if (turn > 5000) throw new Error("the catch-up never ended");
-        }
-      })();
-      await churn;
+      await churnUntilLive(log, core);
       await settle();
 
       const expected = Array.from({ length: log.latest() - 5 }, (_, i) => i + 6);
@@ -169,26 +176,12 @@ describe("the delivery core", () => {
       // plans and serves the catch-up from memory, smaller ones leave it to the store.
       const log = memoryStore(5);
       const { io, socket, received, events, gaps } = socketIoDouble(5, { perChannel: 10 });
-      const core = createDeliveryCore({
-        io,
-        store: log.store,
-        logger: createLogger("silent"),
-        metrics: createMetrics(),
-        replayBatchSize: 7,
-        maxMessageLength: 4000,
-        windowSize,
-      });
+      const core = coreFor(log, io, windowSize);
       await core.ready();
       for (let i = 0; i < 295; i++) log.commit();
       core.attach(socket);
-      // Committed at every turn from here on: the catch-up plans at 300, and everything after it must come.
-      let afterLive = 0;
-      for (let turn = 0; afterLive < 20; turn++) {
-        log.commit();
-        await new Promise((resolve) => setImmediate(resolve));
-        if (core.phaseOf("s1") === "live") afterLive++;
-        if (turn > 5000) throw new Error("the catch-up never ended");
-      }
+      // The catch-up plans at 300 or a little later, and everything after that must come.
+      await churnUntilLive(log, core);
       await settle();
 
       // The plan starts at the core's position when the catch-up began, somewhere from 300 on: some position must
