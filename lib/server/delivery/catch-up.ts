@@ -35,6 +35,8 @@ export interface ReplaySources {
   deliveredThrough(): number;
   /** Delivered messages after `offset` (at most `limit`, up to `upTo`) from memory, or null when not all are held. */
   fromWindow(offset: number, limit: number, upTo: number): ChatMessage[] | null;
+  /** A bounded catch-up's plan: the batches up to its `through` come from it. */
+  bounded?: BoundedReplay | null;
 }
 
 /**
@@ -44,7 +46,8 @@ export interface ReplaySources {
  */
 const MAX_WINDOW_BATCHES = 3;
 
-export async function replayMissed(socket: Socket, fromOffset: number, sources: ReplaySources, bounded?: BoundedReplay): Promise<Replay> {
+export async function replayMissed(socket: Socket, fromOffset: number, sources: ReplaySources): Promise<Replay> {
+  const { bounded } = sources;
   const replay: Replay = { sent: 0, fromStore: 0, sentThrough: fromOffset, aborted: false };
   let windowBatches = 0;
   for (;;) {

@@ -17,7 +17,6 @@
  */
 import type { MessageStore } from "../../storage/message-store";
 import type { ChatMessage, SessionReady } from "../../shared/dto";
-import type { ReplayRequest } from "../../shared/events";
 import { publicUser } from "../../shared/identity";
 import { OffsetWindow } from "../../shared/offset-window";
 import { parseReplayRequest, parseServerOffset } from "../../shared/schemas";
@@ -25,7 +24,7 @@ import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
 import type { TetherServer, TetherSocket } from "../realtime/types";
 import { roomForChannel, roomsOfLiveConnection } from "./audience";
-import { planBoundedReplay } from "./bounded-replay";
+import { planBoundedReplay, type BoundedReplay } from "./bounded-replay";
 import { replayMissed } from "./catch-up";
 import { createLogTail, type LogTail } from "./log-tail";
 import { readableChannels } from "./readable-channels";
@@ -148,40 +147,32 @@ export function createDeliveryCore(options: DeliveryCoreOptions): DeliveryCore {
     });
   }
 
+  /** The plan of a bounded catch-up (`auth.replay`, validated at the handshake), or null for the full one. */
+  async function planBoundedCatchUp(socket: TetherSocket, fromOffset: number): Promise<BoundedReplay | null> {
+    const request = parseReplayRequest((socket.handshake.auth as Record<string, unknown> | undefined)?.replay);
+    if (!request.ok || request.value === null || fromOffset >= head) return null;
+    const sources = {
+      store,
+      channels: () => readableChannels(store, socket.data.user),
+      fromWindow: (offset: number, upTo: number) => window!.after(offset, Number.POSITIVE_INFINITY, upTo),
+      batchSize: options.replayBatchSize,
+    };
+    return planBoundedReplay(sources, fromOffset, head, request.value.perChannel);
+  }
+
   /** Catches a connection up and makes it live; resolves null when it went away first. */
-  async function catchUp(
-    connection: ConnectionDelivery,
-    fromOffset: number,
-    bound: ReplayRequest | null,
-  ): Promise<{ sent: number; fromStore: number } | null> {
+  async function catchUp(connection: ConnectionDelivery, fromOffset: number): Promise<{ sent: number; fromStore: number } | null> {
     const { socket } = connection;
-    const bounded =
-      bound && fromOffset < head
-        ? await planBoundedReplay(
-            {
-              store,
-              channels: () => readableChannels(store, socket.data.user),
-              fromWindow: (offset, upTo) => window!.after(offset, Number.POSITIVE_INFINITY, upTo),
-              batchSize: options.replayBatchSize,
-            },
-            fromOffset,
-            head,
-            bound.perChannel,
-          )
-        : null;
+    const bounded = await planBoundedCatchUp(socket, fromOffset);
     // Before any batch, so that a client records a gap before its offset moves past it.
     if (bounded) socket.emit("message:gaps", bounded.gaps);
-    const replay = await replayMissed(
-      socket,
-      fromOffset,
-      {
-        store,
-        batchSize: options.replayBatchSize,
-        deliveredThrough: () => head,
-        fromWindow: (offset, limit, upTo) => window!.after(offset, limit, upTo),
-      },
-      bounded ?? undefined,
-    );
+    const replay = await replayMissed(socket, fromOffset, {
+      store,
+      batchSize: options.replayBatchSize,
+      deliveredThrough: () => head,
+      fromWindow: (offset, limit, upTo) => window!.after(offset, limit, upTo),
+      bounded,
+    });
     if (replay.aborted || !socket.connected) return null;
     // From here on, synchronous: nothing can be delivered between reading the window and joining the rooms. The
     // window holds what was delivered since the replay's last check (microtasks may have run in between).
@@ -201,14 +192,11 @@ export function createDeliveryCore(options: DeliveryCoreOptions): DeliveryCore {
     if (connection.phase === "closed") return;
     const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
     const fromOffset = Math.min(parseServerOffset(auth.serverOffset) ?? 0, Number.MAX_SAFE_INTEGER);
-    // Validated at the handshake (identity-middleware.ts); absent, the catch-up is the full one.
-    const replayRequest = parseReplayRequest(auth.replay);
-    const bound = replayRequest.ok ? replayRequest.value : null;
     // A fresh client (offset 0) reads history instead of a replay; a client ahead of the store (its database was
     // reset or restored from a backup) has nothing to catch up: it learns the store's latest id below.
     const startAt = fromOffset === 0 || fromOffset >= head ? head : fromOffset;
     if (startAt < head) metrics.replays.inc();
-    const result = await catchUp(connection, startAt, bound);
+    const result = await catchUp(connection, startAt);
     if (!result) return;
     // A recovered session is served from memory, as Socket.IO's own buffer would have; only what had to be read
     // from the store counts as replayed then (docs/protocol.md).
