@@ -249,38 +249,214 @@ function messageStoreContract(backend: Backend, skipReason: string | null = null
       });
     });
 
+    /** A page as the store must answer it. */
+    const page = (messages: ChatMessage[], hasMore: boolean, hasMoreBefore: boolean, hasMoreAfter: boolean) => ({
+      messages,
+      hasMore,
+      hasMoreBefore,
+      hasMoreAfter,
+    });
+
+    /** `count` messages in each of general and random, interleaved; returns general's. */
+    async function seedInterleaved(count: number): Promise<{ general: ChatMessage[]; random: ChatMessage[] }> {
+      await store.createChannel("random", "author-1");
+      const general: ChatMessage[] = [];
+      const random: ChatMessage[] = [];
+      for (let i = 0; i < count; i++) {
+        general.push((await store.insertMessage(message(`g${i}`))).message);
+        random.push((await store.insertMessage(message(`r${i}`, "random"))).message);
+      }
+      return { general, random };
+    }
+
     describe("getHistoryPage", () => {
       it("returns a channel's newest page, ascending, and pages back with an exclusive `before`", async () => {
-        await store.createChannel("random", "author-1");
-        const general: ChatMessage[] = [];
-        for (let i = 0; i < 7; i++) {
-          general.push((await store.insertMessage(message(`g${i}`))).message);
-          await store.insertMessage(message(`r${i}`, "random"));
-        }
+        const { general } = await seedInterleaved(7);
         const newest = await store.getHistoryPage(GENERAL_CHANNEL, undefined, 3);
-        expect(newest).toEqual({ messages: general.slice(4), hasMore: true });
+        expect(newest).toEqual(page(general.slice(4), true, true, false));
         const older = await store.getHistoryPage(GENERAL_CHANNEL, newest.messages[0]!.id, 3);
-        expect(older).toEqual({ messages: general.slice(1, 4), hasMore: true });
+        expect(older).toEqual(page(general.slice(1, 4), true, true, true));
         const oldest = await store.getHistoryPage(GENERAL_CHANNEL, older.messages[0]!.id, 3);
-        expect(oldest).toEqual({ messages: general.slice(0, 1), hasMore: false });
+        expect(oldest).toEqual(page(general.slice(0, 1), false, false, true));
         // `before` need not be an id of this channel.
         const between = await store.getHistoryPage(GENERAL_CHANNEL, general[3]!.id + 1, 2);
         expect(ids(between.messages)).toEqual(ids(general.slice(2, 4)));
+        expect(between).toMatchObject({ hasMoreBefore: true, hasMoreAfter: true });
       });
 
       it("says hasMore exactly: false when the page holds the last message, true when one more is left", async () => {
         const general = await seed(4);
-        expect(await store.getHistoryPage(GENERAL_CHANNEL, undefined, 4)).toEqual({ messages: general, hasMore: false });
-        expect(await store.getHistoryPage(GENERAL_CHANNEL, undefined, 3)).toEqual({ messages: general.slice(1), hasMore: true });
-        expect(await store.getHistoryPage(GENERAL_CHANNEL, general[3]!.id, 3)).toEqual({ messages: general.slice(0, 3), hasMore: false });
-        expect(await store.getHistoryPage(GENERAL_CHANNEL, general[3]!.id, 2)).toEqual({ messages: general.slice(1, 3), hasMore: true });
-        expect(await store.getHistoryPage(GENERAL_CHANNEL, general[0]!.id, 5)).toEqual({ messages: [], hasMore: false });
+        expect(await store.getHistoryPage(GENERAL_CHANNEL, undefined, 4)).toEqual(page(general, false, false, false));
+        expect(await store.getHistoryPage(GENERAL_CHANNEL, undefined, 3)).toEqual(page(general.slice(1), true, true, false));
+        expect(await store.getHistoryPage(GENERAL_CHANNEL, general[3]!.id, 3)).toEqual(page(general.slice(0, 3), false, false, true));
+        expect(await store.getHistoryPage(GENERAL_CHANNEL, general[3]!.id, 2)).toEqual(page(general.slice(1, 3), true, true, true));
+        expect(await store.getHistoryPage(GENERAL_CHANNEL, general[0]!.id, 5)).toEqual(page([], false, false, true));
+        // Nothing at or above `before`: nothing newer outside the page.
+        expect(await store.getHistoryPage(GENERAL_CHANNEL, general[3]!.id + 1, 2)).toEqual(page(general.slice(2), true, true, false));
       });
 
       it("returns an empty page for a channel without messages", async () => {
         await seed(2);
         await store.createChannel("quiet", "author-1");
-        expect(await store.getHistoryPage("quiet", undefined, 10)).toEqual({ messages: [], hasMore: false });
+        expect(await store.getHistoryPage("quiet", undefined, 10)).toEqual(page([], false, false, false));
+      });
+    });
+
+    describe("getHistoryPageAfter", () => {
+      it("returns the oldest page above an id, ascending, and pages forward without gaps or overlaps", async () => {
+        const { general, random } = await seedInterleaved(7);
+        expect(await store.getHistoryPageAfter(GENERAL_CHANNEL, 0, 3)).toEqual(page(general.slice(0, 3), true, false, true));
+        expect(await store.getHistoryPageAfter(GENERAL_CHANNEL, general[2]!.id, 3)).toEqual(page(general.slice(3, 6), true, true, true));
+        expect(await store.getHistoryPageAfter(GENERAL_CHANNEL, general[5]!.id, 3)).toEqual(page(general.slice(6), false, true, false));
+        expect(await store.getHistoryPageAfter(GENERAL_CHANNEL, general[6]!.id, 3)).toEqual(page([], false, true, false));
+        // An id of another channel: the page starts at the next message of this one.
+        expect(await store.getHistoryPageAfter(GENERAL_CHANNEL, random[3]!.id, 2)).toEqual(page(general.slice(4, 6), true, true, true));
+        expect(await store.getHistoryPageAfter(GENERAL_CHANNEL, 0, 7)).toEqual(page(general, false, false, false));
+      });
+
+      it("returns an empty page for a channel without messages", async () => {
+        await seed(2);
+        await store.createChannel("quiet", "author-1");
+        expect(await store.getHistoryPageAfter("quiet", 0, 10)).toEqual(page([], false, false, false));
+      });
+    });
+
+    describe("getHistoryPageAround", () => {
+      it("centres the page on a message: the message, half of the rest older, the others newer", async () => {
+        const { general } = await seedInterleaved(11);
+        expect(await store.getHistoryPageAround(GENERAL_CHANNEL, general[5]!.id, 5)).toEqual(page(general.slice(3, 8), true, true, true));
+        // Even limits: the message opens the newer half.
+        expect(await store.getHistoryPageAround(GENERAL_CHANNEL, general[5]!.id, 4)).toEqual(page(general.slice(3, 7), true, true, true));
+        expect(await store.getHistoryPageAround(GENERAL_CHANNEL, general[5]!.id, 1)).toEqual(page([general[5]!], true, true, true));
+        expect(await store.getHistoryPageAround(GENERAL_CHANNEL, general[5]!.id, 11)).toEqual(page(general, false, false, false));
+        expect(await store.getHistoryPageAround(GENERAL_CHANNEL, general[5]!.id, 50)).toEqual(page(general, false, false, false));
+      });
+
+      it("fills the page from the other side at the first and the last message", async () => {
+        const { general } = await seedInterleaved(11);
+        expect(await store.getHistoryPageAround(GENERAL_CHANNEL, general[0]!.id, 4)).toEqual(page(general.slice(0, 4), true, false, true));
+        expect(await store.getHistoryPageAround(GENERAL_CHANNEL, general[1]!.id, 4)).toEqual(page(general.slice(0, 4), true, false, true));
+        expect(await store.getHistoryPageAround(GENERAL_CHANNEL, general[10]!.id, 4)).toEqual(page(general.slice(7), true, true, false));
+        expect(await store.getHistoryPageAround(GENERAL_CHANNEL, general[9]!.id, 4)).toEqual(page(general.slice(7), true, true, false));
+      });
+
+      it("centres on the position of an id that is not in the channel", async () => {
+        const { general, random } = await seedInterleaved(11);
+        // random[4] lies between general[4] and general[5].
+        expect(await store.getHistoryPageAround(GENERAL_CHANNEL, random[4]!.id, 4)).toEqual(page(general.slice(3, 7), true, true, true));
+        expect(await store.getHistoryPageAround(GENERAL_CHANNEL, random[10]!.id + 1000, 3)).toEqual(page(general.slice(8), true, true, false));
+        expect(await store.getHistoryPageAround(GENERAL_CHANNEL, 1, 3)).toEqual(page(general.slice(0, 3), true, false, true));
+        await store.createChannel("quiet", "author-1");
+        expect(await store.getHistoryPageAround("quiet", general[5]!.id, 10)).toEqual(page([], false, false, false));
+      });
+    });
+
+    describe("getChannelBacklogs", () => {
+      it("counts each channel's messages in a range and finds where its newest N start", async () => {
+        const { general, random } = await seedInterleaved(10);
+        await store.createChannel("quiet", "author-1");
+        const after = general[1]!.id; // general[2..] and random[1..] are above it
+        const upTo = random[8]!.id; // general[..8] and random[..8] are at or below it
+        const backlogs = await store.getChannelBacklogs([GENERAL_CHANNEL, "random", "quiet"], after, upTo, 3);
+        expect(backlogs).toEqual([
+          { channel: GENERAL_CHANNEL, count: 7, newestFrom: general[6]!.id },
+          { channel: "random", count: 8, newestFrom: random[6]!.id },
+        ]);
+        // Fewer than N: where the channel's messages in the range start.
+        expect(await store.getChannelBacklogs(["random"], after, upTo, 100)).toEqual([{ channel: "random", count: 8, newestFrom: random[1]!.id }]);
+        expect(await store.getChannelBacklogs(["random"], after, upTo, 8)).toEqual([{ channel: "random", count: 8, newestFrom: random[1]!.id }]);
+        // Only the channels asked for; none with an empty range.
+        expect(await store.getChannelBacklogs(["random"], random[9]!.id, random[9]!.id + 10, 3)).toEqual([]);
+        expect(await store.getChannelBacklogs([], 0, upTo, 3)).toEqual([]);
+      });
+    });
+
+    describe("getChannelMessagesAfter", () => {
+      it("returns one channel's messages after an offset, up to `upTo` (inclusive), ascending, at most `limit`", async () => {
+        const { general, random } = await seedInterleaved(6);
+        expect(await store.getChannelMessagesAfter("random", general[1]!.id, 100, general[4]!.id)).toEqual(random.slice(1, 4));
+        expect(await store.getChannelMessagesAfter("random", general[1]!.id, 2, general[4]!.id)).toEqual(random.slice(1, 3));
+        expect(await store.getChannelMessagesAfter(GENERAL_CHANNEL, 0, 100, Number.MAX_SAFE_INTEGER)).toEqual(general);
+        expect(await store.getChannelMessagesAfter(GENERAL_CHANNEL, general[5]!.id, 100, Number.MAX_SAFE_INTEGER)).toEqual([]);
+      });
+    });
+
+    describe("searchMessages", () => {
+      const everywhere = [GENERAL_CHANNEL, "random"];
+      const search = (text: string, extra: Partial<Parameters<MessageStore["searchMessages"]>[0]> = {}) =>
+        store.searchMessages({ text, channels: everywhere, limit: 20, ...extra });
+      const contents = (result: { messages: ChatMessage[] }) => result.messages.map((m) => m.content);
+
+      it("finds a message by a word as soon as its insert resolved, newest first", async () => {
+        await store.createChannel("random", "author-1");
+        await store.insertMessage(message("a", GENERAL_CHANNEL, "The deploy went fine"));
+        await store.insertMessage(message("b", "random", "nothing to see"));
+        expect(contents(await search("deploy"))).toEqual(["The deploy went fine"]);
+        await store.insertMessage(message("c", "random", "Another DEPLOY tonight"));
+        expect(contents(await search("deploy"))).toEqual(["Another DEPLOY tonight", "The deploy went fine"]);
+        expect(await search("absent")).toEqual({ messages: [], hasMore: false });
+      });
+
+      it("requires every word, matches the last one as a prefix, and stems English words", async () => {
+        await store.insertMessage(message("a", GENERAL_CHANNEL, "Deploying the server tonight"));
+        await store.insertMessage(message("b", GENERAL_CHANNEL, "the server is down"));
+        await store.insertMessage(message("c", GENERAL_CHANNEL, "Deployment notes"));
+        expect(contents(await search("server deploy"))).toEqual(["Deploying the server tonight"]);
+        expect(contents(await search("serv"))).toEqual(["the server is down", "Deploying the server tonight"]);
+        // A last word of one or two letters is a whole word only (as a prefix it would match most of the index).
+        expect(contents(await search("ser"))).toEqual(["the server is down", "Deploying the server tonight"]);
+        expect(contents(await search("se"))).toEqual([]);
+        expect(contents(await search("deploy server"))).toEqual(["Deploying the server tonight"]);
+        expect(contents(await search("deplo"))).toEqual(["Deployment notes", "Deploying the server tonight"]);
+        // Stemmed: the same word in another form (how far a stemmed prefix reaches differs between the engines).
+        expect(contents(await search("deploying"))).toContain("Deploying the server tonight");
+        expect(contents(await search("servers tonight"))).toEqual(["Deploying the server tonight"]);
+      });
+
+      it("searches only the channels it is given, and filters by author", async () => {
+        await store.createChannel("random", "author-1");
+        await store.createChannel("secret", "author-1");
+        const bob = { id: "author-2", name: "Bob" };
+        await store.insertMessage(message("a", GENERAL_CHANNEL, "lunch in general"));
+        await store.insertMessage({ ...message("b", "random", "lunch in random"), author: bob });
+        await store.insertMessage(message("c", "secret", "lunch in secret"));
+        expect(contents(await search("lunch"))).toEqual(["lunch in random", "lunch in general"]);
+        expect(contents(await search("lunch", { channels: ["random"] }))).toEqual(["lunch in random"]);
+        expect(contents(await search("lunch", { channels: [] }))).toEqual([]);
+        expect(contents(await search("lunch", { authorId: bob.id }))).toEqual(["lunch in random"]);
+        expect(contents(await search("lunch", { authorId: author.id }))).toEqual(["lunch in general"]);
+        expect(contents(await search("lunch", { authorId: "nobody" }))).toEqual([]);
+      });
+
+      it("pages newest first with `before` and says hasMore exactly", async () => {
+        const stored: ChatMessage[] = [];
+        for (let i = 0; i < 7; i++) {
+          stored.push((await store.insertMessage(message(`hit-${i}`, GENERAL_CHANNEL, `needle number ${i}`))).message);
+          await store.insertMessage(message(`miss-${i}`, GENERAL_CHANNEL, `haystack ${i}`));
+        }
+        const newestFirst = [...stored].reverse();
+        const first = await search("needle", { limit: 3 });
+        expect(first).toEqual({ messages: newestFirst.slice(0, 3), hasMore: true });
+        const second = await search("needle", { limit: 3, before: first.messages[2]!.id });
+        expect(second).toEqual({ messages: newestFirst.slice(3, 6), hasMore: true });
+        expect(await search("needle", { limit: 3, before: second.messages[2]!.id })).toEqual({ messages: newestFirst.slice(6), hasMore: false });
+        expect(await search("needle", { limit: 7 })).toEqual({ messages: newestFirst, hasMore: false });
+      });
+
+      it("matches words in any script, and treats query syntax as plain text", async () => {
+        await store.insertMessage(message("ru", GENERAL_CHANNEL, "Привет, мир"));
+        await store.insertMessage(message("fr", GENERAL_CHANNEL, "un café au lait"));
+        await store.insertMessage(message("ja", GENERAL_CHANNEL, "日本語 テキスト"));
+        await store.insertMessage(message("syntax", GENERAL_CHANNEL, 'quote " star * and AND or NOT: (x) & y | !z'));
+        expect(contents(await search("привет"))).toEqual(["Привет, мир"]);
+        expect(contents(await search("МИР"))).toEqual(["Привет, мир"]);
+        expect(contents(await search("café"))).toEqual(["un café au lait"]);
+        expect(contents(await search("日本語"))).toEqual(["日本語 テキスト"]);
+        for (const hostile of ['"', "*", 'star"*', "NOT:", "(x", "& y", "| !z", "AND OR", "x' OR 1=1 --", "NEAR(", "^quote", "{content}: x"]) {
+          await expect(search(hostile), hostile).resolves.toMatchObject({ messages: expect.any(Array) });
+        }
+        expect(contents(await search('star"*'))).toEqual([expect.stringContaining("star")]);
+        expect(await search("!!! ...")).toEqual({ messages: [], hasMore: false });
       });
     });
 
@@ -349,6 +525,9 @@ function messageStoreContract(backend: Backend, skipReason: string | null = null
         await store.getHistoryPage(GENERAL_CHANNEL, undefined, 10),
         await store.getHistoryPage(GENERAL_CHANNEL, inserted.message.id, 10),
         await store.getLatestOffset(),
+        await store.getHistoryPageAround(GENERAL_CHANNEL, inserted.message.id, 10),
+        await store.searchMessages({ text: "text", channels: [GENERAL_CHANNEL], limit: 10 }),
+        await store.getChannelBacklogs([GENERAL_CHANNEL], 0, inserted.message.id, 2),
       ];
       // A bigint would make JSON.stringify throw; a string id would survive it unchanged and fail below.
       expect(JSON.parse(JSON.stringify(everything))).toEqual(everything);
@@ -359,8 +538,11 @@ function messageStoreContract(backend: Backend, skipReason: string | null = null
         ...ids((everything[3] as { messages: ChatMessage[] }).messages),
         ...ids((everything[4] as { messages: ChatMessage[] }).messages),
         everything[5],
+        ...ids((everything[6] as { messages: ChatMessage[] }).messages),
+        ...ids((everything[7] as { messages: ChatMessage[] }).messages),
+        ...(everything[8] as Array<{ count: number; newestFrom: number }>).flatMap((b) => [b.count, b.newestFrom]),
       ];
-      expect(allIds).toHaveLength(14);
+      expect(allIds).toHaveLength(24);
       for (const id of allIds) expect(Number.isSafeInteger(id)).toBe(true);
     });
   });

@@ -12,7 +12,7 @@
  * promise resolves only after that commit, in id order.
  */
 import path from "node:path";
-import { and, asc, desc, eq, inArray, isNull, lt, ne, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, ne, sql } from "drizzle-orm";
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import { Pool } from "pg";
@@ -20,9 +20,11 @@ import type { Channel } from "../lib/shared/dto";
 import { GENERAL_CHANNEL } from "../lib/shared/limits";
 import { createCommitListeners } from "./commit-listeners";
 import { createGroupCommit } from "./group-commit";
+import { historyPages, newestFirstPage } from "./history-pages";
 import type { InsertMessageResult, LogEntry, LogEvent, MembershipChange, MessageStore, NewMessage } from "../lib/storage/message-store";
 import { mergeEntries, toChannel, toChatMessage, toLogEvent } from "./row-mapping";
 import { channelMembers, channels, logEvents, messages, type MessageRow } from "./schema.pg";
+import { searchTerms, tsQueryText } from "./search-terms";
 
 const MIGRATIONS_FOLDER = path.join(__dirname, "migrations", "pg");
 
@@ -180,6 +182,16 @@ export async function openPgMessageStore(connectionString: string): Promise<Mess
     throw error;
   }
 
+  const channelAfter = async (channel: string, after: number, limit: number, upTo = Number.MAX_SAFE_INTEGER) =>
+    (
+      await db
+        .select()
+        .from(messages)
+        .where(and(eq(messages.channel, channel), gt(messages.id, after), lte(messages.id, upTo)))
+        .orderBy(asc(messages.id))
+        .limit(limit)
+    ).map(toChatMessage);
+
   const committed = createCommitListeners();
   const commits = createGroupCommit<PgWrite, unknown>(async (batch) => {
     const outcomes = await writeBatch(db, batch);
@@ -211,15 +223,55 @@ export async function openPgMessageStore(connectionString: string): Promise<Mess
       return rows.map(toChatMessage);
     },
 
-    async getHistoryPage(channel, before, limit) {
+    ...historyPages({
+      olderThan: async (channel, below, limit) =>
+        (
+          await db
+            .select()
+            .from(messages)
+            .where(and(eq(messages.channel, channel), lt(messages.id, below)))
+            .orderBy(desc(messages.id))
+            .limit(limit)
+        ).map(toChatMessage),
+      newerThan: (channel, above, limit) => channelAfter(channel, above, limit),
+    }),
+
+    async getChannelBacklogs(channelNames, after, upTo, newest) {
+      if (channelNames.length === 0) return [];
+      // One round trip; both subqueries walk the (channel, id) index only.
+      const { rows } = await pool.query<{ channel: string; count: string; newest_from: string | null }>(
+        `SELECT c.channel,
+                (SELECT count(*) FROM messages m WHERE m.channel = c.channel AND m.id > $2 AND m.id <= $3) AS count,
+                (SELECT min(id) FROM (SELECT m.id FROM messages m WHERE m.channel = c.channel AND m.id > $2 AND m.id <= $3
+                                      ORDER BY m.id DESC LIMIT $4) AS newest) AS newest_from
+           FROM unnest($1::text[]) AS c(channel)`,
+        [channelNames, after, upTo, newest],
+      );
+      return rows
+        .filter((row) => Number(row.count) > 0)
+        .map((row) => ({ channel: row.channel, count: Number(row.count), newestFrom: Number(row.newest_from) }));
+    },
+
+    getChannelMessagesAfter: (channel, after, limit, upTo) => channelAfter(channel, after, limit, upTo),
+
+    async searchMessages({ text, channels: searched, authorId, before, limit }) {
+      const terms = searchTerms(text);
+      if (terms.length === 0 || searched.length === 0) return { messages: [], hasMore: false };
       const rows = await db
         .select()
         .from(messages)
-        .where(before === undefined ? eq(messages.channel, channel) : and(eq(messages.channel, channel), lt(messages.id, before)))
+        .where(
+          and(
+            // The expression of messages_content_search_idx (schema.pg.ts), so the GIN index answers it.
+            sql`to_tsvector('english', ${messages.content}) @@ to_tsquery('english', ${tsQueryText(terms)})`,
+            inArray(messages.channel, [...searched]),
+            authorId === undefined ? undefined : eq(messages.authorId, authorId),
+            before === undefined ? undefined : lt(messages.id, before),
+          ),
+        )
         .orderBy(desc(messages.id))
         .limit(limit + 1);
-      const hasMore = rows.length > limit;
-      return { messages: rows.slice(0, limit).reverse().map(toChatMessage), hasMore };
+      return newestFirstPage(rows.map(toChatMessage), limit);
     },
 
     async getEntriesAfter(after, limit) {

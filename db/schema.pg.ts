@@ -31,6 +31,8 @@ export const messages = pgTable(
   (table) => [
     // History pages: newest messages of one channel, below an id.
     index("messages_channel_id_idx").on(table.channel, table.id),
+    // Full-text search (searchMessages in pg-message-store.ts): the query must repeat this expression exactly.
+    index("messages_content_search_idx").using("gin", sql`to_tsvector('english', ${table.content})`),
   ],
 );
 export type MessageRow = typeof messages.$inferSelect;

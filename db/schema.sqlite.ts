@@ -31,6 +31,8 @@ export const messages = sqliteTable(
   (table) => [
     // History pages: newest messages of one channel, below an id.
     index("messages_channel_id_idx").on(table.channel, table.id),
+    // Full-text search is the FTS5 table messages_fts, which drizzle cannot describe: it is created, filled and kept
+    // by triggers in the hand-written migration 0002_search.sql.
   ],
 );
 export type MessageRow = typeof messages.$inferSelect;

@@ -12,18 +12,20 @@
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { and, asc, desc, eq, isNull, lt, ne, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, ne, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { GENERAL_CHANNEL } from "../lib/shared/limits";
 import { createCommitListeners } from "./commit-listeners";
 import { createGroupCommit } from "./group-commit";
+import { historyPages, newestFirstPage } from "./history-pages";
 import { createRecentMessages } from "./recent-messages";
 import { passiveCheckpoint, startWalCheckpointer, type CheckpointResult } from "./wal-checkpointer";
 import type { Channel, ChannelVisibility } from "../lib/shared/dto";
 import type { InsertMessageResult, LogEntry, LogEvent, MembershipChange, MessageStore, NewMessage } from "../lib/storage/message-store";
 import { chatMessageFromColumns, mergeEntries, toChannel, toChatMessage, toLogEvent, type MessageColumns } from "./row-mapping";
 import { channelMembers, channels, logEvents, messages } from "./schema.sqlite";
+import { fts5MatchQuery, searchTerms } from "./search-terms";
 
 const MIGRATIONS_FOLDER = path.join(__dirname, "migrations", "sqlite");
 
@@ -105,6 +107,39 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
   const insertEvent = sqlite.prepare<[number, string, string, string | null, string | null, number]>(
     'INSERT INTO log_events ("offset", kind, channel, user_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?)',
   );
+
+  // One channel through the (channel, id) index: history pages and a bounded catch-up's reads.
+  const selectChannelAfter = sqlite
+    .prepare<[string, number, number, number], MessageColumns>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE channel = ? AND id > ? AND id <= ? ORDER BY id LIMIT ?`,
+    )
+    .raw(true);
+  const selectChannelBefore = sqlite
+    .prepare<[string, number, number], MessageColumns>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE channel = ? AND id < ? ORDER BY id DESC LIMIT ?`,
+    )
+    .raw(true);
+  // Both read the index alone (it holds the id, the rowid): counting a backlog reads no message row.
+  const countChannelRange = sqlite
+    .prepare<[string, number, number], number>("SELECT count(*) FROM messages WHERE channel = ? AND id > ? AND id <= ?")
+    .pluck();
+  const newestOfChannelRange = sqlite
+    .prepare<[string, number, number, number], number>(
+      "SELECT min(id) FROM (SELECT id FROM messages WHERE channel = ? AND id > ? AND id <= ? ORDER BY id DESC LIMIT ?)",
+    )
+    .pluck();
+  // The FTS5 index (messages_fts, kept by triggers in the writing transaction: see the migration 0002_search)
+  // yields matches newest first, so the first page stops early; the join filters by channel and author.
+  const selectMatches = sqlite
+    .prepare<[{ match: string; before: number; channels: string; author: string | null; limit: number }], MessageColumns>(
+      `SELECT ${MESSAGE_COLUMNS.split(", ")
+        .map((column) => `m.${column}`)
+        .join(", ")} FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
+       WHERE messages_fts MATCH @match AND messages_fts.rowid < @before AND m.channel IN (SELECT value FROM json_each(@channels))
+         AND (@author IS NULL OR m.author_id = @author)
+       ORDER BY messages_fts.rowid DESC LIMIT @limit`,
+    )
+    .raw(true);
 
   // Prepared once: Drizzle builds and prepares the SQL of an unprepared query on every call, which made a stream
   // of channel:list requests (the bench's bystander) cost more than the list itself.
@@ -272,16 +307,33 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
       return mergeEntries(found, events, limit);
     },
 
-    async getHistoryPage(channel, before, limit) {
-      const rows = db
-        .select()
-        .from(messages)
-        .where(before === undefined ? eq(messages.channel, channel) : and(eq(messages.channel, channel), lt(messages.id, before)))
-        .orderBy(desc(messages.id))
-        .limit(limit + 1)
-        .all();
-      const hasMore = rows.length > limit;
-      return { messages: rows.slice(0, limit).reverse().map(toChatMessage), hasMore };
+    ...historyPages({
+      olderThan: async (channel, below, limit) => selectChannelBefore.all(channel, below, limit).map(chatMessageFromColumns),
+      newerThan: async (channel, above, limit) => selectChannelAfter.all(channel, above, Number.MAX_SAFE_INTEGER, limit).map(chatMessageFromColumns),
+    }),
+
+    async getChannelBacklogs(channelNames, after, upTo, newest) {
+      return channelNames.flatMap((channel) => {
+        const count = countChannelRange.get(channel, after, upTo) ?? 0;
+        return count === 0 ? [] : [{ channel, count, newestFrom: newestOfChannelRange.get(channel, after, upTo, newest)! }];
+      });
+    },
+
+    async getChannelMessagesAfter(channel, after, limit, upTo) {
+      return selectChannelAfter.all(channel, after, upTo, limit).map(chatMessageFromColumns);
+    },
+
+    async searchMessages({ text, channels: searched, authorId, before, limit }) {
+      const terms = searchTerms(text);
+      if (terms.length === 0 || searched.length === 0) return { messages: [], hasMore: false };
+      const rows = selectMatches.all({
+        match: fts5MatchQuery(terms),
+        before: before ?? Number.MAX_SAFE_INTEGER,
+        channels: JSON.stringify(searched),
+        author: authorId ?? null,
+        limit: limit + 1,
+      });
+      return newestFirstPage(rows.map(chatMessageFromColumns), limit);
     },
 
     async getLatestOffset() {

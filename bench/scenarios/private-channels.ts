@@ -116,7 +116,12 @@ export async function runPrivateChannels(target: Target, options: PrivateChannel
       for (const member of membersOf(i).slice(1)) await request(sockets[i]!, "channel:invite", { channel: channel(i), username: users[member] });
     }
 
-    const phase = async (prefix: string, senderOf: (k: number) => BenchSocket, channelOf: (k: number) => string, recipients: (k: number) => number[]) => {
+    const phase = async (
+      prefix: string,
+      senderOf: (k: number) => BenchSocket,
+      channelOf: (k: number) => string,
+      recipients: (k: number) => number[],
+    ) => {
       await sendPhase(`${prefix}warm-`, { rate: options.rate, durationMs: 1000 }, senderOf, channelOf, sentAt);
       await target.server.resetLoopDelay();
       const offsets = await sendPhase(`${prefix}run-`, options, senderOf, channelOf, sentAt);
@@ -154,8 +159,18 @@ export async function runPrivateChannels(target: Target, options: PrivateChannel
     const perDelivery = (p: { cpuMs: number; deliveries: number }) => round(p.cpuMs / p.deliveries, 4);
     const result = {
       ...options,
-      private: { messages: priv.messages, deliveries: priv.deliveries, deliveryLatency: summarize(latencies.private), serverCpuMsPerDelivery: perDelivery(priv) },
-      public: { messages: pub.messages, deliveries: pub.deliveries, deliveryLatency: summarize(latencies.public), serverCpuMsPerDelivery: perDelivery(pub) },
+      private: {
+        messages: priv.messages,
+        deliveries: priv.deliveries,
+        deliveryLatency: summarize(latencies.private),
+        serverCpuMsPerDelivery: perDelivery(priv),
+      },
+      public: {
+        messages: pub.messages,
+        deliveries: pub.deliveries,
+        deliveryLatency: summarize(latencies.public),
+        serverCpuMsPerDelivery: perDelivery(pub),
+      },
     };
     return { ...result, cpuRatio: round(result.private.serverCpuMsPerDelivery / result.public.serverCpuMsPerDelivery, 2) };
   } finally {

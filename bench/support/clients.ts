@@ -66,14 +66,12 @@ const CONTENT = "The quick brown fox jumps over the lazy dog while the chat keep
 /** Sends one message; resolves with the stored id, rejects on an error ack, a duplicate or a timeout. */
 export function sendMessage(socket: BenchSocket, clientOffset: string, timeoutMs = 30_000, channel = GENERAL_CHANNEL): Promise<number> {
   return new Promise((resolve, reject) => {
-    socket
-      .timeout(timeoutMs)
-      .emit("message:send", { channel, content: CONTENT, clientOffset }, (err: Error | null, ack: Ack<SendMessageResult>) => {
-        if (err) return reject(new Error(`${clientOffset}: no ack within ${timeoutMs} ms`));
-        if ("error" in ack) return reject(new Error(`${clientOffset}: ${ack.error.code} ${ack.error.message}`));
-        if (ack.data.duplicate) return reject(new Error(`${clientOffset}: first send acknowledged as duplicate`));
-        resolve(ack.data.id);
-      });
+    socket.timeout(timeoutMs).emit("message:send", { channel, content: CONTENT, clientOffset }, (err: Error | null, ack: Ack<SendMessageResult>) => {
+      if (err) return reject(new Error(`${clientOffset}: no ack within ${timeoutMs} ms`));
+      if ("error" in ack) return reject(new Error(`${clientOffset}: ${ack.error.code} ${ack.error.message}`));
+      if (ack.data.duplicate) return reject(new Error(`${clientOffset}: first send acknowledged as duplicate`));
+      resolve(ack.data.id);
+    });
   });
 }
 

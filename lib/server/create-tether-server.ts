@@ -58,6 +58,8 @@ export function createTetherServer(options: TetherServerOptions): TetherServer {
     httpServer,
     realtime,
     async listen(port, host) {
+      // Not before the delivery core knows the log's position: a database that cannot answer fails the start-up.
+      await realtime.delivery.ready();
       // A port already taken must fail the start-up: Next's own uncaughtException handler would only log the
       // listen error, leaving a process that never serves.
       await new Promise<void>((resolve, reject) => {

@@ -48,6 +48,9 @@ const envFields = z.object({
   /** Token bucket for message:send, per connection and per identity; RATE_LIMIT_PER_SECOND=0 turns it off. */
   RATE_LIMIT_BURST: integer(20, 1, 1_000_000),
   RATE_LIMIT_PER_SECOND: integer(5, 0, 1_000_000),
+  /** Token bucket for search:messages, per connection and per identity; SEARCH_RATE_LIMIT_PER_SECOND=0 turns it off. */
+  SEARCH_RATE_LIMIT_BURST: integer(10, 1, 1_000_000),
+  SEARCH_RATE_LIMIT_PER_SECOND: integer(2, 0, 1_000_000),
   /** Concurrent Socket.IO connections per client address; 0 = no limit. */
   MAX_CONNECTIONS_PER_IP: integer(50, 0, 1_000_000),
   /** Extra origins allowed to open Socket.IO connections (comma-separated, or *); the app's own always is. */

@@ -39,6 +39,30 @@ export interface Channel {
 export interface HistoryPage {
   /** Ascending by id. */
   messages: ChatMessage[];
+  /** `hasMoreBefore` for a page `before` an id (or the newest), `hasMoreAfter` for `after`, either for `around`. */
+  hasMore: boolean;
+  /** The channel holds older messages than this page. */
+  hasMoreBefore: boolean;
+  /** The channel holds newer messages than this page. */
+  hasMoreAfter: boolean;
+}
+
+/**
+ * Messages a bounded catch-up (`auth.replay`) skipped: `channel` holds exactly `count` messages with
+ * `afterId < id < beforeId` that this connection is not sent. Load them with `history:fetch` (`before: beforeId`).
+ */
+export interface Gap {
+  channel: string;
+  /** The client's `serverOffset`. */
+  afterId: number;
+  /** The oldest message of `channel` the catch-up does send. */
+  beforeId: number;
+  count: number;
+}
+
+export interface SearchResult {
+  /** Newest first (descending id). */
+  messages: ChatMessage[];
   hasMore: boolean;
 }
 

@@ -3,7 +3,7 @@
  * Documented in docs/protocol.md. Types never replace runtime validation: see ./schemas.ts.
  */
 import type { AckCallback } from "./ack";
-import type { Author, Channel, ChannelVisibility, ChatMessage, HistoryPage, Member, SendMessageResult, SessionReady } from "./dto";
+import type { Author, Channel, ChannelVisibility, ChatMessage, Gap, HistoryPage, Member, SearchResult, SendMessageResult, SessionReady } from "./dto";
 import type { Identity } from "./identity";
 
 export interface HandshakeAuth {
@@ -13,6 +13,13 @@ export interface HandshakeAuth {
   name?: string;
   /** A personal access token: the connection acts as its account. */
   token?: string;
+  /** A bounded catch-up: per channel, only the newest `perChannel` missed messages; the rest is announced as gaps. */
+  replay?: ReplayRequest;
+}
+
+export interface ReplayRequest {
+  /** 1–10,000. */
+  perChannel: number;
 }
 
 export interface SendMessagePayload {
@@ -21,8 +28,21 @@ export interface SendMessagePayload {
   clientOffset: string;
 }
 
+/** At most one of `before`, `after`, `around`. */
 export interface HistoryFetchPayload {
   channel: string;
+  before?: number;
+  after?: number;
+  around?: number;
+  limit?: number;
+}
+
+export interface SearchMessagesPayload {
+  query: string;
+  channel?: string;
+  /** An author id. */
+  author?: string;
+  /** Only messages with a lower id (the next page). */
   before?: number;
   limit?: number;
 }
@@ -63,11 +83,17 @@ export interface ClientToServerEvents {
   "channel:remove": (payload: ChannelUserPayload, ack: AckCallback<{ channel: string; username: string }>) => void;
   "channel:members": (payload: ChannelPayload, ack: AckCallback<{ members: Member[] }>) => void;
   "dm:open": (payload: DmOpenPayload, ack: AckCallback<{ channel: Channel }>) => void;
+  "search:messages": (payload: SearchMessagesPayload, ack: AckCallback<SearchResult>) => void;
 }
 
 export interface ServerToClientEvents {
   /** One live message. */
   "message:new": (message: ChatMessage) => void;
+  /**
+   * A bounded catch-up's skipped ranges, one per channel that has one; sent once, before any `message:batch`, and
+   * only when something was skipped.
+   */
+  "message:gaps": (gaps: Gap[]) => void;
   /** Catch-up replay: ascending by id, sent before any live message with a higher id. */
   "message:batch": (messages: ChatMessage[]) => void;
   /** A public channel was created (every connection hears of it). */

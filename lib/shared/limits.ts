@@ -2,6 +2,11 @@
 export const DEFAULT_MAX_MESSAGE_LENGTH = 4000;
 export const HISTORY_DEFAULT_LIMIT = 50;
 export const HISTORY_MAX_LIMIT = 500;
+export const SEARCH_DEFAULT_LIMIT = 20;
+export const SEARCH_MAX_LIMIT = 100;
+export const MAX_SEARCH_QUERY_LENGTH = 200;
+/** The largest `auth.replay.perChannel` a client may ask for. */
+export const MAX_REPLAY_PER_CHANNEL = 10_000;
 export const MAX_DISPLAY_NAME_LENGTH = 32;
 export const MAX_CHANNEL_NAME_LENGTH = 32;
 export const MAX_CLIENT_OFFSET_LENGTH = 128;

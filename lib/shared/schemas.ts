@@ -9,8 +9,8 @@ import type {
   ChannelPayload,
   ChannelUserPayload,
   DmOpenPayload,
-  HistoryFetchPayload,
   ProfileUpdatePayload,
+  ReplayRequest,
   SendMessagePayload,
 } from "./events";
 import { USERNAME_PATTERN } from "./identity";
@@ -21,6 +21,10 @@ import {
   MAX_CHANNEL_NAME_LENGTH,
   MAX_CLIENT_OFFSET_LENGTH,
   MAX_DISPLAY_NAME_LENGTH,
+  MAX_REPLAY_PER_CHANNEL,
+  MAX_SEARCH_QUERY_LENGTH,
+  SEARCH_DEFAULT_LIMIT,
+  SEARCH_MAX_LIMIT,
 } from "./limits";
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: AckError };
@@ -66,22 +70,83 @@ export function parseSendMessage(payload: unknown, maxMessageLength: number): Pa
   return { ok: true, value: { channel, content, clientOffset } };
 }
 
+// Ids are safe integers (zod's int() refuses anything beyond 2^53 - 1), so every store can compare them exactly.
+const messageId = z.number().int().positive();
+
 const historyShape = z.object({
   channel: z.string(),
-  before: z.number().int().positive().optional(),
+  before: messageId.optional(),
+  after: z.number().int().nonnegative().optional(),
+  around: messageId.optional(),
   limit: z.number().int().optional(),
 });
 
-export function parseHistoryFetch(
-  payload: unknown,
-): Parsed<Required<Pick<HistoryFetchPayload, "channel" | "limit">> & Pick<HistoryFetchPayload, "before">> {
+/** Where a history page sits: below an id (the newest page without one), above an id, or centred on one. */
+export type HistoryPosition = { before?: number } | { after: number } | { around: number };
+
+export interface HistoryQuery {
+  channel: string;
+  position: HistoryPosition;
+  limit: number;
+}
+
+/** Out-of-range limits are clamped rather than refused: a client asking for too much still gets a page. */
+const clamp = (value: number | undefined, fallback: number, max: number) => Math.min(max, Math.max(1, value ?? fallback));
+
+export function parseHistoryFetch(payload: unknown): Parsed<HistoryQuery> {
   const shape = historyShape.safeParse(payload);
-  if (!shape.success) return invalid("invalid_payload", "Expected { channel: string, before?: positive integer, limit?: integer }.");
-  const { channel, before } = shape.data;
+  const expected = "Expected { channel: string, before?, after? or around?: a message id (at most one), limit?: integer }.";
+  if (!shape.success) return invalid("invalid_payload", expected);
+  const { channel, before, after, around } = shape.data;
+  if ([before, after, around].filter((id) => id !== undefined).length > 1) return invalid("invalid_payload", expected);
   if (!isChannelRef(channel)) return invalid("unknown_channel", "No such channel.");
-  // Out-of-range limits are clamped rather than refused: a client asking for too much still gets a page.
-  const limit = Math.min(HISTORY_MAX_LIMIT, Math.max(1, shape.data.limit ?? HISTORY_DEFAULT_LIMIT));
-  return { ok: true, value: before === undefined ? { channel, limit } : { channel, before, limit } };
+  const limit = clamp(shape.data.limit, HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT);
+  const position: HistoryPosition = after !== undefined ? { after } : around !== undefined ? { around } : before !== undefined ? { before } : {};
+  return { ok: true, value: { channel, position, limit } };
+}
+
+const MAX_AUTHOR_ID_LENGTH = 128;
+
+const searchShape = z.object({
+  query: z.string(),
+  channel: z.string().optional(),
+  author: z.string().min(1).max(MAX_AUTHOR_ID_LENGTH).optional(),
+  before: messageId.optional(),
+  limit: z.number().int().optional(),
+});
+
+export interface SearchQuery {
+  /** Trimmed, 1–200 characters. */
+  query: string;
+  channel?: string;
+  author?: string;
+  before?: number;
+  limit: number;
+}
+
+export function parseSearchMessages(payload: unknown): Parsed<SearchQuery> {
+  const shape = searchShape.safeParse(payload);
+  if (!shape.success) {
+    return invalid("invalid_payload", "Expected { query: string, channel?: string, author?: string, before?: a message id, limit?: integer }.");
+  }
+  const { channel, author, before } = shape.data;
+  const query = shape.data.query.trim();
+  if (query.length === 0 || query.length > MAX_SEARCH_QUERY_LENGTH * 2 || countCharacters(query) > MAX_SEARCH_QUERY_LENGTH) {
+    return invalid("invalid_payload", `A search query is 1-${MAX_SEARCH_QUERY_LENGTH} characters.`);
+  }
+  if (LONE_SURROGATE.test(query)) return invalid("invalid_payload", "The search query contains invalid characters.");
+  if (channel !== undefined && !isChannelRef(channel)) return invalid("unknown_channel", "No such channel.");
+  const limit = clamp(shape.data.limit, SEARCH_DEFAULT_LIMIT, SEARCH_MAX_LIMIT);
+  return {
+    ok: true,
+    value: {
+      query,
+      limit,
+      ...(channel !== undefined && { channel }),
+      ...(author !== undefined && { author }),
+      ...(before !== undefined && { before }),
+    },
+  };
 }
 
 export function parseChannelCreate(payload: unknown): Parsed<Required<ChannelCreatePayload>> {
@@ -156,4 +221,14 @@ export function parseServerOffset(value: unknown): number | null {
   if (value === undefined || value === null) return 0;
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) return null;
   return value;
+}
+
+const replayShape = z.object({ perChannel: z.number().int().min(1).max(MAX_REPLAY_PER_CHANNEL) });
+
+/** `replay` from the handshake: null when absent (a full catch-up), an error when malformed. */
+export function parseReplayRequest(value: unknown): Parsed<ReplayRequest | null> {
+  if (value === undefined || value === null) return { ok: true, value: null };
+  const shape = replayShape.safeParse(value);
+  if (!shape.success) return invalid("invalid_payload", `auth.replay must be { perChannel: an integer 1-${MAX_REPLAY_PER_CHANNEL} }.`);
+  return { ok: true, value: { perChannel: shape.data.perChannel } };
 }

@@ -2,7 +2,7 @@
  * The one storage interface the realtime layer knows. SQLite (default) and PostgreSQL implement it side by side
  * and run the same test suite; handlers never learn which one they talk to.
  */
-import type { Author, Channel, ChannelVisibility, ChatMessage, HistoryPage } from "../shared/dto";
+import type { Author, Channel, ChannelVisibility, ChatMessage, HistoryPage, SearchResult } from "../shared/dto";
 
 export interface NewMessage {
   clientOffset: string;
@@ -44,6 +44,28 @@ export interface ChannelMembership {
 export interface MembershipChange {
   offset: number | null;
 }
+/** A channel's share of a catch-up range, as a bounded catch-up plans it (lib/server/delivery/bounded-replay.ts). */
+export interface ChannelBacklog {
+  channel: string;
+  /** Messages of the channel in the range. */
+  count: number;
+  /** The id of the oldest of the channel's newest `newest` messages in the range (its first one when it holds fewer). */
+  newestFrom: number;
+}
+
+export interface MessageSearch {
+  /** What the person typed: every word must match, the last one as a prefix too. */
+  text: string;
+  /**
+   * The only channels searched. The caller decides them (the channels the connection may read, narrowed to one
+   * when asked): the store never widens them.
+   */
+  channels: readonly string[];
+  authorId?: string;
+  /** Only messages with a lower id. */
+  before?: number;
+  limit: number;
+}
 
 export interface MessageStore {
   readonly dialect: "sqlite" | "postgres";
@@ -63,6 +85,26 @@ export interface MessageStore {
   getEntriesAfter(after: number, limit: number): Promise<LogEntry[]>;
   /** The highest offset in the log (a message id or an event's offset); 0 when empty. */
   getLatestOffset(): Promise<number>;
+  /** The oldest `limit` messages of a channel above `after`, ascending; `hasMore` means newer ones exist. */
+  getHistoryPageAfter(channel: string, after: number, limit: number): Promise<HistoryPage>;
+  /**
+   * At most `limit` messages of a channel centred on `around`, ascending: the message itself when it is in the
+   * channel, half of the rest older, the others newer (a side with too few leaves its share to the other).
+   * `hasMore` means older or newer ones exist.
+   */
+  getHistoryPageAround(channel: string, around: number, limit: number): Promise<HistoryPage>;
+  /**
+   * For each of `channels` holding messages with `after < id <= upTo`: how many, and where its newest `newest` of
+   * them start. Reads the (channel, id) index, never the rows: a 100,000-message backlog costs no 100,000 rows.
+   */
+  getChannelBacklogs(channels: readonly string[], after: number, upTo: number, newest: number): Promise<ChannelBacklog[]>;
+  /** One channel's messages with `after < id <= upTo`, ascending, at most `limit` (a bounded catch-up's reads). */
+  getChannelMessagesAfter(channel: string, after: number, limit: number, upTo: number): Promise<ChatMessage[]>;
+  /**
+   * Full-text search, newest first, in `search.channels` only. A message is found as soon as its insert resolved:
+   * the index is written in the same transaction.
+   */
+  searchMessages(search: MessageSearch): Promise<SearchResult>;
   /** Every channel, in creation order, `general` first (no DM members). */
   listChannels(): Promise<Channel[]>;
   /** Public channels, and the private channels and DMs `userId` is a current member of (none for null). */

@@ -95,12 +95,30 @@ function generators(random: () => number) {
     visibility: pick(["secret", "dm", 1, null, {}, "PRIVATE"]),
   });
   const badHistory = (): unknown =>
-    pick([() => junk(), () => ({ channel: junk() }), () => ({ channel: "general", before: junk() }), () => ({ channel: "nope", limit: 5 })]);
+    pick([
+      () => junk(),
+      () => ({ channel: junk() }),
+      () => ({ channel: "general", before: junk() }),
+      () => ({ channel: "general", after: junk(), around: junk() }),
+      () => ({ channel: "general", around: junk(), limit: junk() }),
+      () => ({ channel: "nope", limit: 5 }),
+    ])();
+  // Searches that are malformed, hostile to either full-text engine's syntax, or merely odd: none may crash or store.
+  const badSearch = (): unknown =>
+    pick([
+      () => junk(),
+      () => ({ query: junk() }),
+      () => ({ query: "x", channel: junk(), author: junk(), before: junk(), limit: junk() }),
+      () => ({ query: pick(['"', "*", "NEAR(a b, 2)", "a:* & !b | (c", "^x", "col:x", "' OR 1=1 --", "\0", "🎉".repeat(200)]) }),
+      () => ({ query: "x".repeat(Math.floor(random() * 400)) }),
+      () => ({ query: "hello", channel: "no-such-channel" }),
+    ])();
   const event = () =>
     pick([
       ["message:send", badSend],
       ["channel:create", badChannelCreate],
       ["history:fetch", badHistory],
+      ["search:messages", badSearch],
       ["profile:update", () => pick([() => junk(), () => ({ name: "" }), () => ({ name: "x".repeat(100) })])()],
       ["channel:list", junk],
       ["channel:create", badCreateVisibility],

@@ -5,8 +5,8 @@
  */
 import { io, type Socket } from "socket.io-client";
 import type { Ack } from "../../lib/shared/ack";
-import type { Channel, ChatMessage, SendMessageResult, SessionReady } from "../../lib/shared/dto";
-import type { ClientToServerEvents, ServerToClientEvents } from "../../lib/shared/events";
+import type { Channel, ChatMessage, Gap, HistoryPage, SearchResult, SendMessageResult, SessionReady } from "../../lib/shared/dto";
+import type { ClientToServerEvents, HistoryFetchPayload, ReplayRequest, SearchMessagesPayload, ServerToClientEvents } from "../../lib/shared/events";
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -16,6 +16,8 @@ export interface TestClientOptions {
   cookie?: string;
   /** A personal access token, presented in the handshake (`auth.token`). */
   token?: string;
+  /** A bounded catch-up (`auth.replay`). */
+  replay?: ReplayRequest;
   /** Acknowledge session:ready, as Tether's own client does (default true). */
   confirmCatchUp?: boolean;
   /** socket.io-client options passed through (reconnection delays, ackTimeout, retries…). */
@@ -37,6 +39,10 @@ export class TestClient {
   readonly joined: Channel[] = [];
   /** Channels this user was told it can no longer read (channel:left), in order. */
   readonly left: string[] = [];
+  /** Every `message:gaps` event's payload, in arrival order. */
+  readonly gaps: Gap[][] = [];
+  /** The delivery events in arrival order (`message:gaps`, `message:batch`, `message:new`, `session:ready`). */
+  readonly events: string[] = [];
 
   constructor(url: string, options: TestClientOptions = {}) {
     this.serverOffset = options.serverOffset ?? 0;
@@ -46,14 +52,30 @@ export class TestClient {
       reconnectionDelayMax: 200,
       extraHeaders: options.cookie ? { cookie: options.cookie } : undefined,
       auth: (cb) =>
-        cb({ serverOffset: this.serverOffset, ...(options.name ? { name: options.name } : {}), ...(options.token ? { token: options.token } : {}) }),
+        cb({
+          serverOffset: this.serverOffset,
+          ...(options.name ? { name: options.name } : {}),
+          ...(options.token ? { token: options.token } : {}),
+          ...(options.replay ? { replay: options.replay } : {}),
+        }),
       ...options.socketOptions,
     });
-    this.socket.on("message:new", (message) => this.process([message]));
-    this.socket.on("message:batch", (batch) => this.process(batch));
+    this.socket.on("message:gaps", (gaps) => {
+      this.events.push("message:gaps");
+      this.gaps.push(gaps);
+    });
+    this.socket.on("message:new", (message) => {
+      this.events.push("message:new");
+      this.process([message]);
+    });
+    this.socket.on("message:batch", (batch) => {
+      this.events.push("message:batch");
+      this.process(batch);
+    });
     this.socket.on("channel:joined", (channel) => this.joined.push(channel));
     this.socket.on("channel:left", ({ channel }) => this.left.push(channel));
     this.socket.on("session:ready", (info, confirm) => {
+      this.events.push("session:ready");
       this.sessions.push(info);
       if (options.confirmCatchUp !== false) confirm();
     });
@@ -93,6 +115,14 @@ export class TestClient {
   /** Messages of one channel, in id order. */
   inChannel(channel: string): ChatMessage[] {
     return this.ordered().filter((message) => message.channel === channel);
+  }
+
+  history(payload: HistoryFetchPayload, timeoutMs = 5_000): Promise<Ack<HistoryPage>> {
+    return this.socket.timeout(timeoutMs).emitWithAck("history:fetch", payload);
+  }
+
+  search(payload: SearchMessagesPayload, timeoutMs = 5_000): Promise<Ack<SearchResult>> {
+    return this.socket.timeout(timeoutMs).emitWithAck("search:messages", payload);
   }
 
   /** Any event, any arguments: for hostile-input tests. */

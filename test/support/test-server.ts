@@ -214,6 +214,7 @@ export async function startTestServer(overrides: StartTestServerOptions = {}): P
     replayBatchSize: 500,
     // Off by default: many test clients share one address and send fast; the limits have their own tests.
     rateLimit: { burst: 20, perSecond: 0 },
+    searchRateLimit: { burst: 10, perSecond: 0 },
     maxConnectionsPerIp: 0,
     allowedOrigins: [],
     trustProxy,

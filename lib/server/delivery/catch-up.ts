@@ -8,10 +8,14 @@
  * already hold messages the core has not delivered yet (another instance committed them), and those must reach
  * this connection through the core, in order, not twice. The replay stops once the rest is in the core's window
  * and small; the core then sends it and makes the connection live in one synchronous step (delivery-core.ts).
+ *
+ * A bounded catch-up (bounded-replay.ts) takes its batches up to its `through` from its plan, and is never left to
+ * that final step there, which sends everything it holds.
  */
 import type { Socket } from "socket.io";
 import type { MessageStore } from "../../storage/message-store";
 import type { ChatMessage } from "../../shared/dto";
+import type { BoundedReplay } from "./bounded-replay";
 
 export interface Replay {
   /** Messages sent. */
@@ -33,6 +37,8 @@ export interface ReplaySources {
   fromWindow(offset: number, limit: number, upTo: number): ChatMessage[] | null;
   /** Whether this connection may be sent the message (a channel it can read); others are skipped, in order. */
   mayReplay: (message: ChatMessage) => boolean;
+  /** A bounded catch-up's plan: the batches up to its `through` come from it. */
+  bounded?: BoundedReplay | null;
 }
 
 /**
@@ -43,27 +49,35 @@ export interface ReplaySources {
 const MAX_WINDOW_BATCHES = 3;
 
 export async function replayMissed(socket: Socket, fromOffset: number, sources: ReplaySources): Promise<Replay> {
+  const { bounded } = sources;
   const replay: Replay = { sent: 0, fromStore: 0, sentThrough: fromOffset, aborted: false };
   let windowBatches = 0;
   for (;;) {
     if (!socket.connected) return { ...replay, aborted: true };
     const upTo = sources.deliveredThrough();
     if (replay.sentThrough >= upTo) return replay;
-    let batch = sources.fromWindow(replay.sentThrough, sources.batchSize + 1, upTo);
-    // What is left is in memory and fits in one batch (or has kept coming for a while): the core sends it in the
-    // same synchronous step in which the connection goes live. Waiting once more would only let more arrive.
-    if (batch !== null && (batch.length <= sources.batchSize || windowBatches >= MAX_WINDOW_BATCHES)) return replay;
-    const inMemory = batch !== null;
-    if (batch) {
-      batch = batch.slice(0, sources.batchSize);
-      windowBatches++;
+    const boundedUpTo = bounded && replay.sentThrough < bounded.through ? bounded.through : null;
+    let batch: ChatMessage[] | null;
+    let inMemory: boolean;
+    if (boundedUpTo !== null) {
+      ({ messages: batch, inMemory } = await bounded!.next(replay.sentThrough, sources.batchSize));
     } else {
-      batch = await sources.store.getMessagesAfter(replay.sentThrough, sources.batchSize, upTo);
+      batch = sources.fromWindow(replay.sentThrough, sources.batchSize + 1, upTo);
+      // What is left is in memory and fits in one batch (or has kept coming for a while): the core sends it in the
+      // same synchronous step in which the connection goes live. Waiting once more would only let more arrive.
+      if (batch !== null && (batch.length <= sources.batchSize || windowBatches >= MAX_WINDOW_BATCHES)) return replay;
+      inMemory = batch !== null;
+      if (batch) {
+        batch = batch.slice(0, sources.batchSize);
+        windowBatches++;
+      } else {
+        batch = await sources.store.getMessagesAfter(replay.sentThrough, sources.batchSize, upTo);
+      }
     }
     if (!socket.connected) return { ...replay, aborted: true };
     if (batch.length === 0) {
-      // Ids are not contiguous: nothing is stored in (sentThrough, upTo].
-      replay.sentThrough = upTo;
+      // Ids are not contiguous: nothing (nothing kept, when bounded) is stored in (sentThrough, upTo].
+      replay.sentThrough = boundedUpTo ?? upTo;
       continue;
     }
     const readable = batch.filter(sources.mayReplay);

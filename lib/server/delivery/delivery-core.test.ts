@@ -5,15 +5,18 @@
  */
 import { describe, expect, it } from "vitest";
 import type { LogEntry, MessageStore } from "../../storage/message-store";
-import type { ChatMessage } from "../../shared/dto";
+import type { ChatMessage, Gap } from "../../shared/dto";
 import { createLogger } from "../logger";
 import { createMetrics } from "../metrics";
 import type { TetherServer, TetherSocket } from "../realtime/types";
 import { createDeliveryCore } from "./delivery-core";
 
+/** Messages go round three channels, so that a bounded catch-up has several to bound. */
+const CHANNELS = ["general", "random", "dev"];
+
 const message = (id: number): ChatMessage => ({
   id,
-  channel: "general",
+  channel: CHANNELS[id % 3]!,
   content: `m${id}`,
   clientOffset: `c${id}`,
   author: { id: "a", name: "A" },
@@ -23,6 +26,7 @@ const message = (id: number): ChatMessage => ({
 function memoryStore(initial: number) {
   const stored: ChatMessage[] = Array.from({ length: initial }, (_, i) => message(i + 1));
   const listeners = new Set<(entries: readonly LogEntry[]) => void>();
+  const channels = async () => CHANNELS.map((name) => ({ name, createdAt: "2026-01-01T00:00:00.000Z", visibility: "public" as const }));
   const store = {
     async getMessagesAfter(offset: number, limit: number, upTo = Number.MAX_SAFE_INTEGER) {
       return stored.filter((m) => m.id > offset && m.id <= upTo).slice(0, limit);
@@ -30,8 +34,16 @@ function memoryStore(initial: number) {
     async getLatestOffset() {
       return stored[stored.length - 1]?.id ?? 0;
     },
-    async listChannels() {
-      return [{ name: "general", createdAt: "2026-01-01T00:00:00.000Z", visibility: "public" }];
+    listChannels: channels,
+    listChannelsReadableBy: channels,
+    async getChannelBacklogs(channels: readonly string[], after: number, upTo: number, newest: number) {
+      return channels.flatMap((channel) => {
+        const ids = stored.filter((m) => m.channel === channel && m.id > after && m.id <= upTo).map((m) => m.id);
+        return ids.length === 0 ? [] : [{ channel, count: ids.length, newestFrom: ids[Math.max(0, ids.length - newest)]! }];
+      });
+    },
+    async getChannelMessagesAfter(channel: string, after: number, limit: number, upTo: number) {
+      return stored.filter((m) => m.channel === channel && m.id > after && m.id <= upTo).slice(0, limit);
     },
     onCommitted(listener: (entries: readonly LogEntry[]) => void) {
       listeners.add(listener);
@@ -51,22 +63,24 @@ function memoryStore(initial: number) {
 }
 
 /** The parts of Socket.IO the core uses, in memory: rooms, room emits, and one socket that records what it gets. */
-function socketIoDouble(serverOffset: number) {
+function socketIoDouble(serverOffset: number, replay?: { perChannel: number }) {
   const received: number[] = [];
   const events: string[] = [];
+  const gaps: Gap[] = [];
   const rooms = new Set<string>();
   const disconnectListeners: Array<() => void> = [];
   const record = (event: string, payload: unknown) => {
     events.push(event);
     if (event === "message:new") received.push((payload as ChatMessage).id);
     if (event === "message:batch") received.push(...(payload as ChatMessage[]).map((m) => m.id));
+    if (event === "message:gaps") gaps.push(...(payload as Gap[]));
   };
   const transport = { writable: true, on() {}, off() {} };
   const socket = {
     id: "s1",
     connected: true,
     recovered: false,
-    handshake: { auth: { serverOffset } },
+    handshake: { auth: { serverOffset, replay } },
     data: { user: { id: "u", name: "U", username: null, kind: "guest", isAdmin: false } },
     conn: { readyState: "open", transport, on() {}, off() {}, close() {} },
     emit: (event: string, payload: unknown) => record(event, payload),
@@ -86,7 +100,53 @@ function socketIoDouble(serverOffset: number) {
       }),
     },
   } as unknown as TetherServer;
-  return { io, socket, received, events };
+  return { io, socket, received, events, gaps };
+}
+
+/** What a bounded catch-up from `offset` planned at `through` sends, with ids 1..latest in CHANNELS round-robin. */
+function boundedReference(offset: number, through: number, latest: number, perChannel: number) {
+  const gaps: Gap[] = [];
+  const received: number[] = [];
+  for (const channel of CHANNELS) {
+    const ids = Array.from({ length: through - offset }, (_, i) => offset + 1 + i).filter((id) => message(id).channel === channel);
+    const skipped = Math.max(0, ids.length - perChannel);
+    if (skipped > 0) gaps.push({ channel, afterId: offset, beforeId: ids[skipped]!, count: skipped });
+    received.push(...ids.slice(skipped));
+  }
+  for (let id = through + 1; id <= latest; id++) received.push(id);
+  return { gaps, received: received.sort((a, b) => a - b) };
+}
+
+function coreFor(log: ReturnType<typeof memoryStore>, io: TetherServer, windowSize: number) {
+  return createDeliveryCore({
+    io,
+    store: log.store,
+    logger: createLogger("silent"),
+    metrics: createMetrics(),
+    replayBatchSize: 7,
+    maxMessageLength: 4000,
+    windowSize,
+    describeChannel: async () => null,
+  });
+}
+
+/**
+ * A commit at every turn of the event loop (and now and then between two microtasks) for as long as the catch-up
+ * runs and a while after: whatever the core awaits, something is committed meanwhile. One commit per turn is slower
+ * than the replay (a batch per turn), so the catch-up ends.
+ */
+async function churnUntilLive(log: ReturnType<typeof memoryStore>, core: ReturnType<typeof createDeliveryCore>) {
+  let afterLive = 0;
+  for (let turn = 0; afterLive < 20; turn++) {
+    log.commit();
+    if (turn % 5 === 0) {
+      await Promise.resolve();
+      log.commit();
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    if (core.phaseOf("s1") === "live") afterLive++;
+    if (turn > 5000) throw new Error("the catch-up never ended");
+  }
 }
 
 const settle = async () => {
@@ -98,41 +158,45 @@ describe("the delivery core", () => {
     for (const windowSize of [4, 50, 10_000]) {
       const log = memoryStore(300);
       const { io, socket, received, events } = socketIoDouble(5);
-      const core = createDeliveryCore({
-        io,
-        store: log.store,
-        logger: createLogger("silent"),
-        metrics: createMetrics(),
-        replayBatchSize: 7,
-        maxMessageLength: 4000,
-        windowSize,
-        describeChannel: async () => null,
-      });
+      const core = coreFor(log, io, windowSize);
       await core.ready();
       core.attach(socket);
-      // A commit at every turn of the event loop (and now and then between two microtasks) for as long as the
-      // catch-up runs and a while after: whatever the core awaits, something is committed meanwhile. One commit per
-      // turn is slower than the replay (a batch per turn), so the catch-up ends.
-      const churn = (async () => {
-        let afterLive = 0;
-        for (let turn = 0; afterLive < 20; turn++) {
-          log.commit();
-          if (turn % 5 === 0) {
-            await Promise.resolve();
-            log.commit();
-          }
-          await new Promise((resolve) => setImmediate(resolve));
-          if (core.phaseOf("s1") === "live") afterLive++;
-          if (turn > 5000) throw new Error("the catch-up never ended");
-        }
-      })();
-      await churn;
+      await churnUntilLive(log, core);
       await settle();
 
       const expected = Array.from({ length: log.latest() - 5 }, (_, i) => i + 6);
       expect(received, `window of ${windowSize}`).toEqual(expected);
       expect(events.filter((e) => e === "session:ready")).toHaveLength(1);
       expect(core.deliveredThrough()).toBe(log.latest());
+    }
+  });
+
+  it("bounds a catch-up per channel, announces exact gaps first, and still delivers every later message once, in order", async () => {
+    for (const windowSize of [4, 50, 10_000]) {
+      // The core starts at 5 and delivers the next 295 before the connection comes: a window that still holds them
+      // plans and serves the catch-up from memory, smaller ones leave it to the store.
+      const log = memoryStore(5);
+      const { io, socket, received, events, gaps } = socketIoDouble(5, { perChannel: 10 });
+      const core = coreFor(log, io, windowSize);
+      await core.ready();
+      for (let i = 0; i < 295; i++) log.commit();
+      core.attach(socket);
+      // The catch-up plans at 300 or a little later, and everything after that must come.
+      await churnUntilLive(log, core);
+      await settle();
+
+      // The plan starts at the core's position when the catch-up began, somewhere from 300 on: some position must
+      // explain both the gaps and what arrived.
+      const sortGaps = (list: Gap[]) => [...list].sort((a, b) => a.channel.localeCompare(b.channel));
+      const explained = Array.from({ length: log.latest() - 299 }, (_, i) => boundedReference(5, 300 + i, log.latest(), 10)).find(
+        (reference) =>
+          JSON.stringify(reference.received) === JSON.stringify(received) &&
+          JSON.stringify(sortGaps(reference.gaps)) === JSON.stringify(sortGaps(gaps)),
+      );
+      expect(explained, `window of ${windowSize}: ${JSON.stringify({ gaps, received })}`).toBeDefined();
+      expect(gaps.map((gap) => gap.count).reduce((a, b) => a + b)).toBeGreaterThan(250);
+      expect(events[0]).toBe("message:gaps");
+      expect(events.filter((e) => e === "session:ready")).toHaveLength(1);
     }
   });
 

@@ -19,13 +19,15 @@ import type { LogEntry, LogEvent, MessageStore } from "../../storage/message-sto
 import type { Channel, ChatMessage, SessionReady } from "../../shared/dto";
 import { publicUser } from "../../shared/identity";
 import { OffsetWindow } from "../../shared/offset-window";
-import { parseServerOffset } from "../../shared/schemas";
+import { parseReplayRequest, parseServerOffset } from "../../shared/schemas";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
 import type { TetherServer, TetherSocket } from "../realtime/types";
 import { Audiences, channelRoom, PUBLIC_ROOM, userRoom } from "./audience";
+import { planBoundedReplay, type BoundedReplay } from "./bounded-replay";
 import { replayMissed } from "./catch-up";
 import { createLogTail, type LogTail } from "./log-tail";
+import { readableChannels } from "./readable-channels";
 
 export type DeliveryPhase = "catching-up" | "live" | "closed";
 
@@ -187,18 +189,38 @@ export function createDeliveryCore(options: DeliveryCoreOptions): DeliveryCore {
     store.onCommitted(deliverSafely);
     started = store.getLatestOffset().then(start);
   }
+  // Whoever waits for the start (listen, every connection) sees its failure; a server closed before its start
+  // finished must not end the process with an unhandled rejection.
+  started.catch(() => {});
+
+  /** The plan of a bounded catch-up (`auth.replay`, validated at the handshake), or null for the full one. */
+  async function planBoundedCatchUp(socket: TetherSocket, fromOffset: number): Promise<BoundedReplay | null> {
+    const request = parseReplayRequest((socket.handshake.auth as Record<string, unknown> | undefined)?.replay);
+    if (!request.ok || request.value === null || fromOffset >= head) return null;
+    const sources = {
+      store,
+      channels: () => readableChannels(store, socket.data.user),
+      fromWindow: (offset: number, upTo: number) => window!.after(offset, Number.POSITIVE_INFINITY, upTo),
+      batchSize: options.replayBatchSize,
+    };
+    return planBoundedReplay(sources, fromOffset, head, request.value.perChannel);
+  }
 
   /** Catches a connection up and makes it live; resolves null when it went away first. */
   async function catchUp(connection: ConnectionDelivery, fromOffset: number): Promise<{ sent: number; fromStore: number } | null> {
     const { socket } = connection;
     const userId = socket.data.user.id;
     const mayReplay = (message: ChatMessage) => audiences.mayReplay(userId, message);
+    const bounded = await planBoundedCatchUp(socket, fromOffset);
+    // Before any batch, so that a client records a gap before its offset moves past it.
+    if (bounded) socket.emit("message:gaps", bounded.gaps);
     const replay = await replayMissed(socket, fromOffset, {
       store,
       batchSize: options.replayBatchSize,
       deliveredThrough: () => head,
       fromWindow: (offset, limit, upTo) => window!.after(offset, limit, upTo),
       mayReplay,
+      bounded,
     });
     if (replay.aborted || !socket.connected) return null;
     // From here on, synchronous: nothing can be delivered between reading the window and joining the rooms. The

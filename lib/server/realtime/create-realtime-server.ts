@@ -24,6 +24,7 @@ import { revokedRoom } from "./credential-rooms";
 import { createIdentityMiddleware } from "./identity-middleware";
 import { createMessageHandlers } from "./message-handlers";
 import { createProfileHandlers } from "./profile-handlers";
+import { createSearchHandlers } from "./search-handlers";
 import type { TetherServer } from "./types";
 
 export interface RealtimeOptions {
@@ -41,6 +42,8 @@ export interface RealtimeOptions {
   maxMessageLength: number;
   replayBatchSize: number;
   rateLimit: { burst: number; perSecond: number };
+  /** Token bucket for search:messages, per connection and per identity; perSecond 0 turns it off. */
+  searchRateLimit: { burst: number; perSecond: number };
   maxConnectionsPerIp: number;
   allowedOrigins: readonly string[];
   /** Which proxies may report the client's address (TRUST_PROXY). */
@@ -78,6 +81,7 @@ const KNOWN_EVENTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>([
   "channel:remove",
   "channel:members",
   "dm:open",
+  "search:messages",
 ]);
 
 export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOptions): RealtimeServer {
@@ -131,6 +135,7 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
   const stopClosingRevoked = accounts.onRevoked((revocation) => io.in(revokedRoom(revocation)).disconnectSockets());
   const inFlight = createInFlightTracker();
   const rateLimiter = createSendRateLimiter(options.rateLimit.burst, options.rateLimit.perSecond);
+  const searchRateLimiter = createSendRateLimiter(options.searchRateLimit.burst, options.searchRateLimit.perSecond);
   const connectionLimiter = createConnectionLimiter(options.maxConnectionsPerIp);
   const messages = createMessageHandlers({
     store,
@@ -143,6 +148,7 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
   });
   const channelHandlers = createChannelHandlers({ store, access, users: accounts });
   const profileHandlers = createProfileHandlers({ accounts });
+  const searchHandlers = createSearchHandlers({ store, access, rateLimiter: searchRateLimiter });
   const handlerDeps = { logger, metrics, inFlight };
   const addressOf = (socket: { request: Parameters<typeof clientAddress>[0] }) => clientAddress(socket.request, options.trustProxy);
 
@@ -162,6 +168,7 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     socket.on("disconnect", () => {
       connectionLimiter.closed(address);
       rateLimiter.forgetSocket(socket.id);
+      searchRateLimiter.forgetSocket(socket.id);
       metrics.connections.dec();
     });
 
@@ -177,6 +184,7 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     registerAckHandler(socket, "channel:members", (payload) => channelHandlers.listMembers(socket, payload), handlerDeps);
     registerAckHandler(socket, "dm:open", (payload) => channelHandlers.openDm(socket, payload), handlerDeps);
     registerAckHandler(socket, "profile:update", (payload) => profileHandlers.updateProfile(socket, payload), handlerDeps);
+    registerAckHandler(socket, "search:messages", (payload) => searchHandlers.searchMessages(socket, payload), handlerDeps);
     socket.onAny((event: unknown, ...args: unknown[]) => {
       if (typeof event === "string" && KNOWN_EVENTS.has(event)) return;
       const ack = args[args.length - 1];

@@ -14,7 +14,7 @@ import { randomBytes } from "node:crypto";
 import type { ExtendedError } from "socket.io";
 import type { ErrorCode } from "../../shared/errors";
 import type { Identity } from "../../shared/identity";
-import { normalizeDisplayName, parseServerOffset } from "../../shared/schemas";
+import { normalizeDisplayName, parseReplayRequest, parseServerOffset } from "../../shared/schemas";
 import type { Accounts } from "../auth/create-accounts";
 import { readCookie, SESSION_COOKIE, type SessionSigner } from "../identity/session-cookie";
 import type { Logger } from "../logger";
@@ -58,6 +58,11 @@ export function createIdentityMiddleware({ signer, accounts, guestAccess, logger
     const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
     if (parseServerOffset(auth.serverOffset) === null) {
       next(refusal("invalid_handshake", "invalid_payload", "auth.serverOffset must be a non-negative integer."));
+      return;
+    }
+    const replay = parseReplayRequest(auth.replay);
+    if (!replay.ok) {
+      next(refusal("invalid_handshake", replay.error.code, replay.error.message));
       return;
     }
     identify(socket, auth).then(

@@ -1,5 +1,5 @@
 /**
- * message:send and history:fetch. A send is validate → persist (durably) → acknowledge; the delivery core delivers
+ * message:send and history:fetch (before, after or around an id). A send is validate → persist (durably) → acknowledge; the delivery core delivers
  * what the store commits (delivery-core.ts), so by the time the ack goes out the message has been delivered on this
  * instance, the sender's own connections included. A retry of a stored clientOffset is acknowledged again with the
  * original id and delivered to nobody.
@@ -62,10 +62,12 @@ export function createMessageHandlers({ store, access, logger, metrics, rateLimi
   async function fetchHistory(socket: TetherSocket, payload: unknown): Promise<Ack<HistoryPage>> {
     const parsed = parseHistoryFetch(payload);
     if (!parsed.ok) return { error: parsed.error };
-    const { channel, before, limit } = parsed.value;
+    const { channel, position, limit } = parsed.value;
     const allowed = await access.check(socket.data.user, channel);
     if (!allowed.ok) return { error: allowed.error };
-    return ok(await store.getHistoryPage(channel, before, limit));
+    if ("after" in position) return ok(await store.getHistoryPageAfter(channel, position.after, limit));
+    if ("around" in position) return ok(await store.getHistoryPageAround(channel, position.around, limit));
+    return ok(await store.getHistoryPage(channel, position.before, limit));
   }
 
   return { sendMessage, fetchHistory };

@@ -15,6 +15,7 @@ export function realtimeOptionsFromEnv(
     maxMessageLength: env.MAX_MESSAGE_LENGTH,
     replayBatchSize: env.REPLAY_BATCH_SIZE,
     rateLimit: { burst: env.RATE_LIMIT_BURST, perSecond: env.RATE_LIMIT_PER_SECOND },
+    searchRateLimit: { burst: env.SEARCH_RATE_LIMIT_BURST, perSecond: env.SEARCH_RATE_LIMIT_PER_SECOND },
     maxConnectionsPerIp: env.MAX_CONNECTIONS_PER_IP,
     allowedOrigins: env.ALLOWED_ORIGINS,
     trustProxy: env.TRUST_PROXY,
