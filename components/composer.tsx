@@ -1,12 +1,14 @@
 "use client";
 
 import { useState, type FormEvent, type KeyboardEvent } from "react";
+import { channelTitle } from "../lib/client/channel-directory";
 import { sendMessage } from "../lib/client/chat-client";
 import { useTetherStore } from "../lib/client/store";
 import { countCharacters } from "../lib/shared/limits";
 
 export function Composer() {
   const channel = useTetherStore((s) => s.activeChannel);
+  const title = useTetherStore((s) => channelTitle(s.channelInfo[s.activeChannel], s.activeChannel, s.me?.id ?? null));
   const maxLength = useTetherStore((s) => s.maxMessageLength);
   const [text, setText] = useState("");
   const length = countCharacters(text);
@@ -35,7 +37,7 @@ export function Composer() {
       <textarea
         aria-label="Message"
         aria-describedby="composer-counter"
-        placeholder={`Message #${channel}`}
+        placeholder={`Message ${title}`}
         rows={1}
         value={text}
         onChange={(event) => setText(event.target.value)}
