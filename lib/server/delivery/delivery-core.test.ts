@@ -4,7 +4,7 @@
  * every message once, in id order, and end up live. Real Socket.IO and real stores are covered by test/realtime.
  */
 import { describe, expect, it } from "vitest";
-import type { LogEntry, MessageStore } from "../../storage/message-store";
+import type { LogEntry, LogEvent, MessageStore } from "../../storage/message-store";
 import type { ChatMessage } from "../../shared/dto";
 import { createLogger } from "../logger";
 import { createMetrics } from "../metrics";
@@ -20,9 +20,13 @@ const message = (id: number): ChatMessage => ({
   createdAt: "2026-01-01T00:00:00.000Z",
 });
 
+/** A log event before the store gave it its offset. */
+type UnplacedEvent = LogEvent extends infer E ? (E extends LogEvent ? Omit<E, "offset"> : never) : never;
+
 function memoryStore(initial: number) {
   const stored: ChatMessage[] = Array.from({ length: initial }, (_, i) => message(i + 1));
   const listeners = new Set<(entries: readonly LogEntry[]) => void>();
+  let eventOffset = 0;
   const store = {
     async getMessagesAfter(offset: number, limit: number, upTo = Number.MAX_SAFE_INTEGER) {
       return stored.filter((m) => m.id > offset && m.id <= upTo).slice(0, limit);
@@ -46,6 +50,14 @@ function memoryStore(initial: number) {
       stored.push(next);
       for (const listener of listeners) listener([{ offset: next.id, message: next }]);
     },
+    /** Commits log events (membership changes) as one commit, at the next offsets. */
+    commitEvents(...events: UnplacedEvent[]) {
+      const entries = events.map((event) => {
+        eventOffset = Math.max(eventOffset, stored[stored.length - 1]?.id ?? 0) + 1;
+        return { offset: eventOffset, event: { ...event, offset: eventOffset } as LogEvent };
+      });
+      for (const listener of listeners) listener(entries);
+    },
     latest: () => stored[stored.length - 1]?.id ?? 0,
   };
 }
@@ -54,10 +66,13 @@ function memoryStore(initial: number) {
 function socketIoDouble(serverOffset: number) {
   const received: number[] = [];
   const events: string[] = [];
+  const notices: string[] = [];
   const rooms = new Set<string>();
   const disconnectListeners: Array<() => void> = [];
   const record = (event: string, payload: unknown) => {
     events.push(event);
+    if (event === "channel:joined" || event === "channel:left")
+      notices.push(`${event} ${(payload as { name?: string; channel?: string }).name ?? (payload as { channel: string }).channel}`);
     if (event === "message:new") received.push((payload as ChatMessage).id);
     if (event === "message:batch") received.push(...(payload as ChatMessage[]).map((m) => m.id));
   };
@@ -84,9 +99,13 @@ function socketIoDouble(serverOffset: number) {
           if (rooms.has(room)) record(event, payload);
         },
       }),
+      in: (room: string) => ({
+        socketsJoin: (joined: string) => void (rooms.has(room) && rooms.add(joined)),
+        socketsLeave: (left: string) => void (rooms.has(room) && rooms.delete(left)),
+      }),
     },
   } as unknown as TetherServer;
-  return { io, socket, received, events };
+  return { io, socket, received, events, notices };
 }
 
 const settle = async () => {
@@ -156,5 +175,36 @@ describe("the delivery core", () => {
     (socket as unknown as { connected: boolean }).connected = false;
     await settle();
     expect(events).not.toContain("session:ready");
+  });
+
+  it("tells a user of channels joined and left in log order, though a joined channel is described by a read first", async () => {
+    const log = memoryStore(0);
+    const { io, socket, notices } = socketIoDouble(0);
+    const core = createDeliveryCore({
+      io,
+      store: log.store,
+      logger: createLogger("silent"),
+      metrics: createMetrics(),
+      replayBatchSize: 10,
+      maxMessageLength: 4000,
+      // A read of the store, as for a DM's participants: it resolves on a later turn of the event loop.
+      describeChannel: (name) =>
+        new Promise((resolve) => setImmediate(() => resolve({ name, createdAt: "2026-01-01T00:00:00.000Z", visibility: "private" }))),
+    });
+    await core.ready();
+    core.attach(socket);
+    await settle();
+    expect(core.phaseOf("s1")).toBe("live");
+
+    // Invited and removed at once (one commit, as the cluster's log tail delivers a gap it filled), then invited again.
+    log.commitEvents(
+      { kind: "channel_created", channel: "plans", visibility: "private", createdBy: "x", createdAt: "2026-01-01T00:00:00.000Z" },
+      { kind: "member_added", channel: "plans", userId: "u" },
+      { kind: "member_removed", channel: "plans", userId: "u" },
+    );
+    log.commitEvents({ kind: "member_added", channel: "plans", userId: "u" }, { kind: "member_removed", channel: "plans", userId: "u" });
+    log.commitEvents({ kind: "member_added", channel: "plans", userId: "u" });
+    await settle();
+    expect(notices).toEqual(["channel:joined plans", "channel:left plans", "channel:joined plans", "channel:left plans", "channel:joined plans"]);
   });
 });
