@@ -54,7 +54,7 @@ function memoryStore(initial: number) {
     commitEvents(...events: UnplacedEvent[]) {
       const entries = events.map((event) => {
         eventOffset = Math.max(eventOffset, stored[stored.length - 1]?.id ?? 0) + 1;
-        return { offset: eventOffset, event: { ...event, offset: eventOffset } as LogEvent };
+        return { offset: eventOffset, event: { ...event, offset: eventOffset } };
       });
       for (const listener of listeners) listener(entries);
     },
