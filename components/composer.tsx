@@ -10,7 +10,11 @@ export function Composer() {
   const channel = useTetherStore((s) => s.activeChannel);
   const title = useTetherStore((s) => channelTitle(s.channelInfo[s.activeChannel], s.activeChannel, s.me?.id ?? null));
   const maxLength = useTetherStore((s) => s.maxMessageLength);
-  const [text, setText] = useState("");
+  // A draft per channel: text written for one channel never goes to another — not when the person switches, and
+  // not when they are removed from a private channel mid-sentence and the view moves to general.
+  const [drafts, setDrafts] = useState<Record<string, string>>({});
+  const text = drafts[channel] ?? "";
+  const setText = (value: string) => setDrafts((all) => ({ ...all, [channel]: value }));
   const length = countCharacters(text);
   const tooLong = length > maxLength;
   const empty = text.trim().length === 0;

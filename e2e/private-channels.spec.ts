@@ -129,12 +129,15 @@ test("a removed member's channel disappears at once, from the screen and storage
   await fay.send("before the removal");
   await expect(gil.item("before the removal")).toBeVisible();
   await expect.poll(() => storedState(gil.page)).toContain("before the removal");
+  await gil.messageInput.fill("half-written secret");
 
   await fay.removeMember("gil");
   await expect(fay.memberItems()).toHaveCount(1);
   await expect(gil.channel("vault")).toHaveCount(0);
   await expect(gil.channel("general")).toHaveAttribute("aria-current", "page");
   await expect(gil.item("before the removal")).toHaveCount(0);
+  // The draft written for the channel does not follow the view to general.
+  await expect(gil.messageInput).toHaveValue("");
   await expect.poll(() => storedState(gil.page)).not.toContain("before the removal");
 
   await fay.switchTo("vault");
@@ -194,11 +197,18 @@ test("one account on two devices sees the same channels and DMs, as they change"
   await laptop.directMessage("kim").click();
   await expect(laptop.item("hello from my phone")).toBeVisible();
 
-  // Leaving on one device leaves on both.
+  // A device signed in later lists the same channels and DMs.
+  const tablet = await signedInDevice(browser, server.url, "joan", "joan-password");
+  await expect(tablet.lockOf("joan-notes")).toBeVisible();
+  await tablet.directMessage("kim").click();
+  await expect(tablet.item("hello from my phone")).toBeVisible();
+
+  // Leaving on one device leaves on all of them.
   await laptop.switchTo("joan-notes");
   await laptop.leaveChannel();
   await expect(laptop.channel("joan-notes")).toHaveCount(0);
   await expect(phone.channel("joan-notes")).toHaveCount(0);
+  await expect(tablet.channel("joan-notes")).toHaveCount(0);
 });
 
 test("a guest is offered neither private channels nor direct messages", async ({ browser }) => {
