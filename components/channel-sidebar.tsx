@@ -7,6 +7,7 @@ import { useTetherStore } from "../lib/client/store";
 import type { ChannelInfo } from "../lib/client/store/channels-slice";
 import { MAX_CHANNEL_NAME_LENGTH } from "../lib/shared/limits";
 import type { PageIdentity } from "../lib/shared/page-identity";
+import { FormError } from "./form-error";
 import { PrivateLock } from "./private-lock";
 
 function UnreadBadge({ count }: { count: number }) {
@@ -34,12 +35,20 @@ function useServerForm(action: () => Promise<string | null>, onDone: () => void)
   return { error, busy, onSubmit: (event: FormEvent) => void submit(event) };
 }
 
-function FormError({ error }: { error: string | null }) {
-  if (!error) return null;
+/** The submit and Cancel buttons of a sidebar form, and the server's refusal under them. */
+function FormActions({ submit, disabled, error, onCancel }: { submit: string; disabled: boolean; error: string | null; onCancel: () => void }) {
   return (
-    <p className="form-error" role="alert">
-      {error}
-    </p>
+    <>
+      <div className="new-channel-actions">
+        <button type="submit" disabled={disabled}>
+          {submit}
+        </button>
+        <button type="button" className="button-secondary" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+      <FormError error={error} />
+    </>
   );
 }
 
@@ -66,15 +75,7 @@ function NewChannelForm({ canCreatePrivate, onDone }: { canCreatePrivate: boolea
           Private
         </label>
       )}
-      <div className="new-channel-actions">
-        <button type="submit" disabled={busy || name.trim() === ""}>
-          Create
-        </button>
-        <button type="button" className="button-secondary" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
-      <FormError error={error} />
+      <FormActions submit="Create" disabled={busy || name.trim() === ""} error={error} onCancel={onDone} />
     </form>
   );
 }
@@ -99,15 +100,7 @@ function NewDirectMessageForm({ onDone }: { onDone: () => void }) {
       <span id="dm-usernames-hint" className="field-hint">
         Usernames, separated by commas
       </span>
-      <div className="new-channel-actions">
-        <button type="submit" disabled={busy || usernames.trim() === ""}>
-          Start
-        </button>
-        <button type="button" className="button-secondary" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
-      <FormError error={error} />
+      <FormActions submit="Start" disabled={busy || usernames.trim() === ""} error={error} onCancel={onDone} />
     </form>
   );
 }

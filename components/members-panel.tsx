@@ -7,6 +7,7 @@ import type { ChannelInfo } from "../lib/client/store/channels-slice";
 import type { Member } from "../lib/shared/dto";
 import { GENERAL_CHANNEL } from "../lib/shared/limits";
 import type { PageIdentity } from "../lib/shared/page-identity";
+import { FormError } from "./form-error";
 
 /** What this person may do here; the server checks every one of these again. */
 function permissions(channel: ChannelInfo, identity: PageIdentity, members: Member[] | null) {
@@ -129,11 +130,7 @@ export function MembersPanel({ channel, identity }: { channel: ChannelInfo; iden
           </button>
         )}
       </div>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
     </section>
   );
 }

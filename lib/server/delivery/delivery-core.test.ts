@@ -9,7 +9,7 @@ import type { ChatMessage } from "../../shared/dto";
 import { createLogger } from "../logger";
 import { createMetrics } from "../metrics";
 import type { TetherServer, TetherSocket } from "../realtime/types";
-import { createDeliveryCore } from "./delivery-core";
+import { createDeliveryCore, type DeliveryCoreOptions } from "./delivery-core";
 
 const message = (id: number): ChatMessage => ({
   id,
@@ -108,6 +108,20 @@ function socketIoDouble(serverOffset: number) {
   return { io, socket, received, events, notices };
 }
 
+/** A core over the in-memory store and Socket.IO double, with small batches; `options` replaces any setting. */
+function coreOver(log: ReturnType<typeof memoryStore>, io: TetherServer, options: Partial<DeliveryCoreOptions> = {}) {
+  return createDeliveryCore({
+    io,
+    store: log.store,
+    logger: createLogger("silent"),
+    metrics: createMetrics(),
+    replayBatchSize: 10,
+    maxMessageLength: 4000,
+    describeChannel: async () => null,
+    ...options,
+  });
+}
+
 const settle = async () => {
   for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
 };
@@ -158,16 +172,7 @@ describe("the delivery core", () => {
   it("moves a connection to closed when it disconnects mid-catch-up, and never makes it live", async () => {
     const log = memoryStore(1000);
     const { io, socket, events } = socketIoDouble(1);
-    const core = createDeliveryCore({
-      io,
-      store: log.store,
-      logger: createLogger("silent"),
-      metrics: createMetrics(),
-      replayBatchSize: 10,
-      maxMessageLength: 4000,
-      windowSize: 4,
-      describeChannel: async () => null,
-    });
+    const core = coreOver(log, io, { windowSize: 4 });
     await core.ready();
     core.attach(socket);
     await new Promise((resolve) => setImmediate(resolve));
@@ -180,13 +185,7 @@ describe("the delivery core", () => {
   it("tells a user of channels joined and left in log order, though a joined channel is described by a read first", async () => {
     const log = memoryStore(0);
     const { io, socket, notices } = socketIoDouble(0);
-    const core = createDeliveryCore({
-      io,
-      store: log.store,
-      logger: createLogger("silent"),
-      metrics: createMetrics(),
-      replayBatchSize: 10,
-      maxMessageLength: 4000,
+    const core = coreOver(log, io, {
       // A read of the store, as for a DM's participants: it resolves on a later turn of the event loop.
       describeChannel: (name) =>
         new Promise((resolve) => setImmediate(() => resolve({ name, createdAt: "2026-01-01T00:00:00.000Z", visibility: "private" }))),
