@@ -4,11 +4,13 @@ import { useEffect } from "react";
 import { startChatClient } from "../lib/client/chat-client";
 import type { PageIdentity } from "../lib/shared/page-identity";
 import { AccountControls } from "./account-controls";
+import { ChannelHeader } from "./channel-header";
 import { ChannelSidebar } from "./channel-sidebar";
 import { Composer } from "./composer";
 import { ConnectionStatus } from "./connection-status";
 import { DisplayNameField } from "./display-name-field";
 import { MessageList } from "./message-list";
+import { UnsentElsewhere } from "./unsent-elsewhere";
 
 export function ChatApp({ identity }: { identity: PageIdentity }) {
   // Starts once per mount; the socket is a per-tab singleton, so a Strict Mode remount only re-binds listeners.
@@ -23,9 +25,11 @@ export function ChatApp({ identity }: { identity: PageIdentity }) {
         <DisplayNameField />
         <AccountControls identity={identity} />
       </header>
-      <ChannelSidebar />
+      <ChannelSidebar identity={identity} />
       <main className="conversation">
+        <ChannelHeader identity={identity} />
         <MessageList />
+        <UnsentElsewhere />
         <Composer />
       </main>
     </div>

@@ -1,14 +1,20 @@
 "use client";
 
 import { useState, type FormEvent, type KeyboardEvent } from "react";
+import { channelTitle } from "../lib/client/channel-directory";
 import { sendMessage } from "../lib/client/chat-client";
 import { useTetherStore } from "../lib/client/store";
 import { countCharacters } from "../lib/shared/limits";
 
 export function Composer() {
   const channel = useTetherStore((s) => s.activeChannel);
+  const title = useTetherStore((s) => channelTitle(s.channelInfo[s.activeChannel], s.activeChannel, s.me?.id ?? null));
   const maxLength = useTetherStore((s) => s.maxMessageLength);
-  const [text, setText] = useState("");
+  // A draft per channel: text written for one channel never goes to another — not when the person switches, and
+  // not when they are removed from a private channel mid-sentence and the view moves to general.
+  const [drafts, setDrafts] = useState<Record<string, string>>({});
+  const text = drafts[channel] ?? "";
+  const setText = (value: string) => setDrafts((all) => ({ ...all, [channel]: value }));
   const length = countCharacters(text);
   const tooLong = length > maxLength;
   const empty = text.trim().length === 0;
@@ -35,7 +41,7 @@ export function Composer() {
       <textarea
         aria-label="Message"
         aria-describedby="composer-counter"
-        placeholder={`Message #${channel}`}
+        placeholder={`Message ${title}`}
         rows={1}
         value={text}
         onChange={(event) => setText(event.target.value)}

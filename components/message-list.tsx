@@ -1,6 +1,7 @@
 "use client";
 
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { channelTitle } from "../lib/client/channel-directory";
 import { loadOlder } from "../lib/client/chat-client";
 import { buildMessageRows } from "../lib/client/message-rows";
 import { useTetherStore } from "../lib/client/store";
@@ -14,6 +15,8 @@ const LOAD_OLDER_PX = 160;
 export function MessageList() {
   const channelName = useTetherStore((s) => s.activeChannel);
   const channel = useTetherStore((s) => s.channels[s.activeChannel]);
+  const title = useTetherStore((s) => channelTitle(s.channelInfo[s.activeChannel], s.activeChannel, s.me?.id ?? null));
+  const isDirect = useTetherStore((s) => s.channelInfo[s.activeChannel]?.visibility === "dm");
   const outbox = useTetherStore((s) => s.outbox);
   const me = useTetherStore((s) => s.me);
   const displayName = useTetherStore((s) => s.displayName);
@@ -80,7 +83,11 @@ export function MessageList() {
     <div className="message-pane">
       <div ref={scroller} className="message-scroller" role="log" aria-label="Messages" tabIndex={0} onScroll={onScroll}>
         <p className="history-marker">
-          {hasMoreOlder ? (loadingOlder ? "Loading older messages…" : "Scroll up for older messages") : `This is the beginning of #${channelName}.`}
+          {hasMoreOlder
+            ? loadingOlder
+              ? "Loading older messages…"
+              : "Scroll up for older messages"
+            : `This is the beginning of ${isDirect ? `your conversation with ${title}` : title}.`}
         </p>
         <ul className="message-list">
           {rows.map((row) => (

@@ -12,7 +12,9 @@ export class ChatPage {
   readonly items: Locator;
   readonly status: Locator;
   readonly channels: Locator;
+  readonly directMessages: Locator;
   readonly displayName: Locator;
+  readonly membersPanel: Locator;
 
   constructor(readonly page: Page) {
     this.messageInput = page.getByRole("textbox", { name: "Message" });
@@ -21,7 +23,9 @@ export class ChatPage {
     this.items = this.log.getByRole("listitem");
     this.status = page.getByRole("status");
     this.channels = page.getByRole("navigation", { name: "Channels" });
+    this.directMessages = page.getByRole("navigation", { name: "Direct messages" });
     this.displayName = page.getByRole("textbox", { name: "Display name" });
+    this.membersPanel = page.getByRole("region", { name: "Members" });
   }
 
   /** Opens the chat, waits until it is live, and sets the display name. */
@@ -70,11 +74,58 @@ export class ChatPage {
     await expect(this.channel(name)).toHaveAttribute("aria-current", "page");
   }
 
-  async createChannel(name: string): Promise<void> {
+  async createChannel(name: string, { private: isPrivate = false } = {}): Promise<void> {
     await this.page.getByRole("button", { name: "New channel" }).click();
     await this.page.getByRole("textbox", { name: "Channel name" }).fill(name);
+    if (isPrivate) await this.page.getByRole("checkbox", { name: "Private" }).check();
     await this.page.getByRole("button", { name: "Create" }).click();
     await expect(this.channel(name)).toHaveAttribute("aria-current", "page");
+  }
+
+  /** The lock a private channel shows in the sidebar. */
+  lockOf(name: string): Locator {
+    return this.channel(name).getByRole("img", { name: "Private channel" });
+  }
+
+  /** A DM in the sidebar, by its other participants' display names. */
+  directMessage(names: string): Locator {
+    return this.directMessages.getByRole("button", { name: new RegExp(`^${escapeRegExp(names)}\\b`) });
+  }
+
+  /** New direct message → Usernames → Start; the DM opens. */
+  async startDirectMessage(usernames: string): Promise<void> {
+    await this.directMessages.getByRole("button", { name: "New direct message" }).click();
+    await this.page.getByRole("textbox", { name: "Usernames" }).fill(usernames);
+    await this.page.getByRole("button", { name: "Start" }).click();
+  }
+
+  /** Opens the open channel's Members panel (if it is not open yet) and returns it. */
+  async members(): Promise<Locator> {
+    const button = this.page.getByRole("button", { name: "Members", exact: true });
+    if ((await button.getAttribute("aria-expanded")) !== "true") await button.click();
+    await expect(this.membersPanel).toBeVisible();
+    return this.membersPanel;
+  }
+
+  /** The members listed in the open panel, each as its list item's text. */
+  memberItems(): Locator {
+    return this.membersPanel.getByRole("listitem");
+  }
+
+  async invite(username: string): Promise<void> {
+    const panel = await this.members();
+    await panel.getByRole("textbox", { name: "Invite by username" }).fill(username);
+    await panel.getByRole("button", { name: "Invite", exact: true }).click();
+  }
+
+  async removeMember(username: string): Promise<void> {
+    const panel = await this.members();
+    await panel.getByRole("button", { name: `Remove ${username}`, exact: true }).click();
+  }
+
+  async leaveChannel(): Promise<void> {
+    const panel = await this.members();
+    await panel.getByRole("button", { name: "Leave channel" }).click();
   }
 
   async screenshot(testInfo: TestInfo, name: string): Promise<Buffer> {

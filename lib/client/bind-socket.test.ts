@@ -5,7 +5,7 @@
  * when the attempt that received them was cut before CONNECT and the next one receives them too).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import type { ChatMessage, SessionReady } from "../shared/dto";
+import type { Channel, ChatMessage, SessionReady } from "../shared/dto";
 import type { TetherClientSocket } from "./socket";
 import { memoryStorage } from "./store/memory-storage";
 
@@ -38,9 +38,16 @@ class ScriptedSocket {
   timeout() {
     return this;
   }
+  /** The server's channel list; while `holdLists`, each request waits in `heldLists` until the test answers it. */
+  channels: Channel[] = [];
+  holdLists = false;
+  readonly heldLists: Array<(channels: Channel[]) => void> = [];
   /** The requests the binding makes on its own (channel list, first history page) get empty answers. */
   async emitWithAck(event: string): Promise<unknown> {
-    if (event === "channel:list") return { data: { channels: [] } };
+    if (event === "channel:list") {
+      if (!this.holdLists) return { data: { channels: this.channels } };
+      return new Promise((resolve) => this.heldLists.push((channels) => resolve({ data: { channels } })));
+    }
     if (event === "history:fetch") return { data: { messages: [], hasMore: false } };
     throw new Error(`unexpected request ${event}`);
   }
@@ -155,5 +162,92 @@ describe("the count of messages that arrived during a drop", () => {
     socket.fire("connect");
     socket.fire("session:ready", ready(true, 3), () => {});
     expect(lastSession()).toEqual({ recovered: true, arrived: 1, afterDrop: true });
+  });
+});
+
+describe("channels the server tells of", () => {
+  const ann = { id: "u_ann", username: "ann", name: "Ann" };
+  const bob = { id: "u_bob", username: null, name: "Bob" };
+  const plans: Channel = { name: "plans", createdAt: new Date(0).toISOString(), visibility: "private" };
+  const dm: Channel = { name: "dm:0123456789abcdef01234567", createdAt: new Date(0).toISOString(), visibility: "dm", members: [ann, bob] };
+  const general: Channel = { name: "general", createdAt: new Date(0).toISOString(), visibility: "public" };
+  const inChannel = (id: number, channel: string): ChatMessage => ({ ...message(id), channel, content: `${channel} secret ${id}` });
+  const state = () => useTetherStore.getState();
+  /** What the page has persisted: the guest's entry of the stubbed localStorage. */
+  const stored = () => window.localStorage.getItem("tether") ?? "";
+  /** Lets the answers the scripted socket gave (already resolved promises) reach the binding. */
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+  beforeEach(async () => {
+    socket.fire("connect");
+    socket.fire("session:ready", ready(true, 1), () => {});
+    await settle();
+  });
+
+  it("lists a channel the person joins, and a DM opened with them, without reconnecting", () => {
+    socket.fire("channel:joined", plans);
+    socket.fire("channel:joined", dm);
+    expect(state().channelInfo.plans).toEqual({ name: "plans", visibility: "private" });
+    expect(state().channelInfo[dm.name]).toEqual({ name: dm.name, visibility: "dm", members: [ann, bob] });
+  });
+
+  it("forgets a channel the person left or was removed from: its messages, in memory and in storage, and the view of it", () => {
+    socket.fire("channel:joined", plans);
+    socket.fire("message:new", inChannel(2, "plans"));
+    state().setActiveChannel("plans");
+    state().enqueue("plans", "my unsent words");
+    expect(stored()).toContain("plans secret 2");
+
+    socket.fire("channel:left", { channel: "plans" });
+    expect(state().channelInfo.plans).toBeUndefined();
+    expect(state().channels.plans).toBeUndefined();
+    expect(state().activeChannel).toBe("general");
+    expect(stored()).not.toContain("plans secret 2");
+    expect((JSON.parse(stored()) as { state: { channelList: unknown } }).state.channelList).toEqual([{ name: "general", visibility: "public" }]);
+    // The person's own unsent message is kept: the server refuses it when it is sent, and that is shown.
+    expect(state().outbox.map((e) => e.content)).toEqual(["my unsent words"]);
+  });
+
+  it("keeps a public channel listed when its membership ends: everyone reads it", () => {
+    socket.fire("channel:created", { ...general, name: "random" });
+    socket.fire("message:new", inChannel(2, "random"));
+    socket.fire("channel:left", { channel: "random" });
+    expect(state().channelInfo.random).toEqual({ name: "random", visibility: "public" });
+    expect(state().channels.random?.ids).toEqual([2]);
+  });
+
+  it("drops, on connecting, a channel the list no longer has (removed while away), with its messages", async () => {
+    socket.fire("channel:joined", plans);
+    socket.fire("message:new", inChannel(2, "plans"));
+    socket.fire("disconnect", "transport close");
+    socket.channels = [general];
+    socket.fire("connect");
+    socket.fire("session:ready", ready(true, 2), () => {});
+    await settle();
+    expect(Object.keys(state().channelInfo)).toEqual(["general"]);
+    expect(state().channels.plans).toBeUndefined();
+    expect(stored()).not.toContain("plans secret");
+  });
+
+  it("lets a change announced while the list is on its way win over the list", async () => {
+    socket.fire("channel:joined", plans);
+    socket.fire("disconnect", "transport close");
+    socket.holdLists = true;
+    socket.fire("connect");
+    socket.fire("session:ready", ready(true, 1), () => {});
+    // The list was read before the invitation to the DM and before the removal from plans were announced.
+    socket.fire("channel:joined", dm);
+    socket.fire("channel:left", { channel: "plans" });
+    socket.heldLists.shift()!([general, plans]);
+    await settle();
+    expect(Object.keys(state().channelInfo).sort()).toEqual([dm.name, "general"]);
+  });
+
+  it("keeps the messages of a channel that arrive before channel:joined describes it, and asks for the list", async () => {
+    socket.channels = [general, plans];
+    socket.fire("message:new", inChannel(2, "plans"));
+    await settle();
+    expect(state().channels.plans?.ids).toEqual([2]);
+    expect(state().channelInfo.plans).toEqual({ name: "plans", visibility: "private" });
   });
 });

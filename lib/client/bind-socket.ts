@@ -31,6 +31,9 @@ export function bindSocketToStore(socket: TetherClientSocket, store: TetherStore
   function receive(messages: readonly ChatMessage[]) {
     const added = state().receiveMessages(messages);
     if (added > 0) state().countArrivals(added);
+    // A message of a channel this client has not been told about (channel:joined can come after the first
+    // message): ask for the list, which describes it. Before the session is ready, the list is asked for anyway.
+    if (state().ready && messages.some((message) => !(message.channel in state().channelInfo))) listChannels();
   }
 
   const onConnect = () => state().connectionOpened();
@@ -61,12 +64,37 @@ export function bindSocketToStore(socket: TetherClientSocket, store: TetherStore
   const onReconnectAttempt = (attempt: number) => state().reconnectAttempted(attempt);
   const onMessageNew = (message: ChatMessage) => receive([message]);
   const onMessageBatch = (messages: ChatMessage[]) => receive(messages);
-  const onChannelCreated = (channel: Channel) => state().setChannelNames([channel.name]);
+  const onChannelCreated = (channel: Channel) => state().channelsKnown([channel]);
+  const onChannelJoined = (channel: Channel) => state().channelsKnown([channel]);
+  const onChannelLeft = ({ channel }: { channel: string }) => {
+    // Leaving a public channel ends a membership, not the right to read it: it stays listed, as to everyone.
+    if (state().channelInfo[channel]?.visibility !== "public") state().channelLeft(channel);
+  };
 
   async function refreshChannels() {
+    // Changes the server announces while the list is on its way are newer than it (channels-slice.ts).
+    const requestedAt = state().channelChanges;
     const ack = await request(socket, REQUEST_TIMEOUT_MS, "channel:list");
     if (isAckError(ack)) console.warn("channel:list failed", ack.error);
-    else state().setChannelNames(ack.data.channels.map((c) => c.name));
+    else state().channelsListed(ack.data.channels, requestedAt);
+  }
+
+  let listing = false;
+  let listAgain = false;
+  /** One channel:list at a time; a request made meanwhile is answered by one more after it. */
+  function listChannels(): void {
+    if (listing) {
+      listAgain = true;
+      return;
+    }
+    listing = true;
+    listAgain = false;
+    refreshChannels()
+      .catch((error: unknown) => console.warn("could not list channels", error))
+      .finally(() => {
+        listing = false;
+        if (listAgain && socket.connected) listChannels();
+      });
   }
 
   const onSessionReady = (info: SessionReady, confirm: () => void) => {
@@ -83,7 +111,7 @@ export function bindSocketToStore(socket: TetherClientSocket, store: TetherStore
     // so that the next short drop can be recovered by Socket.IO instead of a database catch-up.
     confirm();
     sender.requestDrain();
-    refreshChannels().catch((error: unknown) => console.warn("could not list channels", error));
+    listChannels();
     const active = state().activeChannel;
     // An empty (or short) channel view fills itself with the newest history page.
     if ((state().channels[active]?.ids.length ?? 0) === 0) void loadOlderMessages(socket, store, active);
@@ -117,6 +145,8 @@ export function bindSocketToStore(socket: TetherClientSocket, store: TetherStore
   socket.on("message:new", onMessageNew);
   socket.on("message:batch", onMessageBatch);
   socket.on("channel:created", onChannelCreated);
+  socket.on("channel:joined", onChannelJoined);
+  socket.on("channel:left", onChannelLeft);
   socket.on("session:ready", onSessionReady);
   window.addEventListener("online", onOnline);
   window.addEventListener("offline", onOffline);
@@ -132,6 +162,8 @@ export function bindSocketToStore(socket: TetherClientSocket, store: TetherStore
     socket.off("message:new", onMessageNew);
     socket.off("message:batch", onMessageBatch);
     socket.off("channel:created", onChannelCreated);
+    socket.off("channel:joined", onChannelJoined);
+    socket.off("channel:left", onChannelLeft);
     socket.off("session:ready", onSessionReady);
     window.removeEventListener("online", onOnline);
     window.removeEventListener("offline", onOffline);

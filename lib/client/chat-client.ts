@@ -4,13 +4,15 @@
  */
 import { isAckError } from "../shared/ack";
 import { signOut, signOutEverywhere } from "./account-api";
+import type { Channel, Member } from "../shared/dto";
+import type { ClientToServerEvents } from "../shared/events";
 import { countCharacters } from "../shared/limits";
 import type { PageIdentity } from "../shared/page-identity";
 import { bindSocketToStore } from "./bind-socket";
 import { loadOlderMessages } from "./history";
 import { createOutboxSender, type OutboxSender } from "./outbox-sender";
 import { applyDisplayName } from "./profile";
-import { closeSocket, getSocket, request, REQUEST_TIMEOUT_MS } from "./socket";
+import { closeSocket, getSocket, request, REQUEST_TIMEOUT_MS, type AckDataOf, type PayloadOf } from "./socket";
 import { useTetherStore } from "./store";
 import { selectStorageFor, storageKeyFor } from "./store/storage-key";
 
@@ -111,20 +113,78 @@ export function switchChannel(channel: string): void {
   if (!held || held.ids.length === 0) void loadOlder(channel);
 }
 
-/** Creates a channel and switches to it; resolves with an error message for the person, or null. */
-export async function createChannel(name: string): Promise<string | null> {
+/** A request's answer for the UI: its data, or a message for the person (offline, refused, no answer). */
+export type Outcome<T> = { ok: true; data: T } | { ok: false; message: string };
+
+async function ask<E extends keyof ClientToServerEvents>(event: E, ...payload: PayloadOf<E>): Promise<Outcome<AckDataOf<E>>> {
   const socket = getSocket();
-  if (!socket.connected) return "You are offline; connect to create a channel.";
+  if (!socket.connected) return { ok: false, message: "You are offline; connect and try again." };
   try {
-    const ack = await request(socket, REQUEST_TIMEOUT_MS, "channel:create", { name });
-    if (isAckError(ack)) return ack.error.message;
-    useTetherStore.getState().setChannelNames([ack.data.channel.name]);
-    switchChannel(ack.data.channel.name);
-    return null;
+    const ack = await request(socket, REQUEST_TIMEOUT_MS, event, ...payload);
+    return isAckError(ack) ? { ok: false, message: ack.error.message } : { ok: true, data: ack.data };
   } catch (error) {
-    console.warn("channel:create got no answer", error);
-    return "The server did not answer; try again.";
+    console.warn(`${event} got no answer`, error);
+    return { ok: false, message: "The server did not answer; try again." };
   }
+}
+
+/** The server described a channel this person can read now: it is listed at once, and opened. */
+function openKnownChannel(channel: Channel): void {
+  useTetherStore.getState().channelsKnown([channel]);
+  switchChannel(channel.name);
+}
+
+/** Creates a channel (private: invite-only) and switches to it; resolves with an error message for the person, or null. */
+export async function createChannel(name: string, { private: isPrivate = false } = {}): Promise<string | null> {
+  const outcome = await ask("channel:create", isPrivate ? { name, visibility: "private" } : { name });
+  if (!outcome.ok) return outcome.message;
+  openKnownChannel(outcome.data.channel);
+  return null;
+}
+
+/** Opens (or reopens) the DM with these people, typed as comma-separated usernames, and switches to it. */
+export async function openDirectMessage(usernames: string): Promise<string | null> {
+  const list = usernames
+    .split(",")
+    .map((username) => username.trim())
+    .filter((username) => username !== "");
+  if (list.length === 0) return "Enter at least one username.";
+  const outcome = await ask("dm:open", { usernames: list });
+  if (!outcome.ok) return outcome.message;
+  openKnownChannel(outcome.data.channel);
+  return null;
+}
+
+export async function listMembers(channel: string): Promise<Outcome<Member[]>> {
+  const outcome = await ask("channel:members", { channel });
+  return outcome.ok ? { ok: true, data: outcome.data.members } : outcome;
+}
+
+export async function inviteMember(channel: string, username: string): Promise<string | null> {
+  const outcome = await ask("channel:invite", { channel, username });
+  return outcome.ok ? null : outcome.message;
+}
+
+export async function removeMember(channel: string, username: string): Promise<string | null> {
+  const outcome = await ask("channel:remove", { channel, username });
+  return outcome.ok ? null : outcome.message;
+}
+
+/** Joins a public channel (its member list; everyone reads it anyway). */
+export async function joinChannel(channel: string): Promise<string | null> {
+  const outcome = await ask("channel:join", { channel });
+  return outcome.ok ? null : outcome.message;
+}
+
+/**
+ * Leaves a channel. A private channel or a DM is forgotten at once (channel:left, which every connection of the
+ * person receives, would do the same a moment later); a public one stays listed, as it is to everyone.
+ */
+export async function leaveChannel(channel: string): Promise<string | null> {
+  const outcome = await ask("channel:leave", { channel });
+  if (!outcome.ok) return outcome.message;
+  if (useTetherStore.getState().channelInfo[channel]?.visibility !== "public") useTetherStore.getState().channelLeft(channel);
+  return null;
 }
 
 /** Remembers the name and tells the server at once, so the next message already carries it. */

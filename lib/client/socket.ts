@@ -56,8 +56,8 @@ export function closeSocket(): void {
 
 type Params<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[E]>;
 /** The payload arguments of an event: everything before its ack callback. */
-type PayloadOf<E extends keyof ClientToServerEvents> = Params<E> extends [...infer P, AckCallback<never>] ? P : never;
-type AckDataOf<E extends keyof ClientToServerEvents> = Params<E> extends [...unknown[], AckCallback<infer T>] ? T : never;
+export type PayloadOf<E extends keyof ClientToServerEvents> = Params<E> extends [...infer P, AckCallback<never>] ? P : never;
+export type AckDataOf<E extends keyof ClientToServerEvents> = Params<E> extends [...unknown[], AckCallback<infer T>] ? T : never;
 
 /**
  * Emits with an ack and a timeout, typed from the contract (socket.io-client types a timed-out emitWithAck as

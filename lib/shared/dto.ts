@@ -25,7 +25,14 @@ export interface Member {
   /** null for a guest (guests appear only as authors, never as members). */
   username: string | null;
   name: string;
+  /**
+   * In a `channel:members` answer for a channel other than `general`: "owner" for its creator (who may remove
+   * members), "member" for everyone else. Absent elsewhere.
+   */
+  role?: MemberRole;
 }
+
+export type MemberRole = "owner" | "member";
 
 export interface Channel {
   name: string;

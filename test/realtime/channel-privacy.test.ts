@@ -4,7 +4,7 @@
  * non-member, a removed member, and across a removal racing a catch-up. On SQLite and on PostgreSQL + Redis.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Channel } from "../../lib/shared/dto";
+import type { Channel, Member } from "../../lib/shared/dto";
 import { accountsHttp } from "../support/accounts-http";
 import { gateReads, type GatedReads } from "../support/gated-reads";
 import { useRealtimeHarness } from "../support/harness";
@@ -153,6 +153,28 @@ describe.each(testBackends())("on %s", (backend) => {
       expect(later.inChannel(SECRET)).toEqual([]);
       expect(await later.request("history:fetch", { channel: SECRET })).toMatchObject({ error: { code: "forbidden" } });
       expect((await later.request<{ channels: Channel[] }>("channel:list")).data!.channels.map((c) => c.name)).not.toContain(SECRET);
+    });
+  });
+
+  describe("member lists", () => {
+    beforeEach(() => startServer());
+
+    it("name the channel's owner, so that a client knows who may remove members", async () => {
+      const alice = await as("alice");
+      const bob = await as("bob");
+      await secretWithBob(alice);
+      for (const reader of [alice, bob]) {
+        expect((await reader.request<{ members: Member[] }>("channel:members", { channel: SECRET })).data!.members).toEqual([
+          expect.objectContaining({ username: "alice", role: "owner" }),
+          expect.objectContaining({ username: "bob", role: "member" }),
+        ]);
+      }
+      expect(await bob.request("channel:create", { name: "open-plan" })).toMatchObject({ data: {} });
+      expect(await alice.request("channel:join", { channel: "open-plan" })).toMatchObject({ data: {} });
+      expect((await alice.request<{ members: Member[] }>("channel:members", { channel: "open-plan" })).data!.members).toEqual([
+        expect.objectContaining({ username: "bob", role: "owner" }),
+        expect.objectContaining({ username: "alice", role: "member" }),
+      ]);
     });
   });
 

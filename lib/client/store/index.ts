@@ -4,6 +4,7 @@
  */
 import { create } from "zustand";
 import { persist } from "zustand/middleware";
+import { createChannelsSlice } from "./channels-slice";
 import { createConnectionSlice } from "./connection-slice";
 import { createMessagesSlice } from "./messages-slice";
 import { createOutboxSlice } from "./outbox-slice";
@@ -26,6 +27,7 @@ export function createTetherStore(getStorage: () => Storage) {
   return create<TetherState>()(
     persist<TetherState, [], [], PersistedState>(
       (...a) => ({
+        ...createChannelsSlice(...a),
         ...createConnectionSlice(...a),
         ...createMessagesSlice(...a),
         ...createOutboxSlice(...a),

@@ -6,8 +6,6 @@ import type { SliceCreator } from "./types";
 
 export interface MessagesSlice {
   channels: Record<string, ChannelMessages>;
-  /** Channel names in sidebar order: general first, then by name. */
-  channelNames: string[];
   activeChannel: string;
   /**
    * Highest message id this client has processed, presented on every reconnect. Raised only together with (in
@@ -16,10 +14,12 @@ export interface MessagesSlice {
   serverOffset: number;
   /** Live or catch-up messages; returns how many were new. */
   receiveMessages(messages: readonly ChatMessage[]): number;
-  /** An older page: stored, but it neither raises the offset nor counts as unread. */
+  /**
+   * An older page: stored, but it neither raises the offset nor counts as unread. A page of a channel this client
+   * no longer knows (it left while the page was on its way) is not kept.
+   */
   receiveHistoryPage(channel: string, messages: readonly ChatMessage[], hasMore: boolean): void;
   setLoadingOlder(channel: string, loading: boolean): void;
-  setChannelNames(names: readonly string[]): void;
   setActiveChannel(name: string): void;
   /**
    * A client that presented offset 0 is live from the moment it joined: older messages come from history pages,
@@ -34,14 +34,8 @@ export interface MessagesSlice {
   forgetHistory(latestId: number): void;
 }
 
-function sortChannelNames(names: Iterable<string>): string[] {
-  const unique = [...new Set([GENERAL_CHANNEL, ...names])];
-  return unique.sort((a, b) => (a === GENERAL_CHANNEL ? -1 : b === GENERAL_CHANNEL ? 1 : a.localeCompare(b)));
-}
-
 export const createMessagesSlice: SliceCreator<MessagesSlice> = (set, get) => ({
   channels: {},
-  channelNames: [GENERAL_CHANNEL],
   activeChannel: GENERAL_CHANNEL,
   serverOffset: 0,
   receiveMessages: (messages) => {
@@ -68,9 +62,16 @@ export const createMessagesSlice: SliceCreator<MessagesSlice> = (set, get) => ({
       }
     }
     const arrived = new Set(arrivedOffsets);
+    // A message proves the channel readable now, even before channel:joined describes it (that event can come
+    // second): a channel list requested earlier must not drop it.
+    const unknown = [...byChannel.keys()].filter((name) => !(name in s.channelInfo));
+    const stamp = s.channelChanges + 1;
     set({
       channels,
-      channelNames: byChannel.size > 0 ? sortChannelNames([...s.channelNames, ...byChannel.keys()]) : s.channelNames,
+      ...(unknown.length > 0 && {
+        channelChanges: stamp,
+        channelChangedAt: { ...s.channelChangedAt, ...Object.fromEntries(unknown.map((name) => [name, stamp])) },
+      }),
       serverOffset: highest,
       // Own messages that arrived need no outbox entry any more, whether or not their ack came first.
       outbox: s.outbox.some((e) => arrived.has(e.clientOffset)) ? s.outbox.filter((e) => !arrived.has(e.clientOffset)) : s.outbox,
@@ -85,16 +86,15 @@ export const createMessagesSlice: SliceCreator<MessagesSlice> = (set, get) => ({
   },
   receiveHistoryPage: (name, messages, hasMore) =>
     set((s) => {
+      if (!(name in s.channelInfo)) return {};
       const { channel } = mergeMessages(s.channels[name] ?? emptyChannel(), messages);
       return { channels: { ...s.channels, [name]: { ...channel, hasMoreOlder: hasMore, loadingOlder: false } } };
     }),
   setLoadingOlder: (name, loadingOlder) =>
-    set((s) => ({ channels: { ...s.channels, [name]: { ...(s.channels[name] ?? emptyChannel()), loadingOlder } } })),
-  setChannelNames: (names) => set((s) => ({ channelNames: sortChannelNames([...s.channelNames, ...names]) })),
+    set((s) => (name in s.channelInfo ? { channels: { ...s.channels, [name]: { ...(s.channels[name] ?? emptyChannel()), loadingOlder } } } : {})),
   setActiveChannel: (name) =>
     set((s) => ({
       activeChannel: name,
-      channelNames: sortChannelNames([...s.channelNames, name]),
       channels: { ...s.channels, [name]: { ...(s.channels[name] ?? emptyChannel()), unread: 0 } },
     })),
   startFromLatest: (latestId) => set((s) => ({ serverOffset: Math.max(s.serverOffset, latestId) })),

@@ -4,6 +4,7 @@
  * recognises, leaving the rest for validation (persisted-state.ts) to keep or drop part by part. Adding a version
  * is appending one step (and updating the schema to what it produces).
  */
+import { DM_NAME_PATTERN } from "../../shared/schemas";
 import { isRecord } from "./persisted-state";
 
 type Migration = (state: Record<string, unknown>) => Record<string, unknown>;
@@ -14,6 +15,15 @@ const MIGRATIONS: readonly Migration[] = [
   (state) => ({
     ...state,
     outbox: Array.isArray(state.outbox) ? state.outbox.map((entry: unknown) => (isRecord(entry) ? { ...entry, kind: "send" } : entry)) : state.outbox,
+  }),
+  // 2 → 3: channels are known with their visibility (and a DM with its participants), not by name only. A name
+  // alone does not say whether a channel is private: it reads as public (a DM by its reserved name) until the
+  // server's list, asked for on every connection, describes it — or drops it, if this person may no longer read it.
+  ({ channelNames, ...state }) => ({
+    ...state,
+    channelList: Array.isArray(channelNames)
+      ? channelNames.map((name: unknown) => (typeof name === "string" ? { name, visibility: DM_NAME_PATTERN.test(name) ? "dm" : "public" } : name))
+      : channelNames,
   }),
 ];
 

@@ -6,10 +6,11 @@
  * to "not cached" (offset 0 is a fresh client, which catches up from the server's latest message).
  */
 import { z } from "zod";
-import type { ChatMessage } from "../../shared/dto";
+import type { ChatMessage, Member } from "../../shared/dto";
 import { ERROR_CODES } from "../../shared/errors";
 import { GENERAL_CHANNEL } from "../../shared/limits";
 import type { OutboxEntry } from "../outbox";
+import { GENERAL_INFO, type ChannelInfo } from "./channels-slice";
 import type { TetherState } from "./types";
 
 export interface PersistedState {
@@ -17,7 +18,8 @@ export interface PersistedState {
   displayNameSetAt: number;
   me: TetherState["me"];
   activeChannel: string;
-  channelNames: string[];
+  /** The channels this client may read (version 3; version 2 kept their names only, as `channelNames`). */
+  channelList: ChannelInfo[];
   serverOffset: number;
   cache: Record<string, ChatMessage[]>;
   /** Pending and failed entries only: an acknowledged one is in `settled` and its message comes by catch-up. */
@@ -26,6 +28,19 @@ export interface PersistedState {
 }
 
 const authorSchema = z.object({ id: z.string(), name: z.string() });
+
+const memberSchema = z.object({
+  id: z.string(),
+  username: z.string().nullable(),
+  name: z.string(),
+  role: z.enum(["owner", "member"]).optional().catch(undefined),
+}) satisfies z.ZodType<Member>;
+
+const channelInfoSchema = z.object({
+  name: z.string().min(1),
+  visibility: z.enum(["public", "private", "dm"]),
+  members: z.array(memberSchema).optional().catch(undefined),
+}) satisfies z.ZodType<ChannelInfo>;
 
 const chatMessageSchema = z.object({
   id: z.number().int().positive(),
@@ -62,7 +77,7 @@ export function emptyPersistedState(): PersistedState {
     displayNameSetAt: 0,
     me: null,
     activeChannel: GENERAL_CHANNEL,
-    channelNames: [GENERAL_CHANNEL],
+    channelList: [GENERAL_INFO],
     serverOffset: 0,
     cache: {},
     outbox: [],
@@ -100,6 +115,21 @@ function readOutbox(value: unknown): OutboxEntry[] {
   return outbox;
 }
 
+/** Each channel alone: a bad one is simply not listed until the server lists it again. `general` is always there. */
+function readChannelList(value: unknown): ChannelInfo[] {
+  const list: ChannelInfo[] = [];
+  if (Array.isArray(value)) {
+    for (const raw of value) {
+      const channel = channelInfoSchema.safeParse(raw);
+      if (channel.success) list.push(channel.data);
+      else dropped("channel", raw, channel.error);
+    }
+  } else if (value !== undefined) {
+    dropped("channel list", value);
+  }
+  return list.some((channel) => channel.name === GENERAL_CHANNEL) ? list : [GENERAL_INFO, ...list];
+}
+
 function readCache(value: unknown): Record<string, ChatMessage[]> {
   if (value === undefined) return {};
   if (!isRecord(value)) {
@@ -130,7 +160,7 @@ export function parsePersistedState(value: unknown): PersistedState {
     displayNameSetAt: part(value, "displayNameSetAt", z.number().nonnegative(), empty.displayNameSetAt),
     me: part(value, "me", authorSchema.nullable(), empty.me),
     activeChannel: part(value, "activeChannel", z.string().min(1), empty.activeChannel),
-    channelNames: part(value, "channelNames", z.array(z.string()), empty.channelNames),
+    channelList: readChannelList(value.channelList),
     // Offset and cache go together: cached messages without the offset they reach would leave a gap between
     // them and what a fresh client (offset 0) receives, so a missing or unreadable offset drops the cache too.
     serverOffset: Math.max(serverOffset, 0),

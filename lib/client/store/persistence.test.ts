@@ -21,7 +21,7 @@ const snapshot = (over: Partial<PersistedState>): PersistedState => ({
   displayNameSetAt: 0,
   me: null,
   activeChannel: "general",
-  channelNames: ["general"],
+  channelList: [{ name: "general", visibility: "public" }],
   serverOffset: 0,
   cache: {},
   outbox: [],
@@ -100,12 +100,13 @@ describe("a client of this version loading what version 1 stored", () => {
     expect(state.channels.general?.ids).toEqual([41, 42, 45]);
     expect(state.channels.random?.ids).toEqual([43]);
     expect(state).toMatchObject({ displayName: "Ann", displayNameSetAt: 1764540000000, activeChannel: "random", me: v1.state.me });
-    expect(state.channelNames).toEqual(["general", "design", "random"]);
+    // Names only in version 1 and 2: public until the server's list says otherwise (no private channel existed then).
+    expect(Object.values(state.channelInfo)).toEqual(["general", "design", "random"].map((name) => ({ name, visibility: "public" })));
     expect(warn).not.toHaveBeenCalled();
 
     // The migrated state is written back at once, in this version's format.
-    expect(STORAGE_VERSION).toBe(2);
-    expect(storedVersion(storage)).toBe(2);
+    expect(STORAGE_VERSION).toBe(3);
+    expect(storedVersion(storage)).toBe(3);
     expect(readPersisted(storage)!.outbox).toEqual(state.outbox);
   });
 
@@ -166,7 +167,7 @@ describe("a stored value with bad parts", () => {
     expect(store.getState()).toMatchObject({ outbox: [], serverOffset: 0, channels: {} });
     expect(warn).toHaveBeenCalled();
     store.getState().enqueue("general", "after the garbage");
-    expect(storedVersion(storage)).toBe(2);
+    expect(storedVersion(storage)).toBe(STORAGE_VERSION);
     expect(readPersisted(storage)!.outbox.map((e) => e.content)).toEqual(["after the garbage"]);
   });
 
@@ -181,14 +182,95 @@ describe("a stored value with bad parts", () => {
   });
 });
 
+/**
+ * Exactly what the version-2 client (commit e00057b) wrote: its real store driven through its actions — messages in
+ * general, a private channel and a DM (version 2 knew channels by name only), two unsent messages to those, one
+ * refused, one acknowledged. Never regenerate it.
+ */
+const V2_FIXTURE = fs.readFileSync(path.join(__dirname, "fixtures/persisted-v2.json"), "utf8");
+const v2 = JSON.parse(V2_FIXTURE) as { version: number; state: Record<string, unknown> & { outbox: Array<Record<string, unknown>> } };
+const DM = "dm:0123456789abcdef01234567";
+
+describe("a client of this version loading what version 2 stored", () => {
+  it("keeps every outbox entry as it was, and knows each channel by name until the server describes it", async () => {
+    expect(v2.version).toBe(2);
+    const storage = storageHolding(V2_FIXTURE);
+    const state = (await loadStore(storage)).getState();
+
+    expect(state.outbox).toEqual(v2.state.outbox);
+    expect(state.settled).toEqual(v2.state.settled);
+    expect(state).toMatchObject({ serverOffset: 66, activeChannel: "plans", displayName: "ann", me: v2.state.me });
+    expect(state.channels.plans?.ids).toEqual([63, 66]);
+    expect(state.channels[DM]?.ids).toEqual([64]);
+    // A DM is recognised by its reserved name; any other name reads as public until the server's list says more.
+    expect(state.channelInfo).toEqual({
+      general: { name: "general", visibility: "public" },
+      [DM]: { name: DM, visibility: "dm" },
+      plans: { name: "plans", visibility: "public" },
+      random: { name: "random", visibility: "public" },
+    });
+    expect(warn).not.toHaveBeenCalled();
+
+    expect(storedVersion(storage)).toBe(3);
+    const stored = readPersisted(storage)!;
+    expect(stored.outbox).toEqual(state.outbox);
+    expect(stored.channelList.map((channel) => channel.name)).toEqual(["general", DM, "plans", "random"]);
+    expect((JSON.parse(storage.getItem(STORAGE_KEY)!) as { state: object }).state).not.toHaveProperty("channelNames");
+  });
+
+  it("forgets, on screen and in storage, a channel the server no longer lists — and keeps its unsent message", async () => {
+    const storage = storageHolding(V2_FIXTURE);
+    const store = await loadStore(storage);
+    // The server's list on connecting: bob removed ann from plans while she was away; the DM is described now.
+    const bob = { id: "acct_BobBobBobBob2", username: "bob", name: "bob" };
+    const ann = { id: "acct_AnnAnnAnnAnn1", username: "ann", name: "ann" };
+    store.getState().channelsListed(
+      [
+        { name: "general", visibility: "public" },
+        { name: "random", visibility: "public" },
+        { name: DM, visibility: "dm", members: [ann, bob] },
+      ],
+      store.getState().channelChanges,
+    );
+
+    const state = store.getState();
+    expect(Object.keys(state.channelInfo).sort()).toEqual([DM, "general", "random"]);
+    expect(state.channelInfo[DM]?.members).toEqual([ann, bob]);
+    expect(state.channels.plans).toBeUndefined();
+    expect(state.activeChannel).toBe("general");
+    const raw = storage.getItem(STORAGE_KEY)!;
+    expect(raw).not.toContain("the private plan");
+    expect(raw).not.toContain("step two");
+    expect(readPersisted(storage)!.cache).not.toHaveProperty("plans");
+    // The person's own unsent message to it stays: sending it is refused, and that is shown.
+    expect(state.outbox.map((e) => e.channel)).toEqual(["plans", DM, "general"]);
+  });
+
+  it("drops an unreadable channel of the list alone, and always knows general", () => {
+    const stored = readPersisted(
+      storageHolding(
+        JSON.stringify({
+          version: 3,
+          state: { ...v2.state, channelList: [{ name: "random", visibility: "public" }, { name: "x", visibility: "secret" }, 7] },
+        }),
+      ),
+    )!;
+    expect(stored.channelList).toEqual([
+      { name: "general", visibility: "public" },
+      { name: "random", visibility: "public" },
+    ]);
+    expect(stored.outbox).toHaveLength(3);
+  });
+});
+
 describe("tabs of two versions sharing storage", () => {
   it("adopts the unsent messages a tab of version 1 wrote, and writes back its own that the old tab's write dropped", async () => {
     const storage = memoryStorage();
     const newTab = await loadStore(storage);
     const mine = newTab.getState().enqueue("general", "written in the new tab");
-    expect(storedVersion(storage)).toBe(2);
+    expect(storedVersion(storage)).toBe(STORAGE_VERSION);
 
-    // A tab still running version-1 code cannot read a version-2 value (its readPersisted returns null), so it
+    // A tab still running version-1 code cannot read a newer value (its readPersisted returns null), so it
     // writes its own state over it, in version 1: exactly the fixture's format.
     storage.setItem(STORAGE_KEY, V1_FIXTURE);
 
@@ -204,7 +286,7 @@ describe("tabs of two versions sharing storage", () => {
     ).toEqual([...expected].sort());
     expect(newTab.getState().outbox.every((e) => e.kind === "send")).toBe(true);
     // Written back at once: closing the new tab now loses nothing.
-    expect(storedVersion(storage)).toBe(2);
+    expect(storedVersion(storage)).toBe(STORAGE_VERSION);
     expect(
       readPersisted(storage)!
         .outbox.map((e) => e.clientOffset)
@@ -226,6 +308,6 @@ describe("tabs of two versions sharing storage", () => {
     const stored = readPersisted(storage)!;
     expect(stored.outbox.map((e) => e.clientOffset)).toEqual(["from-new-tab", ...v1.state.outbox.map((e) => e.clientOffset as string)]);
     expect(stored.settled).toEqual(v1.state.settled);
-    expect(storedVersion(storage)).toBe(2);
+    expect(storedVersion(storage)).toBe(STORAGE_VERSION);
   });
 });

@@ -10,6 +10,7 @@
  */
 import type { PersistStorage, StorageValue } from "zustand/middleware";
 import type { ChatMessage } from "../../shared/dto";
+import { GENERAL_CHANNEL } from "../../shared/limits";
 import { emptyChannel, mergeMessages, newestMessages, type ChannelMessages } from "../message-index";
 import { mergeOutboxes } from "../outbox";
 import { migrateToCurrent } from "./migrations";
@@ -34,7 +35,7 @@ export function partializeState(state: TetherState, perChannel = CACHED_MESSAGES
     displayNameSetAt: state.displayNameSetAt,
     me: state.me,
     activeChannel: state.activeChannel,
-    channelNames: state.channelNames,
+    channelList: Object.values(state.channelInfo),
     serverOffset: state.serverOffset,
     cache,
     outbox: state.outbox.filter((e) => e.status !== "sent"),
@@ -53,13 +54,15 @@ export function mergePersistedIntoState(persisted: unknown, current: TetherState
   const p = parsePersistedState(persisted);
   const channels: Record<string, ChannelMessages> = {};
   for (const [name, messages] of Object.entries(p.cache)) channels[name] = mergeMessages(emptyChannel(), messages).channel;
+  const channelInfo = Object.fromEntries(p.channelList.map((channel) => [channel.name, channel]));
   return {
     ...current,
     displayName: p.displayName,
     displayNameSetAt: p.displayNameSetAt,
     me: p.me ?? current.me,
-    activeChannel: p.activeChannel,
-    channelNames: p.channelNames,
+    // The open channel is one of the known ones (an older version did not list every one it showed).
+    activeChannel: p.activeChannel in channelInfo ? p.activeChannel : GENERAL_CHANNEL,
+    channelInfo,
     serverOffset: p.serverOffset,
     channels,
     outbox: p.outbox,

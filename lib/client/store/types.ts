@@ -1,10 +1,11 @@
 import type { StateCreator } from "zustand";
+import type { ChannelsSlice } from "./channels-slice";
 import type { ConnectionSlice } from "./connection-slice";
 import type { MessagesSlice } from "./messages-slice";
 import type { OutboxSlice } from "./outbox-slice";
 import type { ProfileSlice } from "./profile-slice";
 
-export type TetherState = ConnectionSlice & MessagesSlice & OutboxSlice & ProfileSlice;
+export type TetherState = ChannelsSlice & ConnectionSlice & MessagesSlice & OutboxSlice & ProfileSlice;
 
 /** A slice creator that sees the whole store (slices cooperate) inside the persist middleware. */
 export type SliceCreator<Slice> = StateCreator<TetherState, [["zustand/persist", unknown]], [], Slice>;

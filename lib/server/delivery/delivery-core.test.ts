@@ -4,12 +4,12 @@
  * every message once, in id order, and end up live. Real Socket.IO and real stores are covered by test/realtime.
  */
 import { describe, expect, it } from "vitest";
-import type { LogEntry, MessageStore } from "../../storage/message-store";
+import type { LogEntry, LogEvent, MessageStore } from "../../storage/message-store";
 import type { ChatMessage, Gap } from "../../shared/dto";
 import { createLogger } from "../logger";
 import { createMetrics } from "../metrics";
 import type { TetherServer, TetherSocket } from "../realtime/types";
-import { createDeliveryCore } from "./delivery-core";
+import { createDeliveryCore, type DeliveryCoreOptions } from "./delivery-core";
 
 /** Messages go round three channels, so that a bounded catch-up has several to bound. */
 const CHANNELS = ["general", "random", "dev"];
@@ -23,10 +23,14 @@ const message = (id: number): ChatMessage => ({
   createdAt: "2026-01-01T00:00:00.000Z",
 });
 
+/** A log event before the store gave it its offset. */
+type UnplacedEvent = LogEvent extends infer E ? (E extends LogEvent ? Omit<E, "offset"> : never) : never;
+
 function memoryStore(initial: number) {
   const stored: ChatMessage[] = Array.from({ length: initial }, (_, i) => message(i + 1));
   const listeners = new Set<(entries: readonly LogEntry[]) => void>();
   const channels = async () => CHANNELS.map((name) => ({ name, createdAt: "2026-01-01T00:00:00.000Z", visibility: "public" as const }));
+  let eventOffset = 0;
   const store = {
     async getMessagesAfter(offset: number, limit: number, upTo = Number.MAX_SAFE_INTEGER) {
       return stored.filter((m) => m.id > offset && m.id <= upTo).slice(0, limit);
@@ -58,6 +62,14 @@ function memoryStore(initial: number) {
       stored.push(next);
       for (const listener of listeners) listener([{ offset: next.id, message: next }]);
     },
+    /** Commits log events (membership changes) as one commit, at the next offsets. */
+    commitEvents(...events: UnplacedEvent[]) {
+      const entries = events.map((event) => {
+        eventOffset = Math.max(eventOffset, stored[stored.length - 1]?.id ?? 0) + 1;
+        return { offset: eventOffset, event: { ...event, offset: eventOffset } };
+      });
+      for (const listener of listeners) listener(entries);
+    },
     latest: () => stored[stored.length - 1]?.id ?? 0,
   };
 }
@@ -67,10 +79,13 @@ function socketIoDouble(serverOffset: number, replay?: { perChannel: number }) {
   const received: number[] = [];
   const events: string[] = [];
   const gaps: Gap[] = [];
+  const notices: string[] = [];
   const rooms = new Set<string>();
   const disconnectListeners: Array<() => void> = [];
   const record = (event: string, payload: unknown) => {
     events.push(event);
+    if (event === "channel:joined" || event === "channel:left")
+      notices.push(`${event} ${(payload as { name?: string; channel?: string }).name ?? (payload as { channel: string }).channel}`);
     if (event === "message:new") received.push((payload as ChatMessage).id);
     if (event === "message:batch") received.push(...(payload as ChatMessage[]).map((m) => m.id));
     if (event === "message:gaps") gaps.push(...(payload as Gap[]));
@@ -98,9 +113,13 @@ function socketIoDouble(serverOffset: number, replay?: { perChannel: number }) {
           if (rooms.has(room)) record(event, payload);
         },
       }),
+      in: (room: string) => ({
+        socketsJoin: (joined: string) => void (rooms.has(room) && rooms.add(joined)),
+        socketsLeave: (left: string) => void (rooms.has(room) && rooms.delete(left)),
+      }),
     },
   } as unknown as TetherServer;
-  return { io, socket, received, events, gaps };
+  return { io, socket, received, events, gaps, notices };
 }
 
 /** What a bounded catch-up from `offset` planned at `through` sends, with ids 1..latest in CHANNELS round-robin. */
@@ -117,7 +136,8 @@ function boundedReference(offset: number, through: number, latest: number, perCh
   return { gaps, received: received.sort((a, b) => a - b) };
 }
 
-function coreFor(log: ReturnType<typeof memoryStore>, io: TetherServer, windowSize: number) {
+/** A core over the in-memory store and Socket.IO double, with small batches; `options` replaces any setting. */
+function coreOver(log: ReturnType<typeof memoryStore>, io: TetherServer, options: Partial<DeliveryCoreOptions> = {}) {
   return createDeliveryCore({
     io,
     store: log.store,
@@ -125,8 +145,8 @@ function coreFor(log: ReturnType<typeof memoryStore>, io: TetherServer, windowSi
     metrics: createMetrics(),
     replayBatchSize: 7,
     maxMessageLength: 4000,
-    windowSize,
     describeChannel: async () => null,
+    ...options,
   });
 }
 
@@ -158,7 +178,7 @@ describe("the delivery core", () => {
     for (const windowSize of [4, 50, 10_000]) {
       const log = memoryStore(300);
       const { io, socket, received, events } = socketIoDouble(5);
-      const core = coreFor(log, io, windowSize);
+      const core = coreOver(log, io, { windowSize });
       await core.ready();
       core.attach(socket);
       await churnUntilLive(log, core);
@@ -177,7 +197,7 @@ describe("the delivery core", () => {
       // plans and serves the catch-up from memory, smaller ones leave it to the store.
       const log = memoryStore(5);
       const { io, socket, received, events, gaps } = socketIoDouble(5, { perChannel: 10 });
-      const core = coreFor(log, io, windowSize);
+      const core = coreOver(log, io, { windowSize });
       await core.ready();
       for (let i = 0; i < 295; i++) log.commit();
       core.attach(socket);
@@ -203,16 +223,7 @@ describe("the delivery core", () => {
   it("moves a connection to closed when it disconnects mid-catch-up, and never makes it live", async () => {
     const log = memoryStore(1000);
     const { io, socket, events } = socketIoDouble(1);
-    const core = createDeliveryCore({
-      io,
-      store: log.store,
-      logger: createLogger("silent"),
-      metrics: createMetrics(),
-      replayBatchSize: 10,
-      maxMessageLength: 4000,
-      windowSize: 4,
-      describeChannel: async () => null,
-    });
+    const core = coreOver(log, io, { windowSize: 4 });
     await core.ready();
     core.attach(socket);
     await new Promise((resolve) => setImmediate(resolve));
@@ -220,5 +231,30 @@ describe("the delivery core", () => {
     (socket as unknown as { connected: boolean }).connected = false;
     await settle();
     expect(events).not.toContain("session:ready");
+  });
+
+  it("tells a user of channels joined and left in log order, though a joined channel is described by a read first", async () => {
+    const log = memoryStore(0);
+    const { io, socket, notices } = socketIoDouble(0);
+    const core = coreOver(log, io, {
+      // A read of the store, as for a DM's participants: it resolves on a later turn of the event loop.
+      describeChannel: (name) =>
+        new Promise((resolve) => setImmediate(() => resolve({ name, createdAt: "2026-01-01T00:00:00.000Z", visibility: "private" }))),
+    });
+    await core.ready();
+    core.attach(socket);
+    await settle();
+    expect(core.phaseOf("s1")).toBe("live");
+
+    // Invited and removed at once (one commit, as the cluster's log tail delivers a gap it filled), then invited again.
+    log.commitEvents(
+      { kind: "channel_created", channel: "plans", visibility: "private", createdBy: "x", createdAt: "2026-01-01T00:00:00.000Z" },
+      { kind: "member_added", channel: "plans", userId: "u" },
+      { kind: "member_removed", channel: "plans", userId: "u" },
+    );
+    log.commitEvents({ kind: "member_added", channel: "plans", userId: "u" }, { kind: "member_removed", channel: "plans", userId: "u" });
+    log.commitEvents({ kind: "member_added", channel: "plans", userId: "u" });
+    await settle();
+    expect(notices).toEqual(["channel:joined plans", "channel:left plans", "channel:joined plans", "channel:left plans", "channel:joined plans"]);
   });
 });

@@ -133,21 +133,37 @@ export function createDeliveryCore(options: DeliveryCoreOptions): DeliveryCore {
           if (added) connections.socketsJoin(channelRoom(event.channel));
           else connections.socketsLeave(channelRoom(event.channel));
         }
-        if (added) onMemberAdded(event);
-        else io.local.to(userRoom(event.userId)).emit("channel:left", { channel: event.channel });
+        const { userId, channel } = event;
+        if (added) {
+          // The description (a DM's participants) is read from the store first.
+          notify(userId, channel, async () => {
+            const joined = await options.describeChannel(channel);
+            if (joined) io.local.to(userRoom(userId)).emit("channel:joined", joined);
+          });
+        } else {
+          notify(userId, channel, () => void io.local.to(userRoom(userId)).emit("channel:left", { channel }));
+        }
         return;
       }
     }
   }
 
-  /** Tells the user's live connections of a channel they joined (with a DM's participants, read from the store). */
-  function onMemberAdded(event: Extract<LogEvent, { kind: "member_added" }>): void {
-    void options
-      .describeChannel(event.channel)
-      .then((channel) => {
-        if (channel) io.local.to(userRoom(event.userId)).emit("channel:joined", channel);
-      })
-      .catch((error: unknown) => logger.warn({ err: error, channel: event.channel }, "could not announce a joined channel"));
+  /** Per user, the notices still to be sent: each waits for the one before it. */
+  const notices = new Map<string, Promise<void>>();
+
+  /**
+   * Sends a user's connections a notice of a membership change, in log order: a `channel:joined` whose description
+   * is still being read must not be overtaken by a later `channel:left`, or the client would list a channel it was
+   * removed from.
+   */
+  function notify(userId: string, channel: string, send: () => Promise<void> | void): void {
+    const sent = (notices.get(userId) ?? Promise.resolve())
+      .then(send)
+      .catch((error: unknown) => logger.warn({ err: error, channel }, "could not send a membership notice"));
+    notices.set(userId, sent);
+    void sent.then(() => {
+      if (notices.get(userId) === sent) notices.delete(userId);
+    });
   }
 
   const deliverSafely = (entries: readonly LogEntry[]) => {

@@ -128,7 +128,12 @@ export function createChannelHandlers({ store, access, users }: { store: Message
     if (allowed.channel.name === GENERAL_CHANNEL) return ok({ members: await users.listUsers() });
     const members = await store.listMembers(allowed.channel.name);
     const accounts = await users.getUsers(members.map((member) => member.userId));
-    return ok({ members: members.flatMap((member) => accounts.get(member.userId) ?? []) });
+    return ok({
+      members: members.flatMap((member) => {
+        const account = accounts.get(member.userId);
+        return account ? [{ ...account, role: member.role }] : [];
+      }),
+    });
   }
 
   async function openDm(socket: TetherSocket, payload: unknown): Promise<Ack<{ channel: Channel }>> {
