@@ -24,16 +24,40 @@ export interface StoredMessage {
   authorName: string;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Ports for this worker's servers: a block of its own, below the kernel's ephemeral range. A port picked with
+ * listen(0) could be handed to another worker's server while this one restarts (its pages know only the old port),
+ * and the browser would silently talk to the wrong server. No other worker uses this block, and the kernel never
+ * gives out ports below the ephemeral range, so a restart finds its port free.
+ */
+const PORTS_PER_WORKER = 200;
+let nextPortInBlock = 0;
+
+function ephemeralRangeStart(): number {
+  try {
+    const [low] = fs.readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/);
+    return Number(low) || 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
   });
+}
+
+async function workerPort(): Promise<number> {
+  const worker = Number(process.env.TEST_PARALLEL_INDEX ?? 0);
+  const blockStart = ephemeralRangeStart() - PORTS_PER_WORKER * (worker + 1);
+  for (let tried = 0; tried < PORTS_PER_WORKER; tried++) {
+    const port = blockStart + (nextPortInBlock++ % PORTS_PER_WORKER);
+    if (await portIsFree(port)) return port;
+  }
+  throw new Error(`no free port in ${blockStart}..${blockStart + PORTS_PER_WORKER - 1}`);
 }
 
 class PortTakenError extends Error {}
@@ -53,13 +77,13 @@ export class TetherServer {
 
   /**
    * Starts the server and resolves once it has said it is ready (its own log line, not just any answer on the
-   * port). The first start takes a port that was free a moment ago; if another process binds it first, it tries
-   * another one. A restart keeps its port: the pages know it.
+   * port). The first start takes a free port of this worker's block (workerPort); if something else binds it
+   * first, it tries another one. A restart keeps its port: the pages know it.
    */
   async start(): Promise<void> {
     const firstStart = this.port === 0;
     for (let attempt = 1; ; attempt++) {
-      if (firstStart) this.port = await freePort();
+      if (firstStart) this.port = await workerPort();
       try {
         return await this.launch();
       } catch (error) {
