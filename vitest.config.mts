@@ -7,7 +7,7 @@ const reportDir = process.env.TEST_REPORT_DIR;
 export default defineConfig({
   test: {
     // Playwright specs live in e2e/ and run under Playwright, not here.
-    include: ["lib/**/*.test.ts", "db/**/*.test.ts", "test/**/*.test.ts"],
+    include: ["lib/**/*.test.ts", "db/**/*.test.ts", "test/**/*.test.ts", "components/**/*.test.tsx"],
     // Probes PostgreSQL/Redis once: the scale-out suite runs, is skipped with a reason, or fails under CI.
     globalSetup: ["test/support/global-setup.ts"],
     testTimeout: 60_000,

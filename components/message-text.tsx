@@ -1,18 +1,76 @@
-import { splitLinks } from "../lib/client/linkify";
+import Markdown, { type Components } from "react-markdown";
+import rehypeSanitize from "rehype-sanitize";
+import remarkBreaks from "remark-breaks";
+import remarkGfm from "remark-gfm";
+import { safeHttpUrl, splitLinks } from "../lib/client/linkify";
+import { remarkHtmlAsText } from "../lib/client/markdown-html-as-text";
 
-/** Message text as text: React escapes it; only http(s) URLs become links, opened safely in a new tab. */
+/**
+ * Message text, formatted as Markdown (GFM: bold, italic, strikethrough, code, code blocks, links, lists, quotes,
+ * tables), with every newline a line break as people type them in a chat. Safe by construction: raw HTML stays text
+ * (remarkHtmlAsText), the HTML that Markdown produces is sanitized (rehype-sanitize, GitHub's schema), only http(s)
+ * links are links and they open in a new tab without the opener, and images are shown as their text (a message must
+ * not make every reader's browser fetch an address chosen by its author).
+ */
+const REMARK_PLUGINS = [remarkGfm, remarkBreaks, remarkHtmlAsText];
+const REHYPE_PLUGINS = [rehypeSanitize];
+
+const Heading = ({ children }: { children?: React.ReactNode }) => (
+  <p>
+    <strong>{children}</strong>
+  </p>
+);
+
+const COMPONENTS: Components = {
+  a: ({ href, children }) => {
+    const safe = href ? safeHttpUrl(href) : null;
+    return safe ? (
+      <a href={safe} target="_blank" rel="noopener noreferrer nofollow">
+        {children}
+      </a>
+    ) : (
+      <span>{children}</span>
+    );
+  },
+  // A heading would dwarf the conversation around it: shown as a bold line, as chats do.
+  h1: Heading,
+  h2: Heading,
+  h3: Heading,
+  h4: Heading,
+  h5: Heading,
+  h6: Heading,
+  img: ({ alt }) => <span>{alt}</span>,
+};
+
+/**
+ * Most messages use no Markdown at all: they skip the parser (the list renders many at once). The test is
+ * conservative — any character that could start Markdown syntax, or a line break, takes the Markdown path.
+ */
+const MAY_BE_MARKDOWN = /[*_~`[\]<>&\\|!#]|^\s*(?:[-+=]|\d+[.)])|\n|\bwww\./m;
+
 export function MessageText({ text }: { text: string }) {
+  if (!MAY_BE_MARKDOWN.test(text)) {
+    return (
+      <div className="message-text">
+        <p>
+          {splitLinks(text).map((part, i) =>
+            part.kind === "link" ? (
+              <a key={i} href={part.href} target="_blank" rel="noopener noreferrer nofollow">
+                {part.text}
+              </a>
+            ) : (
+              <span key={i}>{part.text}</span>
+            ),
+          )}
+        </p>
+      </div>
+    );
+  }
   return (
-    <p className="message-text">
-      {splitLinks(text).map((part, i) =>
-        part.kind === "link" ? (
-          <a key={i} href={part.href} target="_blank" rel="noopener noreferrer nofollow">
-            {part.text}
-          </a>
-        ) : (
-          <span key={i}>{part.text}</span>
-        ),
-      )}
-    </p>
+    <div className="message-text">
+      <Markdown remarkPlugins={REMARK_PLUGINS} rehypePlugins={REHYPE_PLUGINS} components={COMPONENTS}>
+        {text}
+      </Markdown>
+    </div>
   );
 }

@@ -97,6 +97,25 @@ test("a message with HTML and script is shown as text, nothing executes, links a
   expect(server.storedContents("general")).toContain(hostile);
 });
 
+test("Markdown is formatted for everyone: bold, code, code blocks, quotes, lists", async ({ browser }) => {
+  const alice = await person(browser, "Formatter");
+  const bob = await person(browser, "Reader");
+  await alice.send("**bold** and `code`");
+  await alice.send("> quoted\n\n- one\n- two\n\n```\nconst a = 1;\n```");
+
+  for (const chat of [alice, bob]) {
+    const inline = chat.item("bold and code");
+    await expect(inline.locator("strong")).toHaveText("bold");
+    await expect(inline.locator("code")).toHaveText("code");
+    const block = chat.items.filter({ has: chat.page.locator("pre") });
+    await expect(block.locator("blockquote")).toHaveText("quoted");
+    await expect(block.getByRole("listitem")).toHaveText(["one", "two"]);
+    await expect(block.locator("pre code")).toHaveText("const a = 1;");
+    expect(await block.locator("pre").evaluate((el) => getComputedStyle(el.querySelector("code")!).fontFamily)).toMatch(/mono/i);
+  }
+  expect(server.storedContents("general")).toContain("**bold** and `code`");
+});
+
 test("the composer: Enter sends, Shift+Enter adds a line, and the length limit shows before sending", async ({ page }) => {
   const chat = new ChatPage(page);
   await chat.open(server.url, "Writer");
