@@ -21,16 +21,19 @@ const Heading = ({ children }: { children?: React.ReactNode }) => (
   </p>
 );
 
+/** The one way a link is rendered: http(s) only, in a new tab, without the opener or a referrer. */
+function SafeLink({ href, children }: { href: string; children?: React.ReactNode }) {
+  return (
+    <a href={href} target="_blank" rel="noopener noreferrer nofollow">
+      {children}
+    </a>
+  );
+}
+
 const COMPONENTS: Components = {
   a: ({ href, children }) => {
     const safe = href ? safeHttpUrl(href) : null;
-    return safe ? (
-      <a href={safe} target="_blank" rel="noopener noreferrer nofollow">
-        {children}
-      </a>
-    ) : (
-      <span>{children}</span>
-    );
+    return safe ? <SafeLink href={safe}>{children}</SafeLink> : <span>{children}</span>;
   },
   // A heading would dwarf the conversation around it: shown as a bold line, as chats do.
   h1: Heading,
@@ -55,9 +58,9 @@ export function MessageText({ text }: { text: string }) {
         <p>
           {splitLinks(text).map((part, i) =>
             part.kind === "link" ? (
-              <a key={i} href={part.href} target="_blank" rel="noopener noreferrer nofollow">
+              <SafeLink key={i} href={part.href}>
                 {part.text}
-              </a>
+              </SafeLink>
             ) : (
               <span key={i}>{part.text}</span>
             ),
