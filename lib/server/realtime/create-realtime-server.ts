@@ -17,6 +17,9 @@ import { createSendRateLimiter } from "../limits/send-rate-limiter";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
 import { createRecoveryAdapter } from "../transport/recovery-adapter";
+import { createReadHandlers } from "../reads/read-handlers";
+import { createReadStates } from "../reads/read-states";
+import { createSendMentions } from "../reads/send-mentions";
 import { createInFlightTracker, registerAckHandler } from "./ack-handler";
 import { createChannelAccess } from "./channel-access";
 import { createChannelHandlers } from "./channel-handlers";
@@ -57,7 +60,16 @@ export interface RealtimeOptions {
   tailCheckIntervalMs?: number;
   /** How many recently delivered messages the delivery core keeps in memory (default 10,000; tests shrink it). */
   deliveryWindowSize?: number;
+  /** Token bucket for messages that say `@channel`, per identity (default 3, then one every 20 s); perSecond 0 turns it off. */
+  channelMentionRateLimit?: { burst: number; perSecond: number };
+  /** A typing indicator ends this long after its last typing:start (default 5,000). */
+  typingExpireMs?: number;
+  /** Presence on a cluster: renewal interval and lifetime of an instance's presence entries in Redis. */
+  presence?: { heartbeatMs: number; ttlMs: number };
 }
+
+const DEFAULT_CHANNEL_MENTION_RATE_LIMIT = { burst: 3, perSecond: 0.05 };
+const DEFAULT_TYPING_EXPIRE_MS = 5_000;
 
 /** How long an ack waits for the sender's own broadcast on a cluster before it is sent anyway. */
 const LOCAL_DELIVERY_WAIT_MS = 2_000;
@@ -82,6 +94,8 @@ const KNOWN_EVENTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>([
   "channel:members",
   "dm:open",
   "search:messages",
+  "read:mark",
+  "channel:mute",
 ]);
 
 export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOptions): RealtimeServer {
@@ -117,6 +131,8 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
   });
   const { accounts, guestAccess } = options;
   const access = createChannelAccess(store, accounts);
+  const readStates = createReadStates({ io, store, delivery: () => delivery, logger, cluster });
+  const typingExpireMs = options.typingExpireMs ?? DEFAULT_TYPING_EXPIRE_MS;
   const delivery = createDeliveryCore({
     io,
     store,
@@ -127,6 +143,9 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     maxMessageLength: options.maxMessageLength,
     windowSize: options.deliveryWindowSize,
     cluster: cluster ? { tailCheckIntervalMs: options.tailCheckIntervalMs ?? 1_000 } : undefined,
+    readStates,
+    afterJoinedNotice: (userId, channel) => readStates.joined(userId, channel),
+    typingExpireMs,
   });
   // A session that ends or a token revoked (here or on another instance's HTTP API) closes its connections
   // everywhere. A plain disconnect, not close(): the server-side reason is then not recoverable, and the
@@ -145,7 +164,9 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     rateLimiter,
     maxMessageLength: options.maxMessageLength,
     whenDeliveredLocally: (id) => delivery.whenDelivered(id, LOCAL_DELIVERY_WAIT_MS),
+    mentions: createSendMentions({ users: accounts, channelMentionLimit: options.channelMentionRateLimit ?? DEFAULT_CHANNEL_MENTION_RATE_LIMIT }),
   });
+  const readHandlers = createReadHandlers({ store, access, readStates });
   const channelHandlers = createChannelHandlers({ store, access, users: accounts });
   const profileHandlers = createProfileHandlers({ accounts });
   const searchHandlers = createSearchHandlers({ store, access, rateLimiter: searchRateLimiter });
@@ -185,6 +206,8 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     registerAckHandler(socket, "dm:open", (payload) => channelHandlers.openDm(socket, payload), handlerDeps);
     registerAckHandler(socket, "profile:update", (payload) => profileHandlers.updateProfile(socket, payload), handlerDeps);
     registerAckHandler(socket, "search:messages", (payload) => searchHandlers.searchMessages(socket, payload), handlerDeps);
+    registerAckHandler(socket, "read:mark", (payload) => readHandlers.markRead(socket, payload), handlerDeps);
+    registerAckHandler(socket, "channel:mute", (payload) => readHandlers.muteChannel(socket, payload), handlerDeps);
     socket.onAny((event: unknown, ...args: unknown[]) => {
       if (typeof event === "string" && KNOWN_EVENTS.has(event)) return;
       const ack = args[args.length - 1];
