@@ -9,7 +9,7 @@ import { EVERYONE_MENTIONED } from "../lib/storage/read-state-store";
 
 export interface SqliteReadStates extends ReadStateStore {
   /** Stores who a message mentions; runs inside the transaction that inserts the message. */
-  insertMentions(messageId: number, channel: string, authorId: string, mentioned: readonly string[]): void;
+  insertMentions: (messageId: number, channel: string, authorId: string, mentioned: readonly string[]) => void;
 }
 
 interface StateRow {
@@ -77,10 +77,9 @@ export function createSqliteReadStates(sqlite: Database.Database): SqliteReadSta
         const state = toState(channel, selectState.get(identityId, channel));
         const after = state.readUpTo;
         if (after >= asOf) return { ...state, unread: 0, mentions: 0 };
-        // Own messages are subtracted: a total at the cap stays an "at least".
-        const total = countRange.get(channel, after, asOf, cap) ?? 0;
-        const own = total === 0 ? 0 : (countOwn.get(identityId, channel, after, asOf, cap) ?? 0);
-        const unread = Math.max(0, total - own);
+        // Own messages first, so the total can stop at exactly `cap` messages of others.
+        const own = countOwn.get(identityId, channel, after, asOf, cap) ?? 0;
+        const unread = Math.max(0, (countRange.get(channel, after, asOf, cap + own) ?? 0) - own);
         const mentions = unread === 0 ? 0 : (countMentions.get(identityId, EVERYONE_MENTIONED, channel, after, asOf, identityId, cap) ?? 0);
         return { ...state, unread, mentions };
       });
