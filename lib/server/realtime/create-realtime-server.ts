@@ -17,6 +17,7 @@ import { createSendRateLimiter } from "../limits/send-rate-limiter";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
 import { createRecoveryAdapter } from "../transport/recovery-adapter";
+import { createTyping } from "../activity/typing";
 import { createReadHandlers } from "../reads/read-handlers";
 import { createReadStates } from "../reads/read-states";
 import { createSendMentions } from "../reads/send-mentions";
@@ -96,6 +97,8 @@ const KNOWN_EVENTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>([
   "search:messages",
   "read:mark",
   "channel:mute",
+  "typing:start",
+  "typing:stop",
 ]);
 
 export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOptions): RealtimeServer {
@@ -164,9 +167,11 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     rateLimiter,
     maxMessageLength: options.maxMessageLength,
     whenDeliveredLocally: (id) => delivery.whenDelivered(id, LOCAL_DELIVERY_WAIT_MS),
+    onSent: (socket, channel) => typing.sent(socket, channel),
     mentions: createSendMentions({ users: accounts, channelMentionLimit: options.channelMentionRateLimit ?? DEFAULT_CHANNEL_MENTION_RATE_LIMIT }),
   });
   const readHandlers = createReadHandlers({ store, access, readStates });
+  const typing = createTyping({ io, access, expireMs: typingExpireMs });
   const channelHandlers = createChannelHandlers({ store, access, users: accounts });
   const profileHandlers = createProfileHandlers({ accounts });
   const searchHandlers = createSearchHandlers({ store, access, rateLimiter: searchRateLimiter });
@@ -190,6 +195,7 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
       connectionLimiter.closed(address);
       rateLimiter.forgetSocket(socket.id);
       searchRateLimiter.forgetSocket(socket.id);
+      typing.disconnected(socket);
       metrics.connections.dec();
     });
 
@@ -208,6 +214,8 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     registerAckHandler(socket, "search:messages", (payload) => searchHandlers.searchMessages(socket, payload), handlerDeps);
     registerAckHandler(socket, "read:mark", (payload) => readHandlers.markRead(socket, payload), handlerDeps);
     registerAckHandler(socket, "channel:mute", (payload) => readHandlers.muteChannel(socket, payload), handlerDeps);
+    registerAckHandler(socket, "typing:start", (payload) => typing.start(socket, payload), handlerDeps);
+    registerAckHandler(socket, "typing:stop", (payload) => typing.stop(socket, payload), handlerDeps);
     socket.onAny((event: unknown, ...args: unknown[]) => {
       if (typeof event === "string" && KNOWN_EVENTS.has(event)) return;
       const ack = args[args.length - 1];
@@ -230,6 +238,7 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
       stopClosingRevoked();
       await inFlight.whenIdle();
       await io.close();
+      typing.close();
       delivery.close();
     },
   };
