@@ -17,6 +17,7 @@ import { createSendRateLimiter } from "../limits/send-rate-limiter";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
 import { createRecoveryAdapter } from "../transport/recovery-adapter";
+import { createPresence, type SharedPresence } from "../activity/presence";
 import { createTyping } from "../activity/typing";
 import { createReadHandlers } from "../reads/read-handlers";
 import { createReadStates } from "../reads/read-states";
@@ -67,6 +68,8 @@ export interface RealtimeOptions {
   typingExpireMs?: number;
   /** Presence on a cluster: renewal interval and lifetime of an instance's presence entries in Redis. */
   presence?: { heartbeatMs: number; ttlMs: number };
+  /** On a cluster: where the instances share presence (Redis); absent, presence is this instance's alone. */
+  sharedPresence?: SharedPresence;
 }
 
 const DEFAULT_CHANNEL_MENTION_RATE_LIMIT = { burst: 3, perSecond: 0.05 };
@@ -99,6 +102,8 @@ const KNOWN_EVENTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>([
   "channel:mute",
   "typing:start",
   "typing:stop",
+  "presence:set",
+  "presence:list",
 ]);
 
 export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOptions): RealtimeServer {
@@ -172,6 +177,13 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
   });
   const readHandlers = createReadHandlers({ store, access, readStates });
   const typing = createTyping({ io, access, expireMs: typingExpireMs });
+  const presence = createPresence({
+    io,
+    logger,
+    shared: cluster ? options.sharedPresence : undefined,
+    heartbeatMs: options.presence?.heartbeatMs ?? 10_000,
+    ttlMs: options.presence?.ttlMs ?? 30_000,
+  });
   const channelHandlers = createChannelHandlers({ store, access, users: accounts });
   const profileHandlers = createProfileHandlers({ accounts });
   const searchHandlers = createSearchHandlers({ store, access, rateLimiter: searchRateLimiter });
@@ -196,6 +208,7 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
       rateLimiter.forgetSocket(socket.id);
       searchRateLimiter.forgetSocket(socket.id);
       typing.disconnected(socket);
+      presence.disconnected(socket);
       metrics.connections.dec();
     });
 
@@ -216,6 +229,8 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     registerAckHandler(socket, "channel:mute", (payload) => readHandlers.muteChannel(socket, payload), handlerDeps);
     registerAckHandler(socket, "typing:start", (payload) => typing.start(socket, payload), handlerDeps);
     registerAckHandler(socket, "typing:stop", (payload) => typing.stop(socket, payload), handlerDeps);
+    registerAckHandler(socket, "presence:set", (payload) => presence.set(socket, payload), handlerDeps);
+    registerAckHandler(socket, "presence:list", (payload) => presence.list(socket, payload), handlerDeps);
     socket.onAny((event: unknown, ...args: unknown[]) => {
       if (typeof event === "string" && KNOWN_EVENTS.has(event)) return;
       const ack = args[args.length - 1];
@@ -225,6 +240,7 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     socket.on("error", (error) => logger.warn({ err: error, socketId: socket.id }, "socket error"));
 
     delivery.attach(socket);
+    presence.connected(socket);
   });
 
   return {
@@ -237,6 +253,7 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
       inFlight.draining = true;
       stopClosingRevoked();
       await inFlight.whenIdle();
+      await presence.close();
       await io.close();
       typing.close();
       delivery.close();

@@ -4,7 +4,7 @@ import type { RealtimeOptions } from "./create-realtime-server";
 /** The realtime tunables taken from the validated environment. */
 export function realtimeOptionsFromEnv(
   env: Env,
-  components: Pick<RealtimeOptions, "store" | "signer" | "accounts" | "logger" | "metrics" | "clusterAdapter">,
+  components: Pick<RealtimeOptions, "store" | "signer" | "accounts" | "logger" | "metrics" | "clusterAdapter" | "sharedPresence">,
 ): RealtimeOptions {
   return {
     ...components,
