@@ -96,7 +96,7 @@ export function createPresence({ io, logger, shared, heartbeatMs, ttlMs }: Prese
       if (!sockets?.delete(socket.id)) return;
       if (sockets.size === 0) local.delete(userId);
     } else {
-      if (!sockets) local.set(userId, (sockets = new Map()));
+      if (!sockets) local.set(userId, (sockets = new Map<string, "active" | "away">()));
       if (sockets.get(socket.id) === activity) return;
       sockets.set(socket.id, activity);
     }
@@ -110,7 +110,7 @@ export function createPresence({ io, logger, shared, heartbeatMs, ttlMs }: Prese
       const { instanceId: from, userId, state } = (notice ?? {}) as { instanceId?: unknown; userId?: unknown; state?: unknown };
       if (typeof from !== "string" || from === instanceId || typeof userId !== "string") return;
       let users = others.get(from);
-      if (!users) others.set(from, (users = new Map()));
+      if (!users) others.set(from, (users = new Map<string, InstancePresence>()));
       if (state === "online" || state === "away") users.set(userId, state);
       else users.delete(userId);
       announce([userId]);
