@@ -55,23 +55,23 @@ export function createPgReadStates(pool: Pool): ReadStateStore {
       return toState(channel, rows[0]);
     },
 
-    async getReadStates(identityId, channels, asOf, cap) {
+    async getReadStates(identityId, channels, asOf, cap, floor = 0) {
       if (channels.length === 0) return [];
       // One round trip for every channel; each count walks one index. Own messages first, so the total can stop
       // at exactly `cap` messages of others.
       const { rows } = await pool.query<{ channel: string; read_up_to: string; muted: boolean; total: string; own: string; mentions: string }>(
-        `SELECT c.channel, coalesce(r.read_up_to, 0) AS read_up_to, coalesce(r.muted, false) AS muted, own.n AS own, total.n AS total,
+        `SELECT c.channel, greatest(coalesce(r.read_up_to, 0), $6) AS read_up_to, coalesce(r.muted, false) AS muted, own.n AS own, total.n AS total,
                 (SELECT count(*) FROM (SELECT DISTINCT mm.message_id FROM message_mentions mm
                    WHERE mm.mentioned IN ($2, $5) AND mm.channel = c.channel AND mm.author_id <> $2
-                     AND mm.message_id > coalesce(r.read_up_to, 0) AND mm.message_id <= $3 LIMIT $4) t) AS mentions
+                     AND mm.message_id > greatest(coalesce(r.read_up_to, 0), $6) AND mm.message_id <= $3 LIMIT $4) t) AS mentions
            FROM unnest($1::text[]) WITH ORDINALITY AS c(channel, position)
            LEFT JOIN read_states r ON r.identity_id = $2 AND r.channel = c.channel
            CROSS JOIN LATERAL (SELECT count(*) AS n FROM (SELECT 1 FROM messages m WHERE m.author_id = $2 AND m.channel = c.channel
-                                 AND m.id > coalesce(r.read_up_to, 0) AND m.id <= $3 LIMIT $4) t) own
+                                 AND m.id > greatest(coalesce(r.read_up_to, 0), $6) AND m.id <= $3 LIMIT $4) t) own
            CROSS JOIN LATERAL (SELECT count(*) AS n FROM (SELECT 1 FROM messages m WHERE m.channel = c.channel
-                                 AND m.id > coalesce(r.read_up_to, 0) AND m.id <= $3 LIMIT $4 + own.n) t) total
+                                 AND m.id > greatest(coalesce(r.read_up_to, 0), $6) AND m.id <= $3 LIMIT $4 + own.n) t) total
           ORDER BY c.position`,
-        [channels, identityId, asOf, cap, EVERYONE_MENTIONED],
+        [channels, identityId, asOf, cap, EVERYONE_MENTIONED, floor],
       );
       return rows.map((row): ReadStateCounts => {
         const unread = Math.max(0, Number(row.total) - Number(row.own));

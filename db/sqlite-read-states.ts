@@ -72,9 +72,10 @@ export function createSqliteReadStates(sqlite: Database.Database): SqliteReadSta
       return toState(channel, setMuted.get(identityId, channel, muted ? 1 : 0, Date.now()));
     },
 
-    async getReadStates(identityId, channels, asOf, cap) {
+    async getReadStates(identityId, channels, asOf, cap, floor = 0) {
       return channels.map((channel): ReadStateCounts => {
-        const state = toState(channel, selectState.get(identityId, channel));
+        const stored = toState(channel, selectState.get(identityId, channel));
+        const state = { ...stored, readUpTo: Math.max(stored.readUpTo, floor) };
         const after = state.readUpTo;
         if (after >= asOf) return { ...state, unread: 0, mentions: 0 };
         // Own messages first, so the total can stop at exactly `cap` messages of others.

@@ -30,7 +30,8 @@ export interface ReadStateStore {
   setMuted(identityId: string, channel: string, muted: boolean): Promise<StoredReadState>;
   /**
    * For each of `channels`: the stored state (nothing read, not muted, when none is stored) and its counts over
-   * messages with `id <= asOf`. Counting reads the indexes only, and stops at `cap`.
+   * messages with `id <= asOf`. Counting reads the indexes only, and stops at `cap`. A position below `floor` counts
+   * as `floor` (an identity that did not exist before it has read everything up to it).
    */
-  getReadStates(identityId: string, channels: readonly string[], asOf: number, cap: number): Promise<ReadStateCounts[]>;
+  getReadStates(identityId: string, channels: readonly string[], asOf: number, cap: number, floor?: number): Promise<ReadStateCounts[]>;
 }

@@ -7,6 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Channel, ChannelReadState } from "../../lib/shared/dto";
 import { accountsHttp } from "../support/accounts-http";
+import { SESSION_COOKIE } from "../../lib/server/identity/session-cookie";
 import { gateReads } from "../support/gated-reads";
 import { useRealtimeHarness } from "../support/harness";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
@@ -97,6 +98,29 @@ describe.each(testBackends())("on %s", (backend) => {
       expect(bob.readStates).toEqual([]);
       expect(await freshCounts("alice", "general")).toEqual({ readUpTo: ids[1], unread: 0, mentions: 0, muted: true });
       expect(await freshCounts("bob", "general")).toEqual({ readUpTo: 0, unread: 0, mentions: 0, muted: false });
+    });
+
+    it("keeps a browser guest's state across its connections; a script guest starts with everything before it read", async () => {
+      const bob = await as("bob");
+      const before = [await send(bob, "general", "one"), await send(bob, "general", "two @channel")];
+      const cookie = `${SESSION_COOKIE}=${encodeURIComponent(server.signer.sign("u_guestbrowser01"))}`;
+      const browser = client({ cookie });
+      const script = client();
+      await Promise.all([browser.ready(), script.ready()]);
+      expect(browser.countsOf("general")).toEqual({ readUpTo: 0, unread: 2, mentions: 1, muted: false });
+      expect(script.countsOf("general")).toEqual({ readUpTo: before[1], unread: 0, mentions: 0, muted: false });
+      expect(await script.request("read:mark", { channel: "general", upTo: before[0] })).toEqual({
+        data: { channel: "general", readUpTo: before[1] },
+      });
+
+      const after = await send(bob, "general", "three @channel");
+      await waitFor(() => script.messages.has(after) && browser.messages.has(after), 5_000, "the new message");
+      expect(script.countsOf("general")).toEqual({ readUpTo: before[1], unread: 1, mentions: 1, muted: false });
+      await browser.request("read:mark", { channel: "general", upTo: before[1] });
+      browser.close();
+      const again = client({ cookie });
+      await again.ready();
+      expect(again.countsOf("general")).toEqual({ readUpTo: before[1], unread: 1, mentions: 1, muted: false });
     });
 
     it("counts @username, @channel and every DM message as mentions, never the reader's own messages", async () => {

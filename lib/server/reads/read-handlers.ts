@@ -20,7 +20,7 @@ export function createReadHandlers({ store, access, readStates }: { store: Messa
     if (!allowed.ok) return { error: allowed.error };
     const stored = await store.markRead(user.id, channel, upTo);
     readStates.changed(user.id, channel);
-    return ok({ channel, readUpTo: stored.readUpTo });
+    return ok({ channel, readUpTo: Math.max(stored.readUpTo, readStates.floorOf(user.id)) });
   }
 
   async function muteChannel(socket: TetherSocket, payload: unknown): Promise<Ack<{ channel: string; muted: boolean }>> {

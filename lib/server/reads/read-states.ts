@@ -30,6 +30,11 @@ interface Snapshot {
 
 interface FollowedIdentity {
   identity: Identity;
+  /**
+   * Positions below this count as this: 0, except for an ephemeral guest (a script without the guest cookie), whose
+   * identity began with its connection — everything before it counts as read, so its counts cost nothing.
+   */
+  floor: number;
   connections: number;
   /** Bumped by every push: a session whose snapshot began before a push must be refreshed once it is live. */
   changes: number;
@@ -42,6 +47,8 @@ export interface ReadStates extends SessionReadStates {
   changed(identityId: string, channel: string): void;
   /** `identityId` can now read `channel` (called after its `channel:joined`): pushes that channel's state here. */
   joined(identityId: string, channel: string): Promise<void>;
+  /** The lowest position `identityId` can have (see FollowedIdentity.floor). */
+  floorOf(identityId: string): number;
 }
 
 export interface ReadStatesOptions {
@@ -61,7 +68,8 @@ export function createReadStates({ io, store, delivery, logger, cluster }: ReadS
   async function snapshot(identity: Identity, only?: readonly string[]): Promise<Snapshot> {
     const asOf = delivery().deliveredThrough();
     const channels = only ?? (await store.listChannelsReadableBy(identity.kind === "account" ? identity.id : null)).map((channel) => channel.name);
-    return { asOf, counts: await store.getReadStates(identity.id, channels, asOf, MAX_UNREAD_COUNT) };
+    const floor = followed.get(identity.id)?.floor ?? 0;
+    return { asOf, counts: await store.getReadStates(identity.id, channels, asOf, MAX_UNREAD_COUNT, floor) };
   }
 
   /** Synchronous: the snapshot brought to the core's current position. `exact` false when the window could not. */
@@ -127,7 +135,8 @@ export function createReadStates({ io, store, delivery, logger, cluster }: ReadS
         entry.connections++;
         entry.identity = identity;
       } else {
-        entry = { identity, connections: 1, changes: 0, queue: Promise.resolve() };
+        const floor = identity.ephemeral ? delivery().deliveredThrough() : 0;
+        entry = { identity, floor, connections: 1, changes: 0, queue: Promise.resolve() };
         followed.set(identity.id, entry);
       }
       const held = entry;
@@ -161,5 +170,7 @@ export function createReadStates({ io, store, delivery, logger, cluster }: ReadS
     },
 
     joined: (identityId, channel) => pushHere(identityId, [channel]),
+
+    floorOf: (identityId) => followed.get(identityId)?.floor ?? 0,
   };
 }
