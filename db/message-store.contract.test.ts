@@ -552,7 +552,7 @@ function messageStoreContract(backend: Backend, skipReason: string | null = null
         ]);
         expect(await store.getReadStates(reader, [], ids[5]!, 1000)).toEqual([]);
         // A floor raises a lower position (an identity that began later), never a higher one.
-        expect(await store.getReadStates("newcomer", [GENERAL_CHANNEL], ids[5]!, 1000, ids[3]!)).toEqual([
+        expect(await store.getReadStates("newcomer", [GENERAL_CHANNEL], ids[5]!, 1000, ids[3])).toEqual([
           { channel: GENERAL_CHANNEL, readUpTo: ids[3], muted: false, unread: 1, mentions: 0 },
         ]);
         expect(await store.getReadStates(reader, [GENERAL_CHANNEL], ids[5]!, 1000, 1)).toEqual([
