@@ -292,7 +292,7 @@ export function createDeliveryCore(options: DeliveryCoreOptions): DeliveryCore {
     await started;
     // The read states are read while the memberships load and the catch-up runs; a failure surfaces where it is
     // awaited (catchUp), and is handled here if the connection goes away first.
-    const readStates = options.readStates?.prepare(socket);
+    const readStates = socket.connected ? options.readStates?.prepare(socket) : undefined;
     readStates?.ready.catch(() => {});
     await following;
     if (connection.phase === "closed") return;
