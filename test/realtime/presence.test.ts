@@ -70,6 +70,18 @@ describe.each(testBackends())("on %s", (backend) => {
     expect(bob.presence.filter((p) => p.userId === alice).map((p) => p.state)).toEqual(["online", "away", "online", "offline"]);
   });
 
+  it("gives a script guest (an id for one connection) no presence", async () => {
+    const bob = await as("bob");
+    const script = client();
+    await script.ready();
+    const scriptId = script.sessions[0]!.user.id;
+    expect(await script.request("presence:set", { state: "away" })).toEqual({ data: { state: "away" } });
+    const alice = await as("alice");
+    await waitFor(() => lastOf(bob, idOf(alice)) === "online", 5_000, "alice online");
+    expect(bob.presence.filter((p) => p.userId === scriptId)).toEqual([]);
+    expect(await list(bob, [scriptId])).toEqual({ data: { presence: [{ userId: scriptId, state: "offline" }] } });
+  });
+
   it("refuses bad input", async () => {
     const bob = await as("bob");
     expect(await bob.request("presence:set", { state: "busy" })).toMatchObject({ error: { code: "invalid_payload" } });

@@ -8,7 +8,8 @@
  * at once by `tether:presence` and re-read in full at every heartbeat. An instance that dies stops renewing: at the
  * next heartbeat after its entries lapse, every other instance drops its users, and those not connected elsewhere
  * go offline — within PRESENCE_TTL_MS + PRESENCE_HEARTBEAT_MS. A connection's presence ends with its disconnect,
- * whatever the reason, so a recovery or a fresh connection never leaves a ghost behind.
+ * whatever the reason, so a recovery or a fresh connection never leaves a ghost behind. A script guest (no guest
+ * cookie: an id for one connection) has no presence.
  */
 import { randomBytes } from "node:crypto";
 import { ok, type Ack } from "../../shared/ack";
@@ -90,6 +91,9 @@ export function createPresence({ io, logger, shared, heartbeatMs, ttlMs }: Prese
   }
 
   function setActivity(socket: TetherSocket, activity: "active" | "away" | null): void {
+    // A script guest's id lasts one connection: nobody can look it up, and a storm of such connections must not
+    // become a storm of announcements to everyone.
+    if (socket.data.user.ephemeral) return;
     const userId = socket.data.user.id;
     let sockets = local.get(userId);
     if (activity === null) {
