@@ -77,6 +77,7 @@ describe("loadEnv: read state, typing and presence", () => {
     [{ CHANNEL_MENTION_RATE_LIMIT_BURST: "0" }, /CHANNEL_MENTION_RATE_LIMIT_BURST/],
     [{ TYPING_EXPIRE_MS: "soon" }, /TYPING_EXPIRE_MS/],
     [{ PRESENCE_TTL_MS: "120000" }, /PRESENCE_TTL_MS/],
+    [{ PRESENCE_HEARTBEAT_MS: "20000", PRESENCE_TTL_MS: "50000" }, /PRESENCE_TTL_MS: PRESENCE_TTL_MS \+ PRESENCE_HEARTBEAT_MS must be at most 60000/],
     [{ PRESENCE_HEARTBEAT_MS: "30000", PRESENCE_TTL_MS: "20000" }, /PRESENCE_HEARTBEAT_MS: must be shorter than PRESENCE_TTL_MS/],
   ])("refuses %o with a message naming the variable", (source, message) => {
     expect(() => loadEnv(source)).toThrow(message);

@@ -128,6 +128,11 @@ const envSchema = envFields
     path: ["PRESENCE_HEARTBEAT_MS"],
     message: "must be shorter than PRESENCE_TTL_MS, or presence would lapse between two renewals",
   })
+  // A dead instance's users go offline within PRESENCE_TTL_MS + PRESENCE_HEARTBEAT_MS: kept within a minute.
+  .refine((env) => env.PRESENCE_HEARTBEAT_MS + env.PRESENCE_TTL_MS <= 60_000, {
+    path: ["PRESENCE_TTL_MS"],
+    message: "PRESENCE_TTL_MS + PRESENCE_HEARTBEAT_MS must be at most 60000 (a dead instance's users show offline within that)",
+  })
   .refine((env) => env.REDIS_URL === undefined || env.SESSION_SECRET !== undefined, {
     path: ["SESSION_SECRET"],
     message: "several instances must sign session cookies with one secret: set it when REDIS_URL is set",
