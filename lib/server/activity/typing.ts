@@ -49,6 +49,15 @@ export function createTyping({ io, access, expireMs }: { io: TetherServer; acces
     const parsed = parseChannelRef(payload);
     if (!parsed.ok) return { error: parsed.error };
     const user = socket.data.user;
+    // A start repeated within a second only keeps the indicator alive: no access check, no broadcast — so a client
+    // that sends starts on every keystroke costs next to nothing.
+    const repeated = typists.get(keyOf(user.id, parsed.value.channel));
+    if (repeated && Date.now() - repeated.announcedAt < REANNOUNCE_MS) {
+      clearTimeout(repeated.timer);
+      repeated.timer = setTimeout(() => end(keyOf(user.id, repeated.channel)), expireMs);
+      repeated.socketId = socket.id;
+      return ok({ channel: repeated.channel });
+    }
     const allowed = await access.check(user, parsed.value.channel);
     if (!allowed.ok) return { error: allowed.error };
     const { name: channel, visibility } = allowed.channel;
@@ -62,10 +71,10 @@ export function createTyping({ io, access, expireMs }: { io: TetherServer; acces
       room: visibility === "public" ? PUBLIC_ROOM : channelRoom(channel),
       socketId: socket.id,
       timer: setTimeout(() => end(key), expireMs),
-      announcedAt: existing && now - existing.announcedAt < REANNOUNCE_MS ? existing.announcedAt : now,
+      announcedAt: now,
     };
     typists.set(key, typist);
-    if (typist.announcedAt === now) announce(typist, true);
+    announce(typist, true);
     return ok({ channel });
   }
 
