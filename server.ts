@@ -47,7 +47,7 @@ async function main() {
   await nextApp.prepare();
 
   const tether = createTetherServer({
-    ...realtimeOptionsFromEnv(env, { store, signer, accounts, logger, metrics, clusterAdapter: cluster?.adapter }),
+    ...realtimeOptionsFromEnv(env, { store, signer, accounts, logger, metrics, clusterAdapter: cluster?.adapter, sharedPresence: cluster?.presence }),
     extraHealthChecks: cluster ? [{ name: "adapter", check: () => cluster.ping() }] : [],
     pages: { handle: (req, res) => void handlePage(req, res), dev },
   });

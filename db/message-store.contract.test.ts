@@ -499,6 +499,68 @@ function messageStoreContract(backend: Backend, skipReason: string | null = null
       });
     });
 
+    describe("read states (ReadStateStore)", () => {
+      const reader = "reader-1";
+      const by = (authorId: string, clientOffset: string, channel = GENERAL_CHANNEL, mentions?: string[]): NewMessage => ({
+        ...message(clientOffset, channel),
+        author: { id: authorId, name: authorId },
+        mentions,
+      });
+
+      it("moves a position forward only, clamped to the channel's newest message, and keeps the mute apart", async () => {
+        expect(await store.markRead(reader, GENERAL_CHANNEL, 10)).toEqual({ channel: GENERAL_CHANNEL, readUpTo: 0, muted: false });
+        const [first, second] = await seed(2);
+        expect(await store.markRead(reader, GENERAL_CHANNEL, second!.id + 100)).toMatchObject({ readUpTo: second!.id });
+        expect(await store.markRead(reader, GENERAL_CHANNEL, first!.id)).toMatchObject({ readUpTo: second!.id });
+        expect(await store.setMuted(reader, GENERAL_CHANNEL, true)).toEqual({ channel: GENERAL_CHANNEL, readUpTo: second!.id, muted: true });
+        expect(await store.markRead(reader, GENERAL_CHANNEL, second!.id)).toMatchObject({ muted: true });
+        expect(await store.setMuted("someone-else", GENERAL_CHANNEL, true)).toEqual({ channel: GENERAL_CHANNEL, readUpTo: 0, muted: true });
+        const [state] = await store.getReadStates(reader, [GENERAL_CHANNEL], second!.id, 1000);
+        expect(state).toEqual({ channel: GENERAL_CHANNEL, readUpTo: second!.id, muted: true, unread: 0, mentions: 0 });
+      });
+
+      it("counts unread messages of others and their mentions of the reader, up to asOf and the cap", async () => {
+        await store.createChannel("random", "author-1");
+        const ids: number[] = [];
+        for (const [i, input] of [
+          by("author-1", "a", GENERAL_CHANNEL, [reader]),
+          by(reader, "own", GENERAL_CHANNEL, ["*"]),
+          by("author-2", "b", GENERAL_CHANNEL, ["*", reader]),
+          by("author-2", "c"),
+          by("author-2", "r", "random", ["someone-else"]),
+          by("author-2", "d", GENERAL_CHANNEL, [reader]),
+        ].entries()) {
+          ids[i] = (await store.insertMessage(input)).message.id;
+        }
+        // A retried send stores its mentions once.
+        await store.insertMessage(by("author-1", "a", GENERAL_CHANNEL, [reader]));
+        const asOf = ids[4]!;
+        expect(await store.getReadStates(reader, [GENERAL_CHANNEL, "random"], asOf, 1000)).toEqual([
+          { channel: GENERAL_CHANNEL, readUpTo: 0, muted: false, unread: 3, mentions: 2 },
+          { channel: "random", readUpTo: 0, muted: false, unread: 1, mentions: 0 },
+        ]);
+        await store.markRead(reader, GENERAL_CHANNEL, ids[0]!);
+        expect(await store.getReadStates(reader, [GENERAL_CHANNEL], ids[5]!, 1000)).toEqual([
+          { channel: GENERAL_CHANNEL, readUpTo: ids[0], muted: false, unread: 3, mentions: 2 },
+        ]);
+        expect(await store.getReadStates(reader, [GENERAL_CHANNEL], ids[5]!, 2)).toEqual([
+          { channel: GENERAL_CHANNEL, readUpTo: ids[0], muted: false, unread: 2, mentions: 2 },
+        ]);
+        // The author of an @channel is not mentioned by it.
+        expect(await store.getReadStates("author-2", [GENERAL_CHANNEL], ids[5]!, 1000)).toEqual([
+          { channel: GENERAL_CHANNEL, readUpTo: 0, muted: false, unread: 2, mentions: 1 },
+        ]);
+        expect(await store.getReadStates(reader, [], ids[5]!, 1000)).toEqual([]);
+        // A floor raises a lower position (an identity that began later), never a higher one.
+        expect(await store.getReadStates("newcomer", [GENERAL_CHANNEL], ids[5]!, 1000, ids[3])).toEqual([
+          { channel: GENERAL_CHANNEL, readUpTo: ids[3], muted: false, unread: 1, mentions: 0 },
+        ]);
+        expect(await store.getReadStates(reader, [GENERAL_CHANNEL], ids[5]!, 1000, 1)).toEqual([
+          { channel: GENERAL_CHANNEL, readUpTo: ids[0], muted: false, unread: 3, mentions: 2 },
+        ]);
+      });
+    });
+
     it("answers ping while the database is reachable", async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });
@@ -528,6 +590,9 @@ function messageStoreContract(backend: Backend, skipReason: string | null = null
         await store.getHistoryPageAround(GENERAL_CHANNEL, inserted.message.id, 10),
         await store.searchMessages({ text: "text", channels: [GENERAL_CHANNEL], limit: 10 }),
         await store.getChannelBacklogs([GENERAL_CHANNEL], 0, inserted.message.id, 2),
+        await store.markRead("reader", GENERAL_CHANNEL, inserted.message.id),
+        await store.getReadStates("reader", [GENERAL_CHANNEL], inserted.message.id, 10),
+        await store.getReadStates("another-reader", [GENERAL_CHANNEL], inserted.message.id, 10),
       ];
       // A bigint would make JSON.stringify throw; a string id would survive it unchanged and fail below.
       expect(JSON.parse(JSON.stringify(everything))).toEqual(everything);

@@ -23,7 +23,8 @@ import { createGroupCommit } from "./group-commit";
 import { historyPages, newestFirstPage } from "./history-pages";
 import type { InsertMessageResult, LogEntry, LogEvent, MembershipChange, MessageStore, NewMessage } from "../lib/storage/message-store";
 import { mergeEntries, toChannel, toChatMessage, toLogEvent } from "./row-mapping";
-import { channelMembers, channels, logEvents, messages, type MessageRow } from "./schema.pg";
+import { createPgReadStates, mentionRows } from "./pg-read-states";
+import { channelMembers, channels, logEvents, messageMentions, messages, type MessageRow } from "./schema.pg";
 import { searchTerms, tsQueryText } from "./search-terms";
 
 const MIGRATIONS_FOLDER = path.join(__dirname, "migrations", "pg");
@@ -84,6 +85,7 @@ async function writeBatch(db: NodePgDatabase, batch: PgWrite[]): Promise<Array<{
     const takeOffset = () => nextOffset++;
     const now = Date.now();
     const fresh = new Map<string, typeof messages.$inferInsert>();
+    const mentioned: Array<typeof messageMentions.$inferInsert> = [];
     const outcomes: Array<{ result: unknown; entries: LogEntry[] } | { clientOffset: string; first: boolean }> = [];
     for (const write of batch) {
       if (write.kind === "operation") {
@@ -93,8 +95,10 @@ async function writeBatch(db: NodePgDatabase, batch: PgWrite[]): Promise<Array<{
       const input = write.input;
       const first = !existing.has(input.clientOffset) && !fresh.has(input.clientOffset);
       if (first) {
+        const id = takeOffset();
+        if (input.mentions?.length) mentioned.push(...mentionRows(id, input.channel, input.author.id, input.mentions));
         fresh.set(input.clientOffset, {
-          id: takeOffset(),
+          id,
           clientOffset: input.clientOffset,
           channel: input.channel,
           authorId: input.author.id,
@@ -113,6 +117,7 @@ async function writeBatch(db: NodePgDatabase, batch: PgWrite[]): Promise<Array<{
         .returning())
         inserted.set(row.clientOffset, row);
     }
+    if (mentioned.length > 0) await tx.insert(messageMentions).values(mentioned);
     return outcomes.map((outcome) => {
       if ("result" in outcome) return outcome;
       const original = existing.get(outcome.clientOffset);
@@ -207,6 +212,7 @@ export async function openPgMessageStore(connectionString: string): Promise<Mess
 
   return {
     dialect: "postgres",
+    ...createPgReadStates(pool),
 
     insertMessage(input) {
       return commits.submit({ kind: "message", input }) as Promise<InsertMessageResult>;

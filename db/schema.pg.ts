@@ -31,6 +31,8 @@ export const messages = pgTable(
   (table) => [
     // History pages: newest messages of one channel, below an id.
     index("messages_channel_id_idx").on(table.channel, table.id),
+    // Unread counts: a reader's own messages in a range of a channel, counted on the index alone.
+    index("messages_author_channel_id_idx").on(table.authorId, table.channel, table.id),
     // Full-text search (searchMessages in pg-message-store.ts): the query must repeat this expression exactly.
     index("messages_content_search_idx").using("gin", sql`to_tsvector('english', ${table.content})`),
   ],
@@ -178,3 +180,39 @@ export const signInFailures = pgTable("sign_in_failures", {
   count: integer("count").notNull(),
   windowStartedAt: bigint("window_started_at", { mode: "number" }).notNull(),
 });
+
+// ---- Read state (issue 16) ----
+
+/** How far each identity (an account, or a guest identity) has read each channel, and whether it muted it. */
+export const readStates = pgTable(
+  "read_states",
+  {
+    identityId: text("identity_id").notNull(),
+    channel: text("channel")
+      .notNull()
+      .references(() => channels.name),
+    /** The highest message id read: only ever raised. */
+    readUpTo: bigint("read_up_to", { mode: "number" }).notNull().default(0),
+    muted: boolean("muted").notNull().default(false),
+    updatedAt: bigint("updated_at", { mode: "number" }).notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.identityId, table.channel] })],
+);
+
+/**
+ * Who each message mentions, written with the message: `mentioned` is an identity id, or "*" for `@channel`. A DM's
+ * messages are not listed (every one of them mentions its readers). The author is kept to leave out a reader's own.
+ */
+export const messageMentions = pgTable(
+  "message_mentions",
+  {
+    messageId: bigint("message_id", { mode: "number" }).notNull(),
+    channel: text("channel").notNull(),
+    mentioned: text("mentioned").notNull(),
+    authorId: text("author_id").notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.messageId, table.mentioned] }),
+    index("message_mentions_mentioned_idx").on(table.mentioned, table.channel, table.messageId),
+  ],
+);

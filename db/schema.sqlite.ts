@@ -31,6 +31,8 @@ export const messages = sqliteTable(
   (table) => [
     // History pages: newest messages of one channel, below an id.
     index("messages_channel_id_idx").on(table.channel, table.id),
+    // Unread counts: a reader's own messages in a range of a channel, counted on the index alone.
+    index("messages_author_channel_id_idx").on(table.authorId, table.channel, table.id),
     // Full-text search is the FTS5 table messages_fts, which drizzle cannot describe: it is created, filled and kept
     // by triggers in the hand-written migration 0002_search.sql.
   ],
@@ -177,3 +179,39 @@ export const signInFailures = sqliteTable("sign_in_failures", {
   count: integer("count").notNull(),
   windowStartedAt: integer("window_started_at").notNull(),
 });
+
+// ---- Read state (issue 16) ----
+
+/** How far each identity (an account, or a guest identity) has read each channel, and whether it muted it. */
+export const readStates = sqliteTable(
+  "read_states",
+  {
+    identityId: text("identity_id").notNull(),
+    channel: text("channel")
+      .notNull()
+      .references(() => channels.name),
+    /** The highest message id read: only ever raised. */
+    readUpTo: integer("read_up_to").notNull().default(0),
+    muted: integer("muted", { mode: "boolean" }).notNull().default(false),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.identityId, table.channel] })],
+);
+
+/**
+ * Who each message mentions, written with the message: `mentioned` is an identity id, or "*" for `@channel`. A DM's
+ * messages are not listed (every one of them mentions its readers). The author is kept to leave out a reader's own.
+ */
+export const messageMentions = sqliteTable(
+  "message_mentions",
+  {
+    messageId: integer("message_id").notNull(),
+    channel: text("channel").notNull(),
+    mentioned: text("mentioned").notNull(),
+    authorId: text("author_id").notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.messageId, table.mentioned] }),
+    index("message_mentions_mentioned_idx").on(table.mentioned, table.channel, table.messageId),
+  ],
+);

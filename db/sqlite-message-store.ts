@@ -26,6 +26,7 @@ import type { InsertMessageResult, LogEntry, LogEvent, MembershipChange, Message
 import { chatMessageFromColumns, mergeEntries, toChannel, toChatMessage, toLogEvent, type MessageColumns } from "./row-mapping";
 import { channelMembers, channels, logEvents, messages } from "./schema.sqlite";
 import { fts5MatchQuery, searchTerms } from "./search-terms";
+import { createSqliteReadStates } from "./sqlite-read-states";
 
 const MIGRATIONS_FOLDER = path.join(__dirname, "migrations", "sqlite");
 
@@ -145,12 +146,15 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
   // of channel:list requests (the bench's bystander) cost more than the list itself.
   const selectChannels = db.select().from(channels).orderBy(asc(channels.id)).prepare();
 
+  const { insertMentions, ...readStates } = createSqliteReadStates(sqlite);
+
   const insertOne = (input: NewMessage): { result: InsertMessageResult; entries: LogEntry[] } => {
     const createdAt = Date.now();
     const id = nextOffset;
     const { changes } = insertMessage.run(id, input.clientOffset, input.channel, input.author.id, input.author.name, input.content, createdAt);
     if (changes === 1) {
       nextOffset++;
+      if (input.mentions?.length) insertMentions(id, input.channel, input.author.id, input.mentions);
       const message = chatMessageFromColumns([id, input.clientOffset, input.channel, input.author.id, input.author.name, input.content, createdAt]);
       return { result: { message, duplicate: false }, entries: [{ offset: id, message }] };
     }
@@ -404,6 +408,8 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
         .all();
       return new Map(rows.map((row) => [row.channel, row.joinedAtOffset]));
     },
+
+    ...readStates,
 
     onCommitted: (listener) => committed.subscribe(listener),
 

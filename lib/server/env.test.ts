@@ -56,6 +56,34 @@ describe("loadEnv", () => {
   });
 });
 
+describe("loadEnv: read state, typing and presence", () => {
+  it("has defaults that keep presence within a minute", () => {
+    expect(loadEnv({})).toMatchObject({
+      CHANNEL_MENTION_RATE_LIMIT_BURST: 3,
+      CHANNEL_MENTION_RATE_LIMIT_PER_SECOND: 0.05,
+      TYPING_EXPIRE_MS: 5000,
+      PRESENCE_HEARTBEAT_MS: 10_000,
+      PRESENCE_TTL_MS: 30_000,
+    });
+  });
+
+  it("takes a fractional @channel rate, and 0 to turn it off", () => {
+    expect(loadEnv({ CHANNEL_MENTION_RATE_LIMIT_PER_SECOND: "0.5" }).CHANNEL_MENTION_RATE_LIMIT_PER_SECOND).toBe(0.5);
+    expect(loadEnv({ CHANNEL_MENTION_RATE_LIMIT_PER_SECOND: "0" }).CHANNEL_MENTION_RATE_LIMIT_PER_SECOND).toBe(0);
+  });
+
+  it.each([
+    [{ CHANNEL_MENTION_RATE_LIMIT_PER_SECOND: "-1" }, /CHANNEL_MENTION_RATE_LIMIT_PER_SECOND/],
+    [{ CHANNEL_MENTION_RATE_LIMIT_BURST: "0" }, /CHANNEL_MENTION_RATE_LIMIT_BURST/],
+    [{ TYPING_EXPIRE_MS: "soon" }, /TYPING_EXPIRE_MS/],
+    [{ PRESENCE_TTL_MS: "120000" }, /PRESENCE_TTL_MS/],
+    [{ PRESENCE_HEARTBEAT_MS: "20000", PRESENCE_TTL_MS: "50000" }, /PRESENCE_TTL_MS: PRESENCE_TTL_MS \+ PRESENCE_HEARTBEAT_MS must be at most 60000/],
+    [{ PRESENCE_HEARTBEAT_MS: "30000", PRESENCE_TTL_MS: "20000" }, /PRESENCE_HEARTBEAT_MS: must be shorter than PRESENCE_TTL_MS/],
+  ])("refuses %o with a message naming the variable", (source, message) => {
+    expect(() => loadEnv(source)).toThrow(message);
+  });
+});
+
 describe("loadEnv: scale-out settings", () => {
   it("keeps SQLite and no Redis as the zero-setup default", () => {
     const env = loadEnv({});

@@ -16,6 +16,16 @@ const integer = (fallback: number, min: number, max: number) =>
     .optional()
     .transform((value) => value ?? fallback);
 
+const decimal = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, "must be a number")
+    .transform(Number)
+    .pipe(z.number().min(min).max(max))
+    .optional()
+    .transform((value) => value ?? fallback);
+
 const envFields = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: integer(3000, 0, 65535),
@@ -51,6 +61,14 @@ const envFields = z.object({
   /** Token bucket for search:messages, per connection and per identity; SEARCH_RATE_LIMIT_PER_SECOND=0 turns it off. */
   SEARCH_RATE_LIMIT_BURST: integer(10, 1, 1_000_000),
   SEARCH_RATE_LIMIT_PER_SECOND: integer(2, 0, 1_000_000),
+  /** Token bucket for messages with `@channel`, per identity (over it a send is refused); PER_SECOND=0 turns it off. */
+  CHANNEL_MENTION_RATE_LIMIT_BURST: integer(3, 1, 1_000_000),
+  CHANNEL_MENTION_RATE_LIMIT_PER_SECOND: decimal(0.05, 0, 1_000_000),
+  /** A typing indicator ends this long after its last typing:start. */
+  TYPING_EXPIRE_MS: integer(5_000, 100, 600_000),
+  /** Presence on a cluster: how often an instance renews its users' presence in Redis, and how long it lasts unrenewed. */
+  PRESENCE_HEARTBEAT_MS: integer(10_000, 100, 60_000),
+  PRESENCE_TTL_MS: integer(30_000, 300, 60_000),
   /** Concurrent Socket.IO connections per client address; 0 = no limit. */
   MAX_CONNECTIONS_PER_IP: integer(50, 0, 1_000_000),
   /** Extra origins allowed to open Socket.IO connections (comma-separated, or *); the app's own always is. */
@@ -105,6 +123,15 @@ const envSchema = envFields
   .refine((env) => env.REDIS_URL === undefined || !env.DATABASE_URL.startsWith("file:"), {
     path: ["REDIS_URL"],
     message: "several instances need a shared database: set DATABASE_URL to postgres://… as well",
+  })
+  .refine((env) => env.PRESENCE_HEARTBEAT_MS < env.PRESENCE_TTL_MS, {
+    path: ["PRESENCE_HEARTBEAT_MS"],
+    message: "must be shorter than PRESENCE_TTL_MS, or presence would lapse between two renewals",
+  })
+  // A dead instance's users go offline within PRESENCE_TTL_MS + PRESENCE_HEARTBEAT_MS: kept within a minute.
+  .refine((env) => env.PRESENCE_HEARTBEAT_MS + env.PRESENCE_TTL_MS <= 60_000, {
+    path: ["PRESENCE_TTL_MS"],
+    message: "PRESENCE_TTL_MS + PRESENCE_HEARTBEAT_MS must be at most 60000 (a dead instance's users show offline within that)",
   })
   .refine((env) => env.REDIS_URL === undefined || env.SESSION_SECRET !== undefined, {
     path: ["SESSION_SECRET"],

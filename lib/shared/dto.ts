@@ -88,5 +88,43 @@ export interface SessionReady {
   replayed: number;
   /** Highest message id the server has stored when the session became ready. */
   latestId: number;
-  limits: { maxMessageLength: number };
+  /** `typingExpireMs`: how long a typing indicator lasts without a new `typing:start` (absent from older servers). */
+  limits: { maxMessageLength: number; typingExpireMs?: number };
+  /**
+   * The read state of every channel this connection may read, as of `latestId`: the counts include every message
+   * with an id up to `latestId` and none above (see docs/protocol.md, "Read state"). Absent from older servers.
+   */
+  channels?: ChannelReadState[];
+}
+
+/**
+ * How far one identity (an account, or a guest identity) has read one channel, and what is left: the same on every
+ * connection of that identity. Sent in `session:ready.channels` and as `read:state`.
+ */
+export interface ChannelReadState {
+  channel: string;
+  /** The highest message id read; it only grows. 0: nothing read. */
+  readUpTo: number;
+  /** Messages with an id above `readUpTo` not written by the reader (at most MAX_UNREAD_COUNT). */
+  unread: number;
+  /** Of those, the ones that mention the reader: `@username`, `@channel`, and every message of a DM. */
+  mentions: number;
+  /** The identity muted the channel (`channel:mute`); counts are still kept. */
+  muted: boolean;
+}
+
+/** Typing in a channel: sent to the others who may read it; never stored, never replayed. */
+export interface TypingNotice {
+  channel: string;
+  user: Author;
+  /** false: stopped (sent a message, `typing:stop`, disconnected, or TYPING_EXPIRE_MS without a new start). */
+  typing: boolean;
+}
+
+/** online: a connection active; away: connected, every connection away; offline: no connection. */
+export type PresenceState = "online" | "away" | "offline";
+
+export interface PresenceNotice {
+  userId: string;
+  state: PresenceState;
 }

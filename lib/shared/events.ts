@@ -3,7 +3,21 @@
  * Documented in docs/protocol.md. Types never replace runtime validation: see ./schemas.ts.
  */
 import type { AckCallback } from "./ack";
-import type { Author, Channel, ChannelVisibility, ChatMessage, Gap, HistoryPage, Member, SearchResult, SendMessageResult, SessionReady } from "./dto";
+import type {
+  Author,
+  Channel,
+  ChannelReadState,
+  ChannelVisibility,
+  ChatMessage,
+  Gap,
+  HistoryPage,
+  Member,
+  PresenceNotice,
+  SearchResult,
+  SendMessageResult,
+  SessionReady,
+  TypingNotice,
+} from "./dto";
 import type { Identity } from "./identity";
 
 export interface HandshakeAuth {
@@ -71,6 +85,26 @@ export interface ProfileUpdatePayload {
   name: string;
 }
 
+export interface ReadMarkPayload {
+  channel: string;
+  /** The highest message id the user has seen in the channel: an integer >= 0 (clamped to the channel's newest id). */
+  upTo: number;
+}
+
+export interface ChannelMutePayload {
+  channel: string;
+  muted: boolean;
+}
+
+export interface PresenceSetPayload {
+  state: "active" | "away";
+}
+
+export interface PresenceListPayload {
+  /** Author or member ids: 1-500 of them. */
+  userIds: string[];
+}
+
 export interface ClientToServerEvents {
   "message:send": (payload: SendMessagePayload, ack: AckCallback<SendMessageResult>) => void;
   "history:fetch": (payload: HistoryFetchPayload, ack: AckCallback<HistoryPage>) => void;
@@ -84,6 +118,15 @@ export interface ClientToServerEvents {
   "channel:members": (payload: ChannelPayload, ack: AckCallback<{ members: Member[] }>) => void;
   "dm:open": (payload: DmOpenPayload, ack: AckCallback<{ channel: Channel }>) => void;
   "search:messages": (payload: SearchMessagesPayload, ack: AckCallback<SearchResult>) => void;
+  /** Moves this identity's read position in a channel forward (never back); every connection of it hears `read:state`. */
+  "read:mark": (payload: ReadMarkPayload, ack: AckCallback<{ channel: string; readUpTo: number }>) => void;
+  "channel:mute": (payload: ChannelMutePayload, ack: AckCallback<{ channel: string; muted: boolean }>) => void;
+  /** The ack is optional for the typing events: a client may send them without one. */
+  "typing:start": (payload: ChannelPayload, ack?: AckCallback<{ channel: string }>) => void;
+  "typing:stop": (payload: ChannelPayload, ack?: AckCallback<{ channel: string }>) => void;
+  /** This connection's activity: "away" when its tab is hidden or idle. */
+  "presence:set": (payload: PresenceSetPayload, ack?: AckCallback<{ state: "active" | "away" }>) => void;
+  "presence:list": (payload: PresenceListPayload, ack: AckCallback<{ presence: PresenceNotice[] }>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -107,6 +150,12 @@ export interface ServerToClientEvents {
    * the server no longer needs it.
    */
   "session:ready": (info: SessionReady, confirm: () => void) => void;
+  /** A channel's read state changed for this identity (a read elsewhere, a mute, a channel joined). */
+  "read:state": (state: ChannelReadState) => void;
+  /** Someone else started or stopped typing in a channel this connection may read. */
+  typing: (notice: TypingNotice) => void;
+  /** A user's presence changed. */
+  presence: (notice: PresenceNotice) => void;
 }
 
 export interface SocketData {

@@ -27,6 +27,8 @@ export interface Identity extends Author {
   sessionId?: string;
   /** The personal access token the connection was opened with. */
   tokenId?: string;
+  /** A guest without the signed guest cookie (a script): its id lasts this one connection. */
+  ephemeral?: boolean;
 }
 
 /** What a client is told about itself in `session:ready`: no credential ids. */

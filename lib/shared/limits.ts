@@ -11,6 +11,12 @@ export const MAX_DISPLAY_NAME_LENGTH = 32;
 export const MAX_CHANNEL_NAME_LENGTH = 32;
 export const MAX_CLIENT_OFFSET_LENGTH = 128;
 export const GENERAL_CHANNEL = "general";
+/** Unread and mention counts stop here: a count at the cap means "at least this many" (and keeps counting cheap). */
+export const MAX_UNREAD_COUNT = 100_000;
+/** The most user ids one `presence:list` may ask about. */
+export const MAX_PRESENCE_LIST = 500;
+/** How often a client should repeat `typing:start` while someone keeps typing (it expires server-side after TYPING_EXPIRE_MS). */
+export const TYPING_RESEND_MS = 2_000;
 
 /** Length as a person counts it: code points, so an emoji is one character, not two UTF-16 units. */
 export function countCharacters(text: string): number {

@@ -7,8 +7,12 @@ import type { AckError } from "./errors";
 import type {
   ChannelCreatePayload,
   ChannelPayload,
+  ChannelMutePayload,
   ChannelUserPayload,
   DmOpenPayload,
+  PresenceListPayload,
+  PresenceSetPayload,
+  ReadMarkPayload,
   ProfileUpdatePayload,
   ReplayRequest,
   SendMessagePayload,
@@ -21,6 +25,7 @@ import {
   MAX_CHANNEL_NAME_LENGTH,
   MAX_CLIENT_OFFSET_LENGTH,
   MAX_DISPLAY_NAME_LENGTH,
+  MAX_PRESENCE_LIST,
   MAX_REPLAY_PER_CHANNEL,
   MAX_SEARCH_QUERY_LENGTH,
   SEARCH_DEFAULT_LIMIT,
@@ -231,4 +236,32 @@ export function parseReplayRequest(value: unknown): Parsed<ReplayRequest | null>
   const shape = replayShape.safeParse(value);
   if (!shape.success) return invalid("invalid_payload", `auth.replay must be { perChannel: an integer 1-${MAX_REPLAY_PER_CHANNEL} }.`);
   return { ok: true, value: { perChannel: shape.data.perChannel } };
+}
+
+export function parseReadMark(payload: unknown): Parsed<ReadMarkPayload> {
+  const shape = z.object({ channel: z.string(), upTo: z.number().int().nonnegative() }).safeParse(payload);
+  if (!shape.success) return invalid("invalid_payload", "Expected { channel: string, upTo: an integer >= 0 }.");
+  if (!isChannelRef(shape.data.channel)) return invalid("unknown_channel", "No such channel.");
+  return { ok: true, value: { channel: shape.data.channel, upTo: shape.data.upTo } };
+}
+
+export function parseChannelMute(payload: unknown): Parsed<ChannelMutePayload> {
+  const shape = z.object({ channel: z.string(), muted: z.boolean() }).safeParse(payload);
+  if (!shape.success) return invalid("invalid_payload", "Expected { channel: string, muted: boolean }.");
+  if (!isChannelRef(shape.data.channel)) return invalid("unknown_channel", "No such channel.");
+  return { ok: true, value: { channel: shape.data.channel, muted: shape.data.muted } };
+}
+
+export function parsePresenceSet(payload: unknown): Parsed<PresenceSetPayload> {
+  const shape = z.object({ state: z.enum(["active", "away"]) }).safeParse(payload);
+  if (!shape.success) return invalid("invalid_payload", 'Expected { state: "active" | "away" }.');
+  return { ok: true, value: { state: shape.data.state } };
+}
+
+const MAX_USER_ID_LENGTH = 128;
+
+export function parsePresenceList(payload: unknown): Parsed<PresenceListPayload> {
+  const shape = z.object({ userIds: z.array(z.string().min(1).max(MAX_USER_ID_LENGTH)).min(1).max(MAX_PRESENCE_LIST) }).safeParse(payload);
+  if (!shape.success) return invalid("invalid_payload", `Expected { userIds: string[] } with 1-${MAX_PRESENCE_LIST} ids.`);
+  return { ok: true, value: { userIds: [...new Set(shape.data.userIds)] } };
 }

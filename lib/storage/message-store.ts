@@ -3,12 +3,18 @@
  * and run the same test suite; handlers never learn which one they talk to.
  */
 import type { Author, Channel, ChannelVisibility, ChatMessage, HistoryPage, SearchResult } from "../shared/dto";
+import type { ReadStateStore } from "./read-state-store";
 
 export interface NewMessage {
   clientOffset: string;
   channel: string;
   author: Author;
   content: string;
+  /**
+   * Who the message mentions (identity ids, or EVERYONE_MENTIONED for `@channel`; never its author): stored in the
+   * same transaction as the message, once, with the message's id.
+   */
+  mentions?: readonly string[];
 }
 
 export interface InsertMessageResult {
@@ -67,7 +73,7 @@ export interface MessageSearch {
   limit: number;
 }
 
-export interface MessageStore {
+export interface MessageStore extends ReadStateStore {
   readonly dialect: "sqlite" | "postgres";
   /**
    * Stores a message once per `clientOffset`. Resolves only after the row is durably committed; a later call

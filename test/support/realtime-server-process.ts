@@ -29,7 +29,15 @@ async function main() {
   const cluster = env.REDIS_URL ? await connectRedisStreamsAdapter(env.REDIS_URL, { keyPrefix: env.REDIS_KEY_PREFIX, logger }) : null;
   const realtime = createRealtimeServer(
     httpServer,
-    realtimeOptionsFromEnv(env, { store, signer, accounts, logger, metrics: createMetrics(), clusterAdapter: cluster?.adapter }),
+    realtimeOptionsFromEnv(env, {
+      store,
+      signer,
+      accounts,
+      logger,
+      metrics: createMetrics(),
+      clusterAdapter: cluster?.adapter,
+      sharedPresence: cluster?.presence,
+    }),
   );
   httpServer.listen(env.PORT, "127.0.0.1", () => {
     const address = httpServer.address();

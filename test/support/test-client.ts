@@ -5,7 +5,19 @@
  */
 import { io, type Socket } from "socket.io-client";
 import type { Ack } from "../../lib/shared/ack";
-import type { Channel, ChatMessage, Gap, HistoryPage, SearchResult, SendMessageResult, SessionReady } from "../../lib/shared/dto";
+import type {
+  Channel,
+  ChannelReadState,
+  ChatMessage,
+  Gap,
+  HistoryPage,
+  PresenceNotice,
+  SearchResult,
+  SendMessageResult,
+  SessionReady,
+  TypingNotice,
+} from "../../lib/shared/dto";
+import { countReceivedMessage, emptyReadState } from "../../lib/shared/read-state";
 import type { ClientToServerEvents, HistoryFetchPayload, ReplayRequest, SearchMessagesPayload, ServerToClientEvents } from "../../lib/shared/events";
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -43,6 +55,17 @@ export class TestClient {
   readonly gaps: Gap[][] = [];
   /** The delivery events in arrival order (`message:gaps`, `message:batch`, `message:new`, `session:ready`). */
   readonly events: string[] = [];
+  /** Every `read:state` received, in order. */
+  readonly readStates: ChannelReadState[] = [];
+  /**
+   * Each channel's read state as a client keeps it by the protocol's rule: set by `session:ready.channels` and
+   * `read:state`, then counted on for every message received after them (lib/shared/read-state.ts).
+   */
+  readonly counts = new Map<string, ChannelReadState>();
+  readonly typing: TypingNotice[] = [];
+  readonly presence: PresenceNotice[] = [];
+  /** Between this connection's session:ready and its end. */
+  private live = false;
 
   constructor(url: string, options: TestClientOptions = {}) {
     this.serverOffset = options.serverOffset ?? 0;
@@ -60,6 +83,8 @@ export class TestClient {
         }),
       ...options.socketOptions,
     });
+    // Messages of a connection's catch-up come before its session:ready (and are in its counts).
+    this.socket.on("disconnect", () => (this.live = false));
     this.socket.on("message:gaps", (gaps) => {
       this.events.push("message:gaps");
       this.gaps.push(gaps);
@@ -67,16 +92,27 @@ export class TestClient {
     this.socket.on("message:new", (message) => {
       this.events.push("message:new");
       this.process([message]);
+      this.count([message]);
     });
     this.socket.on("message:batch", (batch) => {
       this.events.push("message:batch");
       this.process(batch);
+      this.count(batch);
     });
+    this.socket.on("read:state", (state) => {
+      this.readStates.push(state);
+      this.counts.set(state.channel, state);
+    });
+    this.socket.on("typing", (notice) => this.typing.push(notice));
+    this.socket.on("presence", (notice) => this.presence.push(notice));
     this.socket.on("channel:joined", (channel) => this.joined.push(channel));
     this.socket.on("channel:left", ({ channel }) => this.left.push(channel));
     this.socket.on("session:ready", (info, confirm) => {
       this.events.push("session:ready");
       this.sessions.push(info);
+      this.live = true;
+      this.counts.clear();
+      for (const state of info.channels ?? []) this.counts.set(state.channel, state);
       if (options.confirmCatchUp !== false) confirm();
     });
   }
@@ -91,6 +127,17 @@ export class TestClient {
       if (message.id < this.serverOffset) this.outOfOrder++;
       this.messages.set(message.id, message);
       this.serverOffset = Math.max(this.serverOffset, message.id);
+    }
+  }
+
+  /** Counts the messages that arrive after this connection's session:ready (those before are in its counts). */
+  private count(batch: ChatMessage[]) {
+    const session = this.sessions[this.sessions.length - 1];
+    if (!session || !this.live) return;
+    for (const message of batch) {
+      const state = this.counts.get(message.channel) ?? emptyReadState(message.channel);
+      const visibility = message.channel.startsWith("dm:") ? "dm" : undefined;
+      this.counts.set(message.channel, countReceivedMessage(state, message, visibility, session.user));
     }
   }
 
@@ -128,6 +175,12 @@ export class TestClient {
   /** Any event, any arguments: for hostile-input tests. */
   emitRaw(event: string, ...args: unknown[]): Promise<unknown> {
     return (this.socket.timeout(5_000) as unknown as { emitWithAck(e: string, ...a: unknown[]): Promise<unknown> }).emitWithAck(event, ...args);
+  }
+
+  /** One channel's counts as this client keeps them. */
+  countsOf(channel: string): { readUpTo: number; unread: number; mentions: number; muted: boolean } | undefined {
+    const state = this.counts.get(channel);
+    return state && { readUpTo: state.readUpTo, unread: state.unread, mentions: state.mentions, muted: state.muted };
   }
 
   close() {

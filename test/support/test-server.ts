@@ -161,6 +161,7 @@ export async function startTestServer(overrides: StartTestServerOptions = {}): P
   let countMessages: TestServer["countMessages"];
   let rows: TestServer["rows"];
   let clusterAdapter: RealtimeOptions["clusterAdapter"];
+  let sharedPresence: RealtimeOptions["sharedPresence"];
   let authDatabase: AccountsStore;
   const cleanups: Array<() => Promise<void>> = [];
 
@@ -172,6 +173,7 @@ export async function startTestServer(overrides: StartTestServerOptions = {}): P
     const redis = await connectRedisStreamsAdapter(cluster.redisUrl, { keyPrefix: cluster.keyPrefix, logger });
     cleanups.unshift(() => redis.close());
     clusterAdapter = redis.adapter;
+    sharedPresence = redis.presence;
     countMessages = async (clientOffset) => {
       const rows = clientOffset
         ? await cluster.database.query<{ n: string }>("SELECT count(*) AS n FROM messages WHERE client_offset = $1", [clientOffset])
@@ -219,6 +221,7 @@ export async function startTestServer(overrides: StartTestServerOptions = {}): P
     allowedOrigins: [],
     trustProxy,
     clusterAdapter,
+    sharedPresence,
     ...realtimeOverrides,
   });
   const port = await tether.listen(0, "127.0.0.1");

@@ -113,6 +113,12 @@ export class Audiences {
     return joinedAt !== undefined && joinedAt < message.id;
   }
 
+  /** Whether a user this instance follows may read a channel now: a public one, or one they are a member of. */
+  mayRead(userId: string, channel: string): boolean {
+    if (this.visibility.get(channel) === "public") return true;
+    return this.views.get(userId)?.channels?.has(channel) === true;
+  }
+
   /** The rooms a live connection of this user is in. */
   roomsOf(userId: string): string[] {
     const channels = this.views.get(userId)?.channels;

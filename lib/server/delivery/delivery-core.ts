@@ -16,7 +16,7 @@
  * once, in id order, without the core ever holding or filtering a broadcast per socket.
  */
 import type { LogEntry, LogEvent, MessageStore } from "../../storage/message-store";
-import type { Channel, ChatMessage, SessionReady } from "../../shared/dto";
+import type { Channel, ChannelReadState, ChannelVisibility, ChatMessage, SessionReady } from "../../shared/dto";
 import { publicUser } from "../../shared/identity";
 import { OffsetWindow } from "../../shared/offset-window";
 import { parseReplayRequest, parseServerOffset } from "../../shared/schemas";
@@ -68,6 +68,22 @@ export interface DeliveryCoreOptions {
   cluster?: { tailCheckIntervalMs: number };
   /** A channel as `channel:joined` announces it to a new member (a DM with its participants); null if gone. */
   describeChannel: (name: string) => Promise<Channel | null>;
+  /** The read states `session:ready` carries (lib/server/reads): prepared while the connection catches up. */
+  readStates?: SessionReadStates;
+  /** Called after a member's connections were sent `channel:joined`, in the same order (the member's read state follows it). */
+  afterJoinedNotice?: (userId: string, channel: string) => Promise<void> | void;
+  /** Told to clients in `session:ready.limits`. */
+  typingExpireMs?: number;
+}
+
+/**
+ * What `session:ready.channels` needs from outside the core. `prepare` starts reading while the connection catches
+ * up (so the counts never delay it); `ready` is awaited before the last, synchronous step of the catch-up, and
+ * `settle` is called in that step, right after the connection went live: what it returns is exact as of the core's
+ * position then, which is the `latestId` session:ready reports.
+ */
+export interface SessionReadStates {
+  prepare(socket: TetherSocket): { ready: Promise<void>; settle(): ChannelReadState[] };
 }
 
 export interface DeliveryCore {
@@ -81,6 +97,16 @@ export interface DeliveryCore {
   whenDelivered(id: number, timeoutMs: number): Promise<void>;
   /** The phase of this instance's connection with that socket id, if it has one. */
   phaseOf(socketId: string): DeliveryPhase | undefined;
+  /** Messages delivered here with an id above `offset`, ascending; null when the in-memory window no longer holds them all. */
+  deliveredAfter(offset: number): ChatMessage[] | null;
+  /**
+   * Whether a user with a connection on this instance may read this message, as the log has told this instance so
+   * far (the catch-up's rule: a public channel, or a member since before the message).
+   */
+  mayRead(userId: string, message: ChatMessage): boolean;
+  /** Whether a user with a connection on this instance may read this channel now. */
+  mayReadChannel(userId: string, channel: string): boolean;
+  visibilityOf(channel: string): ChannelVisibility | undefined;
   close(): void;
 }
 
@@ -139,6 +165,7 @@ export function createDeliveryCore(options: DeliveryCoreOptions): DeliveryCore {
           notify(userId, channel, async () => {
             const joined = await options.describeChannel(channel);
             if (joined) io.local.to(userRoom(userId)).emit("channel:joined", joined);
+            await options.afterJoinedNotice?.(userId, channel);
           });
         } else {
           notify(userId, channel, () => void io.local.to(userRoom(userId)).emit("channel:left", { channel }));
@@ -223,7 +250,11 @@ export function createDeliveryCore(options: DeliveryCoreOptions): DeliveryCore {
   }
 
   /** Catches a connection up and makes it live; resolves null when it went away first. */
-  async function catchUp(connection: ConnectionDelivery, fromOffset: number): Promise<{ sent: number; fromStore: number } | null> {
+  async function catchUp(
+    connection: ConnectionDelivery,
+    fromOffset: number,
+    readStates: ReturnType<SessionReadStates["prepare"]> | undefined,
+  ): Promise<{ sent: number; fromStore: number; channels: ChannelReadState[] } | null> {
     const { socket } = connection;
     const userId = socket.data.user.id;
     const mayReplay = (message: ChatMessage) => audiences.mayReplay(userId, message);
@@ -239,6 +270,11 @@ export function createDeliveryCore(options: DeliveryCoreOptions): DeliveryCore {
       bounded,
     });
     if (replay.aborted || !socket.connected) return null;
+    // Usually long done (it started with the catch-up); never awaited inside the synchronous step below.
+    if (readStates) {
+      await readStates.ready;
+      if (!socket.connected) return null;
+    }
     // From here on, synchronous: nothing can be delivered between reading the window and joining the rooms. The
     // window holds what was delivered since the replay's last check (microtasks may have run in between).
     const rest = window!.after(replay.sentThrough)?.filter(mayReplay);
@@ -248,12 +284,16 @@ export function createDeliveryCore(options: DeliveryCoreOptions): DeliveryCore {
     }
     void socket.join(audiences.roomsOf(userId));
     connection.moveTo("live");
-    return { sent: replay.sent + rest.length, fromStore: replay.fromStore };
+    return { sent: replay.sent + rest.length, fromStore: replay.fromStore, channels: readStates?.settle() ?? [] };
   }
 
   async function run(connection: ConnectionDelivery, following: Promise<void>): Promise<void> {
     const { socket } = connection;
     await started;
+    // The read states are read while the memberships load and the catch-up runs; a failure surfaces where it is
+    // awaited (catchUp), and is handled here if the connection goes away first.
+    const readStates = socket.connected ? options.readStates?.prepare(socket) : undefined;
+    readStates?.ready.catch(() => {});
     await following;
     if (connection.phase === "closed") return;
     const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
@@ -262,7 +302,7 @@ export function createDeliveryCore(options: DeliveryCoreOptions): DeliveryCore {
     // reset or restored from a backup) has nothing to catch up: it learns the store's latest id below.
     const startAt = fromOffset === 0 || fromOffset >= head ? head : fromOffset;
     if (startAt < head) metrics.replays.inc();
-    const result = await catchUp(connection, startAt);
+    const result = await catchUp(connection, startAt, readStates);
     if (!result) return;
     // A recovered session is served from memory, as Socket.IO's own buffer would have; only what had to be read
     // from the store counts as replayed then (docs/protocol.md).
@@ -273,7 +313,8 @@ export function createDeliveryCore(options: DeliveryCoreOptions): DeliveryCore {
       recovered: socket.recovered,
       replayed,
       latestId: head,
-      limits: { maxMessageLength: options.maxMessageLength },
+      limits: { maxMessageLength: options.maxMessageLength, typingExpireMs: options.typingExpireMs },
+      channels: result.channels,
     };
     // The acknowledgement is accepted for compatibility; nothing depends on it any more.
     socket.emit("session:ready", ready, () => {});
@@ -316,6 +357,11 @@ export function createDeliveryCore(options: DeliveryCoreOptions): DeliveryCore {
     },
 
     phaseOf: (socketId) => connections.get(socketId)?.phase,
+
+    deliveredAfter: (offset) => window?.after(offset) ?? null,
+    mayRead: (userId, message) => audiences.mayReplay(userId, message),
+    mayReadChannel: (userId, channel) => audiences.mayRead(userId, channel),
+    visibilityOf: (channel) => audiences.visibilityOf(channel),
 
     close() {
       tail?.close();

@@ -17,6 +17,11 @@ import { createSendRateLimiter } from "../limits/send-rate-limiter";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
 import { createRecoveryAdapter } from "../transport/recovery-adapter";
+import { createPresence, type SharedPresence } from "../activity/presence";
+import { createTyping } from "../activity/typing";
+import { createReadHandlers } from "../reads/read-handlers";
+import { createReadStates } from "../reads/read-states";
+import { createSendMentions } from "../reads/send-mentions";
 import { createInFlightTracker, registerAckHandler } from "./ack-handler";
 import { createChannelAccess } from "./channel-access";
 import { createChannelHandlers } from "./channel-handlers";
@@ -57,7 +62,18 @@ export interface RealtimeOptions {
   tailCheckIntervalMs?: number;
   /** How many recently delivered messages the delivery core keeps in memory (default 10,000; tests shrink it). */
   deliveryWindowSize?: number;
+  /** Token bucket for messages that say `@channel`, per identity (default 3, then one every 20 s); perSecond 0 turns it off. */
+  channelMentionRateLimit?: { burst: number; perSecond: number };
+  /** A typing indicator ends this long after its last typing:start (default 5,000). */
+  typingExpireMs?: number;
+  /** Presence on a cluster: renewal interval and lifetime of an instance's presence entries in Redis. */
+  presence?: { heartbeatMs: number; ttlMs: number };
+  /** On a cluster: where the instances share presence (Redis); absent, presence is this instance's alone. */
+  sharedPresence?: SharedPresence;
 }
+
+const DEFAULT_CHANNEL_MENTION_RATE_LIMIT = { burst: 3, perSecond: 0.05 };
+const DEFAULT_TYPING_EXPIRE_MS = 5_000;
 
 /** How long an ack waits for the sender's own broadcast on a cluster before it is sent anyway. */
 const LOCAL_DELIVERY_WAIT_MS = 2_000;
@@ -82,6 +98,12 @@ const KNOWN_EVENTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>([
   "channel:members",
   "dm:open",
   "search:messages",
+  "read:mark",
+  "channel:mute",
+  "typing:start",
+  "typing:stop",
+  "presence:set",
+  "presence:list",
 ]);
 
 export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOptions): RealtimeServer {
@@ -117,6 +139,8 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
   });
   const { accounts, guestAccess } = options;
   const access = createChannelAccess(store, accounts);
+  const readStates = createReadStates({ io, store, delivery: () => delivery, logger, cluster });
+  const typingExpireMs = options.typingExpireMs ?? DEFAULT_TYPING_EXPIRE_MS;
   const delivery = createDeliveryCore({
     io,
     store,
@@ -127,6 +151,9 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     maxMessageLength: options.maxMessageLength,
     windowSize: options.deliveryWindowSize,
     cluster: cluster ? { tailCheckIntervalMs: options.tailCheckIntervalMs ?? 1_000 } : undefined,
+    readStates,
+    afterJoinedNotice: (userId, channel) => readStates.joined(userId, channel),
+    typingExpireMs,
   });
   // A session that ends or a token revoked (here or on another instance's HTTP API) closes its connections
   // everywhere. A plain disconnect, not close(): the server-side reason is then not recoverable, and the
@@ -145,6 +172,17 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     rateLimiter,
     maxMessageLength: options.maxMessageLength,
     whenDeliveredLocally: (id) => delivery.whenDelivered(id, LOCAL_DELIVERY_WAIT_MS),
+    onSent: (socket, channel) => typing.sent(socket, channel),
+    mentions: createSendMentions({ users: accounts, channelMentionLimit: options.channelMentionRateLimit ?? DEFAULT_CHANNEL_MENTION_RATE_LIMIT }),
+  });
+  const readHandlers = createReadHandlers({ store, access, readStates });
+  const typing = createTyping({ io, access, expireMs: typingExpireMs });
+  const presence = createPresence({
+    io,
+    logger,
+    shared: cluster ? options.sharedPresence : undefined,
+    heartbeatMs: options.presence?.heartbeatMs ?? 10_000,
+    ttlMs: options.presence?.ttlMs ?? 30_000,
   });
   const channelHandlers = createChannelHandlers({ store, access, users: accounts });
   const profileHandlers = createProfileHandlers({ accounts });
@@ -169,6 +207,8 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
       connectionLimiter.closed(address);
       rateLimiter.forgetSocket(socket.id);
       searchRateLimiter.forgetSocket(socket.id);
+      typing.disconnected(socket);
+      presence.disconnected(socket);
       metrics.connections.dec();
     });
 
@@ -185,6 +225,12 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     registerAckHandler(socket, "dm:open", (payload) => channelHandlers.openDm(socket, payload), handlerDeps);
     registerAckHandler(socket, "profile:update", (payload) => profileHandlers.updateProfile(socket, payload), handlerDeps);
     registerAckHandler(socket, "search:messages", (payload) => searchHandlers.searchMessages(socket, payload), handlerDeps);
+    registerAckHandler(socket, "read:mark", (payload) => readHandlers.markRead(socket, payload), handlerDeps);
+    registerAckHandler(socket, "channel:mute", (payload) => readHandlers.muteChannel(socket, payload), handlerDeps);
+    registerAckHandler(socket, "typing:start", (payload) => typing.start(socket, payload), handlerDeps);
+    registerAckHandler(socket, "typing:stop", (payload) => typing.stop(socket, payload), handlerDeps);
+    registerAckHandler(socket, "presence:set", (payload) => presence.set(socket, payload), handlerDeps);
+    registerAckHandler(socket, "presence:list", (payload) => presence.list(socket, payload), handlerDeps);
     socket.onAny((event: unknown, ...args: unknown[]) => {
       if (typeof event === "string" && KNOWN_EVENTS.has(event)) return;
       const ack = args[args.length - 1];
@@ -194,6 +240,7 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     socket.on("error", (error) => logger.warn({ err: error, socketId: socket.id }, "socket error"));
 
     delivery.attach(socket);
+    presence.connected(socket);
   });
 
   return {
@@ -206,7 +253,9 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
       inFlight.draining = true;
       stopClosingRevoked();
       await inFlight.whenIdle();
+      await presence.close();
       await io.close();
+      typing.close();
       delivery.close();
     },
   };

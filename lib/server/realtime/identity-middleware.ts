@@ -50,8 +50,10 @@ export function createIdentityMiddleware({ signer, accounts, guestAccess, logger
     const account = await accounts.identifySession(socket.request.headers);
     if (account) return account;
     if (!guestAccess) return refusal("unauthorized", "unauthorized", "Sign in to use this workspace.");
-    const id = signer.verify(readCookie(socket.request.headers.cookie, SESSION_COOKIE)) ?? `guest_${randomBytes(9).toString("base64url")}`;
-    return { id, name: normalizeDisplayName(auth.name) ?? guestName(id), username: null, kind: "guest", isAdmin: false };
+    const signed = signer.verify(readCookie(socket.request.headers.cookie, SESSION_COOKIE));
+    const id = signed ?? `guest_${randomBytes(9).toString("base64url")}`;
+    const name = normalizeDisplayName(auth.name) ?? guestName(id);
+    return { id, name, username: null, kind: "guest", isAdmin: false, ...(signed === null ? { ephemeral: true } : {}) };
   }
 
   return (socket: TetherSocket, next: (err?: ExtendedError) => void) => {

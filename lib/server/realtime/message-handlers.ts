@@ -11,6 +11,7 @@ import { StorageUnavailableError, type MessageStore } from "../../storage/messag
 import type { SendRateLimiter } from "../limits/send-rate-limiter";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
+import type { SendMentions } from "../reads/send-mentions";
 import type { ChannelAccess } from "./channel-access";
 import { pauseReading } from "../transport/pause-reading";
 import type { TetherSocket } from "./types";
@@ -24,9 +25,14 @@ export interface MessageHandlerDeps {
   maxMessageLength: number;
   /** Resolves once this id has been delivered on this instance (at once on one instance; see the log tail). */
   whenDeliveredLocally: (id: number) => Promise<void>;
+  /** Who a message mentions, stored with it (lib/server/reads/send-mentions.ts). */
+  mentions: SendMentions;
+  /** A message of this connection's user was stored (or found stored) in a channel: its typing there stops. */
+  onSent?: (socket: TetherSocket, channel: string) => void;
 }
 
-export function createMessageHandlers({ store, access, logger, metrics, rateLimiter, maxMessageLength, whenDeliveredLocally }: MessageHandlerDeps) {
+export function createMessageHandlers(deps: MessageHandlerDeps) {
+  const { store, access, logger, metrics, rateLimiter, maxMessageLength, whenDeliveredLocally, mentions } = deps;
   async function sendMessage(socket: TetherSocket, payload: unknown): Promise<Ack<SendMessageResult>> {
     const limited = rateLimiter.check(socket.id, socket.data.user.id);
     if (limited) {
@@ -39,10 +45,15 @@ export function createMessageHandlers({ store, access, logger, metrics, rateLimi
     const { channel, content, clientOffset } = parsed.value;
     const allowed = await access.check(socket.data.user, channel);
     if (!allowed.ok) return { error: allowed.error };
+    const mentioned = await mentions.resolve(socket.data.user, allowed.channel, content);
+    if (!mentioned.ok) {
+      metrics.rateLimited.inc();
+      return { error: mentioned.error };
+    }
 
     let stored;
     try {
-      stored = await store.insertMessage({ clientOffset, channel, content, author: socket.data.user });
+      stored = await store.insertMessage({ clientOffset, channel, content, author: socket.data.user, mentions: mentioned.mentioned });
     } catch (error) {
       if (!(error instanceof StorageUnavailableError)) throw error;
       logger.error({ err: error, socketId: socket.id, clientOffset }, "message not stored");
@@ -56,6 +67,7 @@ export function createMessageHandlers({ store, access, logger, metrics, rateLimi
       // Keeps "the sender's own copy arrives before its ack" true on a cluster too.
       await whenDeliveredLocally(stored.message.id);
     }
+    deps.onSent?.(socket, channel);
     return ok({ id: stored.message.id, duplicate: stored.duplicate });
   }
 

@@ -5,11 +5,15 @@
 import { createAdapter } from "@socket.io/redis-streams-adapter";
 import { createClient } from "redis";
 import type { ServerOptions } from "socket.io";
+import { createRedisPresence } from "../activity/redis-presence";
+import type { SharedPresence } from "../activity/presence";
 import { handleAdapterSubscriptionErrors } from "../internals/redis-streams-subscriptions";
 import type { Logger } from "../logger";
 
 export interface RedisStreamsCluster {
   adapter: ServerOptions["adapter"];
+  /** Presence shared by the instances, on the same Redis connection and key prefix. */
+  presence: SharedPresence;
   /** Throws when Redis does not answer (for /healthz). */
   ping(): Promise<void>;
   /** Closes the publishing connection; the adapter closes its reading connections when Socket.IO closes. */
@@ -35,6 +39,7 @@ export async function connectRedisStreamsAdapter(url: string, { keyPrefix, logge
   });
   return {
     adapter,
+    presence: createRedisPresence(client, keyPrefix),
     async ping() {
       await client.ping();
     },

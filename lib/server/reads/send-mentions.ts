@@ -1,0 +1,68 @@
+/**
+ * Who a message being sent mentions, decided before it is stored (and stored with it): the accounts its
+ * `@username`s name, and everyone for `@channel` — which is rate-limited per identity (CHANNEL_MENTION_RATE_LIMIT_*):
+ * over the limit the send is refused with `rate_limited`, so every stored `@channel` notifies, and a client can
+ * count mentions from content alone (lib/shared/mentions.ts). A DM stores none: each of its messages mentions its
+ * readers anyway.
+ */
+import { fail } from "../../shared/ack";
+import type { AckError } from "../../shared/errors";
+import type { Channel } from "../../shared/dto";
+import type { Identity } from "../../shared/identity";
+import { parseMentions } from "../../shared/mentions";
+import { EVERYONE_MENTIONED } from "../../storage/read-state-store";
+import { TokenBucket } from "../limits/token-bucket";
+
+export interface SendMentions {
+  /** The identities to store as mentioned, or the refusal of an `@channel` over the limit. */
+  resolve(author: Identity, channel: Channel, content: string): Promise<{ ok: true; mentioned: string[] } | { ok: false; error: AckError }>;
+}
+
+export interface SendMentionsOptions {
+  users: { findUserByUsername(username: string): Promise<{ id: string } | null> };
+  /** Token bucket for `@channel`, per identity; perSecond 0 turns it off. */
+  channelMentionLimit: { burst: number; perSecond: number };
+}
+
+export function createSendMentions({ users, channelMentionLimit }: SendMentionsOptions): SendMentions {
+  const buckets = new Map<string, TokenBucket>();
+  // Full buckets are forgotten now and then: nothing to remember about an identity that has not used it lately.
+  const sweep = setInterval(() => {
+    for (const [key, bucket] of buckets) if (bucket.isFull()) buckets.delete(key);
+  }, 60_000);
+  sweep.unref();
+
+  function takeChannelMention(identityId: string): { retryAfterMs: number } | null {
+    if (channelMentionLimit.perSecond === 0) return null;
+    let bucket = buckets.get(identityId);
+    if (!bucket) {
+      bucket = new TokenBucket(channelMentionLimit.burst, channelMentionLimit.perSecond);
+      buckets.set(identityId, bucket);
+    }
+    const taken = bucket.take();
+    return taken.ok ? null : { retryAfterMs: taken.retryAfterMs };
+  }
+
+  return {
+    async resolve(author, channel, content) {
+      if (channel.visibility === "dm") return { ok: true, mentioned: [] };
+      const parsed = parseMentions(content);
+      const mentioned: string[] = [];
+      if (parsed.channel) {
+        const limited = takeChannelMention(author.id);
+        if (limited) {
+          return {
+            ok: false,
+            error: fail("rate_limited", "Too many @channel mentions; wait a little.", { retryAfterMs: limited.retryAfterMs }).error,
+          };
+        }
+        mentioned.push(EVERYONE_MENTIONED);
+      }
+      for (const username of parsed.usernames) {
+        const account = await users.findUserByUsername(username);
+        if (account && account.id !== author.id) mentioned.push(account.id);
+      }
+      return { ok: true, mentioned };
+    },
+  };
+}
