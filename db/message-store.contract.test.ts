@@ -143,6 +143,11 @@ function messageStoreContract(backend: Backend, skipReason: string | null = null
           clientOffset: "first",
           author,
           createdAt: expect.any(String),
+          version: result.message.id,
+          editedAt: null,
+          deletedAt: null,
+          reactions: [],
+          replyTo: null,
         });
         const createdAt = Date.parse(result.message.createdAt);
         expect(new Date(createdAt).toISOString()).toBe(result.message.createdAt);

@@ -11,6 +11,8 @@ export const MAX_DISPLAY_NAME_LENGTH = 32;
 export const MAX_CHANNEL_NAME_LENGTH = 32;
 export const MAX_CLIENT_OFFSET_LENGTH = 128;
 export const GENERAL_CHANNEL = "general";
+/** Distinct emoji a message can carry (`too_many_reactions` beyond). */
+export const MAX_REACTIONS_PER_MESSAGE = 20;
 
 /** Length as a person counts it: code points, so an emoji is one character, not two UTF-16 units. */
 export function countCharacters(text: string): number {

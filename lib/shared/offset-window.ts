@@ -46,6 +46,15 @@ export class OffsetWindow<T> {
     }
   }
 
+  /** Puts `entry` in place of the held entry with the same offset, if one is held; returns whether it was. */
+  replace(entry: T): boolean {
+    const offset = this.offsetOf(entry);
+    const index = this.firstIndexAbove(offset - 1);
+    if (index >= this.entries.length || this.offsetOf(this.entries[index]!) !== offset) return false;
+    this.entries[index] = entry;
+    return true;
+  }
+
   private firstIndexAbove(offset: number): number {
     let low = 0;
     let high = this.entries.length;
