@@ -5,7 +5,17 @@
  */
 import { io, type Socket } from "socket.io-client";
 import type { Ack } from "../../lib/shared/ack";
-import type { Channel, ChatMessage, Gap, HistoryPage, SearchResult, SendMessageResult, SessionReady } from "../../lib/shared/dto";
+import type {
+  Channel,
+  ChatMessage,
+  Gap,
+  HistoryPage,
+  MessageChangeResult,
+  MessageUpdate,
+  SearchResult,
+  SendMessageResult,
+  SessionReady,
+} from "../../lib/shared/dto";
 import type { ClientToServerEvents, HistoryFetchPayload, ReplayRequest, SearchMessagesPayload, ServerToClientEvents } from "../../lib/shared/events";
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -41,8 +51,14 @@ export class TestClient {
   readonly left: string[] = [];
   /** Every `message:gaps` event's payload, in arrival order. */
   readonly gaps: Gap[][] = [];
-  /** The delivery events in arrival order (`message:gaps`, `message:batch`, `message:new`, `session:ready`). */
+  /** The delivery events in arrival order (`message:gaps`, `message:batch`, `message:new`, `message:update`, `session:ready`). */
   readonly events: string[] = [];
+  /** Every `message:update` as it arrived. */
+  readonly updates: MessageUpdate[] = [];
+  /** Log positions (a message's id, an update's offset) in arrival order. */
+  readonly positions: number[] = [];
+  /** States that arrived with a version below the one held (ignored, as the protocol says). */
+  staleStates = 0;
 
   constructor(url: string, options: TestClientOptions = {}) {
     this.serverOffset = options.serverOffset ?? 0;
@@ -72,6 +88,13 @@ export class TestClient {
       this.events.push("message:batch");
       this.process(batch);
     });
+    this.socket.on("message:update", (update) => {
+      this.events.push("message:update");
+      this.updates.push(update);
+      this.positions.push(update.offset);
+      this.applyState(update.message);
+      this.serverOffset = Math.max(this.serverOffset, update.offset);
+    });
     this.socket.on("channel:joined", (channel) => this.joined.push(channel));
     this.socket.on("channel:left", ({ channel }) => this.left.push(channel));
     this.socket.on("session:ready", (info, confirm) => {
@@ -81,11 +104,20 @@ export class TestClient {
     });
   }
 
+  /** The protocol's rule: a state replaces the one held only when its version is higher (or the message is new). */
+  private applyState(message: ChatMessage) {
+    const held = this.messages.get(message.id);
+    if (!held || message.version > held.version) this.messages.set(message.id, message);
+    else if (message.version < held.version) this.staleStates++;
+  }
+
   private process(batch: ChatMessage[]) {
     for (const message of batch) {
       this.wire.push(message);
+      this.positions.push(message.id);
       if (this.messages.has(message.id)) {
         this.duplicates++;
+        this.applyState(message);
         continue;
       }
       if (message.id < this.serverOffset) this.outOfOrder++;
@@ -123,6 +155,18 @@ export class TestClient {
 
   search(payload: SearchMessagesPayload, timeoutMs = 5_000): Promise<Ack<SearchResult>> {
     return this.socket.timeout(timeoutMs).emitWithAck("search:messages", payload);
+  }
+
+  edit(id: number, content: string, clientOffset: string): Promise<Ack<MessageChangeResult>> {
+    return this.socket.timeout(5_000).emitWithAck("message:edit", { id, content, clientOffset });
+  }
+
+  delete(id: number, clientOffset: string): Promise<Ack<MessageChangeResult>> {
+    return this.socket.timeout(5_000).emitWithAck("message:delete", { id, clientOffset });
+  }
+
+  react(id: number, emoji: string, clientOffset: string, remove = false): Promise<Ack<MessageChangeResult>> {
+    return this.socket.timeout(5_000).emitWithAck(remove ? "reaction:remove" : "reaction:add", { id, emoji, clientOffset });
   }
 
   /** Any event, any arguments: for hostile-input tests. */
