@@ -5,7 +5,8 @@
  * history and search in current state. On SQLite and on PostgreSQL + Redis.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import type { ChatMessage } from "../../lib/shared/dto";
+import type { Ack } from "../../lib/shared/ack";
+import type { ChatMessage, SendMessageResult } from "../../lib/shared/dto";
 import { accountsHttp } from "../support/accounts-http";
 import { useRealtimeHarness } from "../support/harness";
 import { waitFor, type TestClient } from "../support/test-client";
@@ -33,7 +34,9 @@ describe.each(testBackends())("on %s", (backend) => {
   }
 
   async function send(sender: TestClient, content: string, channel = "general", replyTo?: number): Promise<number> {
-    const ack = await sender.socket.timeout(5_000).emitWithAck("message:send", { channel, content, clientOffset: offset("send"), replyTo });
+    const ack: Ack<SendMessageResult> = await sender.socket
+      .timeout(5_000)
+      .emitWithAck("message:send", { channel, content, clientOffset: offset("send"), replyTo });
     if (!("data" in ack)) throw new Error(`send refused: ${JSON.stringify(ack)}`);
     return ack.data.id;
   }

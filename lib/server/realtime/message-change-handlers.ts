@@ -54,7 +54,7 @@ export function createMessageChangeHandlers(deps: MessageChangeHandlerDeps) {
     if (!(await mayRead(user, request.messageId))) return fail("unknown_message", REFUSALS.unknown_message);
     let outcome: MessageChangeOutcome;
     try {
-      outcome = await store.changeMessage({ ...request, actor: { id: user.id, isAdmin: user.isAdmin } } as MessageChangeRequest);
+      outcome = await store.changeMessage({ ...request, actor: { id: user.id, isAdmin: user.isAdmin } });
     } catch (error) {
       if (!(error instanceof StorageUnavailableError)) throw error;
       logger.error({ err: error, socketId: socket.id, clientOffset: request.clientOffset }, "change not stored");
