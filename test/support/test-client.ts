@@ -42,7 +42,7 @@ export class TestClient {
   serverOffset: number;
   /** Messages that arrived with an id already stored. */
   duplicates = 0;
-  /** New messages that arrived with an id below the offset: a reordering that could become a loss. */
+  /** New messages (and updates) that arrived with a position below the offset: a reordering that could become a loss. */
   outOfOrder = 0;
   readonly sessions: SessionReady[] = [];
   /** Channels this user was told it can now read (channel:joined), in order. */
@@ -59,6 +59,11 @@ export class TestClient {
   readonly positions: number[] = [];
   /** States that arrived with a version below the one held (ignored, as the protocol says). */
   staleStates = 0;
+  /** States that arrived older than their own log position (version below the id or offset): a server bug. */
+  statesBehindPosition = 0;
+  /** Updates that arrived again (same offset), as messages can across reconnections. */
+  duplicateUpdates = 0;
+  private readonly seenUpdates = new Set<number>();
 
   constructor(url: string, options: TestClientOptions = {}) {
     this.serverOffset = options.serverOffset ?? 0;
@@ -92,6 +97,10 @@ export class TestClient {
       this.events.push("message:update");
       this.updates.push(update);
       this.positions.push(update.offset);
+      if (update.message.version < update.offset) this.statesBehindPosition++;
+      if (this.seenUpdates.has(update.offset)) this.duplicateUpdates++;
+      else if (update.offset < this.serverOffset) this.outOfOrder++;
+      this.seenUpdates.add(update.offset);
       this.applyState(update.message);
       this.serverOffset = Math.max(this.serverOffset, update.offset);
     });
@@ -115,6 +124,7 @@ export class TestClient {
     for (const message of batch) {
       this.wire.push(message);
       this.positions.push(message.id);
+      if (message.version < message.id) this.statesBehindPosition++;
       if (this.messages.has(message.id)) {
         this.duplicates++;
         this.applyState(message);
