@@ -15,6 +15,8 @@ export interface RecentMessages {
   append(messages: readonly ChatMessage[]): void;
   /** A message's new state after a change (nothing when it is not cached): the cache holds current states. */
   update(message: ChatMessage): void;
+  /** A cached message in its current state. */
+  get(id: number): ChatMessage | undefined;
 }
 
 /**
@@ -30,5 +32,6 @@ export function createRecentMessages(capacity: number, newest: readonly ChatMess
     after: (offset, limit, upTo) => window.after(offset, limit, upTo),
     append: (messages) => window.append(messages),
     update: (message) => void window.replace(message),
+    get: (id) => window.get(id),
   };
 }

@@ -19,6 +19,7 @@ import { GENERAL_CHANNEL } from "../lib/shared/limits";
 import { createCommitListeners } from "./commit-listeners";
 import { createGroupCommit } from "./group-commit";
 import { historyPages, newestFirstPage } from "./history-pages";
+import { OffsetWindow } from "../lib/shared/offset-window";
 import { createRecentMessages } from "./recent-messages";
 import { passiveCheckpoint, startWalCheckpointer, type CheckpointResult } from "./wal-checkpointer";
 import type { Channel, ChannelVisibility, MessageUpdate } from "../lib/shared/dto";
@@ -336,6 +337,30 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
     .reverse()
     .map(chatMessageFromColumns);
   const recent = createRecentMessages(cacheCapacity, newest, newest.length <= cacheCapacity);
+  // The newest changes, as (offset, message id): a catch-up reads their messages' current states from `recent`, so a
+  // log where a third of the entries are changes replays from memory too (a change's state is its message's).
+  const newestChanges = sqlite
+    .prepare<[number], { offset: number; messageId: number }>('SELECT "offset", message_id AS messageId FROM message_changes ORDER BY "offset" DESC LIMIT ?')
+    .all(cacheCapacity + 1)
+    .reverse();
+  const recentChanges = new OffsetWindow<{ offset: number; messageId: number }>(
+    cacheCapacity,
+    newestChanges.length <= cacheCapacity ? 0 : newestChanges[0]!.offset,
+    (change) => change.offset,
+  );
+  recentChanges.append(newestChanges.slice(-cacheCapacity));
+  /** Changes after `after` with their messages' current states from memory; null when some are not cached. */
+  const cachedUpdates = (after: number, limit: number, upTo: number): MessageUpdate[] | null => {
+    const changes = recentChanges.after(after, limit, upTo);
+    if (!changes) return null;
+    const updates: MessageUpdate[] = [];
+    for (const { offset, messageId } of changes) {
+      const message = recent.get(messageId);
+      if (!message) return null;
+      updates.push({ offset, message });
+    }
+    return updates;
+  };
 
   // SQLite's inline checkpoint stays as a backstop (~80 MB of WAL), should the worker fall behind.
   sqlite.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
@@ -365,7 +390,9 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
     const added = entries.flatMap((entry) => (entry.message ? [entry.message] : []));
     recent.append(added);
     // After the append: a change may concern a message of this very batch.
-    for (const entry of entries) if (entry.update) recent.update(entry.update.message);
+    const changed = entries.flatMap((entry) => (entry.update ? [entry.update] : []));
+    for (const update of changed) recent.update(update.message);
+    recentChanges.append(changed.map((update) => ({ offset: update.offset, messageId: update.message.id })));
     checkpointer.committed(entries.length);
     committed.notify(entries);
     return outcomes.map((outcome) => outcome.result);
@@ -405,7 +432,7 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
     },
 
     async getUpdatesAfter(after, limit, upTo = Number.MAX_SAFE_INTEGER) {
-      return selectUpdatesAfter.all(after, upTo, limit).map(toMessageUpdate);
+      return cachedUpdates(after, limit, upTo) ?? selectUpdatesAfter.all(after, upTo, limit).map(toMessageUpdate);
     },
 
     async getMessagesAfter(offset, limit, upTo = Number.MAX_SAFE_INTEGER) {

@@ -168,7 +168,7 @@ export function buildRows(results: BenchResults): Row[] {
   if (mixed?.catchUp) {
     const { catchUp } = mixed;
     rows.push({
-      scenario: `catch-up of ${catchUp.entries.toLocaleString("en")} mixed log entries (${catchUp.mixedUpdates.toLocaleString("en")} updates)`,
+      scenario: `catch-up of ${catchUp.entries.toLocaleString("en")} mixed log entries (${catchUp.mixedMessages.toLocaleString("en")} messages, ${catchUp.mixedUpdates.toLocaleString("en")} updates sent)`,
       metric: "time to session:ready (vs as many messages)",
       unit: "ms",
       better: "lower",

@@ -6,7 +6,7 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Ack } from "../../lib/shared/ack";
-import type { ChatMessage, SendMessageResult } from "../../lib/shared/dto";
+import type { ChatMessage, MessageChangeResult, SendMessageResult } from "../../lib/shared/dto";
 import { accountsHttp } from "../support/accounts-http";
 import { useRealtimeHarness } from "../support/harness";
 import { waitFor, type TestClient } from "../support/test-client";
@@ -294,15 +294,33 @@ describe.each(testBackends())("on %s", (backend) => {
       expect(aliceLate.updates.map((u) => u.offset)).toEqual(["data" in edit ? edit.data.offset : -1, expect.any(Number)]);
     });
 
-    it("replays changes made while away interleaved with the new messages, in log order, ending in the server's state", () => awayAndBack());
-
-    it("does the same when the catch-up reads the store (the delivery window holds almost nothing)", async () => {
-      await server.close();
-      await startServer({ deliveryWindowSize: 1, replayBatchSize: 2 });
-      await awayAndBack();
+    it("replays changes made while away interleaved with the new messages, in log order, ending in the server's state", async () => {
+      const { back, changes } = await awayAndBack();
+      // From the delivery window: every entry at its position, each change as its own update.
+      expect(back.events).toEqual([
+        "message:update",
+        "message:batch",
+        "message:update",
+        "message:update",
+        "message:batch",
+        "message:update",
+        "session:ready",
+      ]);
+      expect(back.updates.map((u) => u.offset)).toEqual(changes);
     });
 
-    async function awayAndBack() {
+    it("does the same when the catch-up reads the store, leaving out updates whose state this connection already has", async () => {
+      await server.close();
+      await startServer({ deliveryWindowSize: 1, replayBatchSize: 2 });
+      const { back, changes } = await awayAndBack();
+      // Stored states are current: the new messages arrive with their reactions and deletion already applied, so
+      // only the edit of the message bob held (the first news of it) and the last entry (for the offset) are sent.
+      expect(back.updates.map((u) => u.offset)).toEqual([changes[0], changes[3]]);
+      expect(back.updates[0]!.message.version).toBe(changes[2]);
+    });
+
+    /** Bob misses an edit and a reaction of a message he has, and two new messages, one reacted to, one deleted. */
+    async function awayAndBack(): Promise<{ back: TestClient; changes: number[] }> {
       const alice = await as("alice");
       const bob = await as("bob");
       const held = await send(alice, "bob has this one");
@@ -310,30 +328,26 @@ describe.each(testBackends())("on %s", (backend) => {
       const away = bob.serverOffset;
       bob.close();
 
-      await alice.edit(held, "bob had this one, edited", offset("e"));
+      const changes: number[] = [];
+      const record = (ack: Ack<MessageChangeResult>) => changes.push("data" in ack ? ack.data.offset! : -1);
+      record(await alice.edit(held, "bob had this one, edited", offset("e")));
       const fresh = await send(alice, "new while bob was away");
-      await alice.react(fresh, "👀", offset("r"));
-      await alice.react(held, "👍", offset("r"));
+      record(await alice.react(fresh, "👀", offset("r")));
+      record(await alice.react(held, "👍", offset("r")));
       const next = await send(alice, "another one");
-      await alice.delete(next, offset("d"));
+      record(await alice.delete(next, offset("d")));
 
       const back = await as("bob", away);
       // Positions strictly ascending: one log order, batches and updates interleaved.
       expect(back.positions).toEqual([...back.positions].sort((a, b) => a - b));
       expect(new Set(back.positions).size).toBe(back.positions.length);
-      expect(back.events.slice(0, -1)).toEqual([
-        "message:update",
-        "message:batch",
-        "message:update",
-        "message:update",
-        "message:batch",
-        "message:update",
-      ]);
       expect(back.sessions[0]).toMatchObject({ replayed: 2 });
+      expect(back.statesBehindPosition).toBe(0);
+      // Every message in the server's state; the offset at the end of the log.
       const history = await historyOf(back);
-      for (const message of history.filter((m) => m.id > held - 1)) expect(back.messages.get(message.id) ?? message).toEqual(message);
-      expect(back.messages.get(held)).toEqual(history.find((m) => m.id === held));
+      for (const message of history) expect(back.messages.get(message.id)).toEqual(message);
       expect(back.serverOffset).toBe(back.sessions[0]!.latestId);
+      return { back, changes };
     }
 
     it("in a bounded catch-up, replays changes to messages the client holds or is sent, and skips those of messages in a gap", async () => {

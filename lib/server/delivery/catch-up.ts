@@ -16,7 +16,7 @@ import type { Socket } from "socket.io";
 import type { MessageEntry, MessageStore } from "../../storage/message-store";
 import type { TetherSocket } from "../realtime/types";
 import type { BoundedReplay } from "./bounded-replay";
-import { sendEntries } from "./send-entries";
+import type { CatchUpSender } from "./send-entries";
 
 export interface Replay {
   /** Messages sent (updates are not counted). */
@@ -40,6 +40,8 @@ export interface ReplaySources {
   mayReplay: (entry: MessageEntry) => boolean;
   /** A bounded catch-up's plan: the batches up to its `through` come from it. */
   bounded?: BoundedReplay | null;
+  /** Sends the entries, leaving out updates this connection already has (send-entries.ts). */
+  sender: CatchUpSender;
 }
 
 /**
@@ -76,7 +78,7 @@ export async function replayMissed(socket: TetherSocket, fromOffset: number, sou
       }
     }
     if (!socket.connected) return { ...replay, aborted: true };
-    const sent = sendEntries(socket, batch.entries.filter(sources.mayReplay), sources.batchSize);
+    const sent = sources.sender.send(batch.entries.filter(sources.mayReplay));
     replay.sent += sent;
     if (!batch.inMemory) replay.fromStore += sent;
     replay.sentThrough = batch.through;
@@ -85,11 +87,13 @@ export async function replayMissed(socket: TetherSocket, fromOffset: number, sou
 }
 
 /**
- * The next at most `limit` messages and changes after `after` (up to `upTo`), in log order: two reads, merged.
- * Each read is complete up to its last row, so the first `limit` of the merge leave nothing out.
+ * The next at most `limit` messages and changes after `after` (up to `upTo`), in log order. The changes are read
+ * only up to the last message of a full read (so none is read twice), and the result is cut at the last change
+ * of a full read of them: each list is complete up to where the merge stops.
  */
 export async function readStoredEntries(store: MessageStore, after: number, limit: number, upTo: number): Promise<MessageEntry[]> {
-  const [messages, updates] = await Promise.all([store.getMessagesAfter(after, limit, upTo), store.getUpdatesAfter(after, limit, upTo)]);
+  const messages = await store.getMessagesAfter(after, limit, upTo);
+  const updates = await store.getUpdatesAfter(after, limit, messages.length === limit ? messages[limit - 1]!.id : upTo);
   const entries: MessageEntry[] = messages.map((message) => ({ offset: message.id, message }));
   if (updates.length === 0) return entries;
   for (const update of updates) entries.push({ offset: update.offset, update });

@@ -28,7 +28,7 @@ import { planBoundedReplay, type BoundedReplay } from "./bounded-replay";
 import { replayMissed } from "./catch-up";
 import { createLogTail, type LogTail } from "./log-tail";
 import { readableChannels } from "./readable-channels";
-import { channelOf, sendEntries } from "./send-entries";
+import { CatchUpSender, channelOf } from "./send-entries";
 
 export type DeliveryPhase = "catching-up" | "live" | "closed";
 
@@ -235,6 +235,7 @@ export function createDeliveryCore(options: DeliveryCoreOptions): DeliveryCore {
     const userId = socket.data.user.id;
     const mayReplay = (entry: MessageEntry) => audiences.mayReplay(userId, channelOf(entry), entry.offset);
     const bounded = await planBoundedCatchUp(socket, fromOffset);
+    const sender = new CatchUpSender(socket, options.replayBatchSize);
     // Before any batch, so that a client records a gap before its offset moves past it.
     if (bounded) socket.emit("message:gaps", bounded.gaps);
     const replay = await replayMissed(socket, fromOffset, {
@@ -244,13 +245,15 @@ export function createDeliveryCore(options: DeliveryCoreOptions): DeliveryCore {
       fromWindow: (offset, limit, upTo) => window!.after(offset, limit, upTo),
       mayReplay,
       bounded,
+      sender,
     });
     if (replay.aborted || !socket.connected) return null;
     // From here on, synchronous: nothing can be delivered between reading the window and joining the rooms. The
     // window holds what was delivered since the replay's last check (microtasks may have run in between).
     const rest = window!.after(replay.sentThrough)?.filter(mayReplay);
     if (rest === undefined) throw new Error(`the delivery window no longer covers offset ${replay.sentThrough}`);
-    const sent = sendEntries(socket, rest, options.replayBatchSize);
+    const sent = sender.send(rest);
+    sender.finish();
     void socket.join(audiences.roomsOf(userId));
     connection.moveTo("live");
     return { sent: replay.sent + sent, fromStore: replay.fromStore };
