@@ -1,3 +1,5 @@
+-- Messages that change (issue 15): the changes log (one offset sequence with messages and events) and the
+-- message's current state on its row. The GIN index of 0003_search follows the content column.
 CREATE TABLE "message_changes" (
 	"offset" bigint PRIMARY KEY NOT NULL,
 	"message_id" bigint NOT NULL,
