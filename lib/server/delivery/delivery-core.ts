@@ -6,7 +6,8 @@
  * The log. Committed messages reach the core in id order: on one instance straight from the store's commit
  * listener; on a cluster through the log tail (log-tail.ts), which merges this instance's commits with the other
  * instances' `tether:committed` notifications and fills any gap from the store. The core delivers each message
- * once, to the audience room of its channel, and keeps the newest ones in an in-memory window.
+ * once, to the audience room of its channel, and keeps the newest ones in an in-memory window. A change to a message
+ * (issue 15) is an entry like a message: `message:update` to its channel's audience, kept in the window, replayed.
  *
  * A connection moves through an explicit state machine: catching-up → live → closed (or catching-up → closed).
  * Every connection is caught up from the offset its client presents — recovered by Socket.IO or not — first from
