@@ -164,6 +164,17 @@ export function buildRows(results: BenchResults): Row[] {
       target: "",
       pass: null,
     });
+    // Against Tether's own message ingest of the same run, when it ran: what a change costs the server next to a send.
+    rows.push({
+      scenario,
+      metric: "server CPU per 1,000 ops (ceiling: Tether's per 1,000 msgs)",
+      unit: "ms",
+      better: "lower",
+      ceiling: t.ingest?.serverCpuMsPer1000 ?? null,
+      tether: ingest.serverCpuMsPer1000,
+      target: "",
+      pass: null,
+    });
   }
   if (mixed?.catchUp) {
     const { catchUp } = mixed;
