@@ -340,7 +340,9 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
   // The newest changes, as (offset, message id): a catch-up reads their messages' current states from `recent`, so a
   // log where a third of the entries are changes replays from memory too (a change's state is its message's).
   const newestChanges = sqlite
-    .prepare<[number], { offset: number; messageId: number }>('SELECT "offset", message_id AS messageId FROM message_changes ORDER BY "offset" DESC LIMIT ?')
+    .prepare<[number], { offset: number; messageId: number }>(
+      'SELECT "offset", message_id AS messageId FROM message_changes ORDER BY "offset" DESC LIMIT ?',
+    )
     .all(cacheCapacity + 1)
     .reverse();
   const recentChanges = new OffsetWindow<{ offset: number; messageId: number }>(
