@@ -17,10 +17,20 @@ const FEED = "feed";
 const REPLAY_BATCH_SIZE = 1000;
 const author = { id: "ceiling", name: "Ceiling" };
 const log: ChatMessage[] = [];
+/** The fields of a message that never changed: the ceiling sends Tether's message shape. */
+const unchanged = (id: number) => ({ version: id, editedAt: null, deletedAt: null, reactions: [], replyTo: null });
 
 for (let i = 0; i < Number(process.env.CEILING_SEED ?? 0); i++) {
   const id = log.length + 1;
-  log.push({ id, channel: GENERAL_CHANNEL, content: MESSAGE_CONTENT, clientOffset: `seed-${id}`, author, createdAt: new Date().toISOString() });
+  log.push({
+    id,
+    channel: GENERAL_CHANNEL,
+    content: MESSAGE_CONTENT,
+    clientOffset: `seed-${id}`,
+    author,
+    createdAt: new Date().toISOString(),
+    ...unchanged(id),
+  });
 }
 
 const httpServer = createServer();
@@ -28,7 +38,8 @@ const io = new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, { 
 
 io.on("connection", (socket) => {
   socket.on("message:send", (payload, ack) => {
-    const message: ChatMessage = { id: log.length + 1, ...payload, author, createdAt: new Date().toISOString() };
+    const id = log.length + 1;
+    const message: ChatMessage = { id, ...payload, author, createdAt: new Date().toISOString(), ...unchanged(id), replyTo: payload.replyTo ?? null };
     log.push(message);
     io.to(FEED).emit("message:new", message);
     ack({ data: { id: message.id, duplicate: false } });

@@ -15,6 +15,7 @@ import { runCatchUp } from "./scenarios/catch-up";
 import { runColdStart } from "./scenarios/cold-start";
 import { runConnections } from "./scenarios/connections";
 import { runFanout, runIngest, runIngestAtRate } from "./scenarios/live";
+import { runMixedCatchUp, runMixedIngest } from "./scenarios/mixed";
 import { runPrivateChannels } from "./scenarios/private-channels";
 import { renderChart } from "./support/chart";
 import { parseOptions, type BenchOptions } from "./support/options";
@@ -82,6 +83,18 @@ async function main() {
       log(`${name}: catch-up (backlog ${backlog})`);
       results[name].catchUp = await withTarget(name, options, backlog, (target) => runCatchUp(target, { ...options.catchUp, backlog }));
     }
+  }
+  if (options.scenarios.has("mixed") && options.targets.includes("tether")) {
+    // Compared with the ceiling's message rate: measured here when the ingest scenario did not run.
+    if (!results.ceiling.ingest && options.targets.includes("ceiling")) {
+      log("ceiling: ingest (the mixed scenario's reference)");
+      results.ceiling.ingest = await withTarget("ceiling", options, 0, (target) => runIngest(target, options.ingest));
+    }
+    log("tether: mixed ingest (70% sends, 20% reactions, 10% edits)");
+    const ingest = await withTarget("tether", options, 0, (target) => runMixedIngest(target, options.mixed));
+    log(`tether: catch-up of ${options.mixed.catchUpEntries} mixed entries vs as many messages`);
+    const catchUp = await runMixedCatchUp(options.mixed);
+    results.mixed = { ingest, catchUp, ceilingMessagesPerSecond: results.ceiling.ingest?.ackedPerSecond };
   }
   if (options.scenarios.has("connections")) {
     for (const name of options.targets) {

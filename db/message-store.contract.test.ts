@@ -143,6 +143,11 @@ function messageStoreContract(backend: Backend, skipReason: string | null = null
           clientOffset: "first",
           author,
           createdAt: expect.any(String),
+          version: result.message.id,
+          editedAt: null,
+          deletedAt: null,
+          reactions: [],
+          replyTo: null,
         });
         const createdAt = Date.parse(result.message.createdAt);
         expect(new Date(createdAt).toISOString()).toBe(result.message.createdAt);
@@ -457,6 +462,136 @@ function messageStoreContract(backend: Backend, skipReason: string | null = null
         }
         expect(contents(await search('star"*'))).toEqual([expect.stringContaining("star")]);
         expect(await search("!!! ...")).toEqual({ messages: [], hasMore: false });
+      });
+    });
+
+    describe("message changes", () => {
+      const ada = { id: author.id, isAdmin: false };
+      const bob = { id: "author-2", isAdmin: false };
+      const admin = { id: "admin-1", isAdmin: true };
+
+      it("gives each change the next offset of the log's one sequence, with the message's state after it", async () => {
+        const { message: first } = await store.insertMessage(message("m1", GENERAL_CHANNEL, "hello wrold"));
+        const edited = await store.changeMessage({ kind: "edit", messageId: first.id, content: "hello world", clientOffset: "e1", actor: ada });
+        expect(edited).toMatchObject({ status: "applied", offset: first.id + 1 });
+        const { message: second } = await store.insertMessage(message("m2"));
+        expect(second.id).toBe(first.id + 2);
+        const reacted = await store.changeMessage({ kind: "reaction_add", messageId: first.id, emoji: "👍", clientOffset: "r1", actor: bob });
+        expect(reacted).toMatchObject({ status: "applied", offset: second.id + 1 });
+        expect(await store.getLatestOffset()).toBe(second.id + 1);
+
+        const current = await store.getMessage(first.id);
+        expect(current).toMatchObject({
+          content: "hello world",
+          version: second.id + 1,
+          editedAt: expect.any(String),
+          deletedAt: null,
+          reactions: [{ emoji: "👍", count: 1, userIds: [bob.id] }],
+        });
+        if (edited.status === "applied") expect(edited.message).toMatchObject({ content: "hello world", version: first.id + 1, reactions: [] });
+        // Every read path returns the current state.
+        expect((await store.getHistoryPage(GENERAL_CHANNEL, undefined, 10)).messages[0]).toEqual(current);
+        expect((await store.getMessagesAfter(0, 10))[0]).toEqual(current);
+        // The log: the message, its changes and the next message, in offset order; each change with a current state.
+        const entries = await store.getEntriesAfter(0, 10);
+        expect(entries.map((entry) => [entry.offset, entry.message ? "message" : entry.update ? "update" : "event"])).toEqual([
+          [first.id, "message"],
+          [first.id + 1, "update"],
+          [second.id, "message"],
+          [second.id + 1, "update"],
+        ]);
+        expect(await store.getUpdatesAfter(first.id, 10)).toEqual([
+          { offset: first.id + 1, message: current },
+          { offset: second.id + 1, message: current },
+        ]);
+        expect(await store.getUpdatesAfter(first.id, 10, first.id + 1)).toHaveLength(1);
+      });
+
+      it("stores a change once per clientOffset and answers a retry with the original offset", async () => {
+        const { message: first } = await store.insertMessage(message("m1"));
+        const change = { kind: "reaction_add", messageId: first.id, emoji: "🎉", clientOffset: "r1", actor: bob } as const;
+        const [a, b] = await Promise.all([store.changeMessage(change), store.changeMessage(change)]);
+        expect(a).toMatchObject({ status: "applied" });
+        const offset = a.status === "applied" ? a.offset : 0;
+        expect(b).toEqual({ status: "duplicate", offset });
+        // A retry after the state moved on is still the same change.
+        await store.changeMessage({ kind: "delete", messageId: first.id, clientOffset: "d1", actor: ada });
+        expect(await store.changeMessage(change)).toEqual({ status: "duplicate", offset });
+        expect(await store.getUpdatesAfter(0, 10)).toHaveLength(2);
+      });
+
+      it("applies the rules: the author edits, the author or the admin deletes, a deleted message takes no change", async () => {
+        const { message: first } = await store.insertMessage(message("m1"));
+        expect(await store.changeMessage({ kind: "edit", messageId: first.id, content: "x", clientOffset: "e1", actor: bob })).toEqual({
+          status: "forbidden",
+        });
+        expect(await store.changeMessage({ kind: "edit", messageId: first.id, content: "x", clientOffset: "e2", actor: admin })).toEqual({
+          status: "forbidden",
+        });
+        expect(await store.changeMessage({ kind: "delete", messageId: first.id, clientOffset: "d1", actor: bob })).toEqual({ status: "forbidden" });
+        expect(await store.changeMessage({ kind: "edit", messageId: first.id, content: first.content, clientOffset: "e3", actor: ada })).toEqual({
+          status: "unchanged",
+        });
+        expect(await store.changeMessage({ kind: "edit", messageId: 999, content: "x", clientOffset: "e4", actor: ada })).toEqual({
+          status: "unknown_message",
+        });
+        await store.changeMessage({ kind: "reaction_add", messageId: first.id, emoji: "👍", clientOffset: "r1", actor: bob });
+        expect(await store.changeMessage({ kind: "delete", messageId: first.id, clientOffset: "d2", actor: admin })).toMatchObject({
+          status: "applied",
+        });
+        expect(await store.getMessage(first.id)).toMatchObject({ content: "", reactions: [], deletedAt: expect.any(String) });
+        expect(await store.changeMessage({ kind: "delete", messageId: first.id, clientOffset: "d3", actor: ada })).toEqual({ status: "unchanged" });
+        expect(await store.changeMessage({ kind: "edit", messageId: first.id, content: "y", clientOffset: "e5", actor: ada })).toEqual({
+          status: "message_deleted",
+        });
+        expect(await store.changeMessage({ kind: "reaction_add", messageId: first.id, emoji: "👍", clientOffset: "r2", actor: ada })).toEqual({
+          status: "message_deleted",
+        });
+        // Only the two applied changes were stored.
+        expect(await store.getUpdatesAfter(0, 10)).toHaveLength(2);
+      });
+
+      it("keeps reactions in first-reaction order, each with who reacted, at most 20 distinct", async () => {
+        const { message: first } = await store.insertMessage(message("m1"));
+        const react = (kind: "reaction_add" | "reaction_remove", emoji: string, actor: { id: string; isAdmin: boolean }, clientOffset: string) =>
+          store.changeMessage({ kind, messageId: first.id, emoji, clientOffset, actor });
+        await react("reaction_add", "👍", bob, "r1");
+        await react("reaction_add", "❤️", ada, "r2");
+        await react("reaction_add", "👍", ada, "r3");
+        expect(await react("reaction_add", "👍", ada, "r4")).toEqual({ status: "unchanged" });
+        expect(await react("reaction_remove", "🎉", ada, "r5")).toEqual({ status: "unchanged" });
+        expect((await store.getMessage(first.id))!.reactions).toEqual([
+          { emoji: "👍", count: 2, userIds: [bob.id, ada.id] },
+          { emoji: "❤️", count: 1, userIds: [ada.id] },
+        ]);
+        await react("reaction_remove", "👍", bob, "r6");
+        await react("reaction_remove", "👍", ada, "r7");
+        await react("reaction_add", "👍", bob, "r8");
+        expect((await store.getMessage(first.id))!.reactions.map((r) => r.emoji)).toEqual(["❤️", "👍"]);
+        const more = ["😀", "😁", "😂", "🤣", "😃", "😄", "😅", "😆", "😉", "😊", "😋", "😎", "😍", "😘", "🥰", "😗", "😙", "🥲"];
+        for (const [i, emoji] of more.entries()) expect(await react("reaction_add", emoji, ada, `m${i}`)).toMatchObject({ status: "applied" });
+        expect(await react("reaction_add", "🐙", ada, "over")).toEqual({ status: "too_many_reactions" });
+        // Another user joining an existing emoji is not a new one.
+        expect(await react("reaction_add", "😀", bob, "join")).toMatchObject({ status: "applied" });
+      });
+
+      it("keeps search on the current text: an edit is found by its new words, a deleted message never", async () => {
+        const { message: first } = await store.insertMessage(message("m1", GENERAL_CHANNEL, "the aardvark sleeps"));
+        const search = (text: string) => store.searchMessages({ text, channels: [GENERAL_CHANNEL], limit: 10 });
+        await store.changeMessage({ kind: "edit", messageId: first.id, content: "the pangolin sleeps", clientOffset: "e1", actor: ada });
+        expect((await search("aardvark")).messages).toEqual([]);
+        expect(ids((await search("pangolin")).messages)).toEqual([first.id]);
+        await store.changeMessage({ kind: "delete", messageId: first.id, clientOffset: "d1", actor: ada });
+        expect((await search("pangolin")).messages).toEqual([]);
+        expect((await search("sleeps")).messages).toEqual([]);
+      });
+
+      it("stores a reply's parent", async () => {
+        const { message: first } = await store.insertMessage(message("m1"));
+        const { message: reply } = await store.insertMessage({ ...message("m2"), replyTo: first.id });
+        expect(reply.replyTo).toBe(first.id);
+        expect((await store.getMessage(reply.id))!.replyTo).toBe(first.id);
+        expect(first.replyTo).toBeNull();
       });
     });
 

@@ -21,10 +21,20 @@ import { GENERAL_CHANNEL } from "../lib/shared/limits";
 import { createCommitListeners } from "./commit-listeners";
 import { createGroupCommit } from "./group-commit";
 import { historyPages, newestFirstPage } from "./history-pages";
-import type { InsertMessageResult, LogEntry, LogEvent, MembershipChange, MessageStore, NewMessage } from "../lib/storage/message-store";
-import { mergeEntries, toChannel, toChatMessage, toLogEvent } from "./row-mapping";
+import { decideChange, encodeReactions } from "../lib/storage/message-change-rules";
+import type {
+  InsertMessageResult,
+  LogEntry,
+  LogEvent,
+  MembershipChange,
+  MessageChangeOutcome,
+  MessageChangeRequest,
+  MessageStore,
+  NewMessage,
+} from "../lib/storage/message-store";
+import { changedMessage, eventEntries, mergeEntries, messageEntries, toChannel, toChatMessage, toLogEvent, updateEntries } from "./row-mapping";
 import { createPgReadStates, mentionRows } from "./pg-read-states";
-import { channelMembers, channels, logEvents, messageMentions, messages, type MessageRow } from "./schema.pg";
+import { channelMembers, channels, logEvents, messageChanges, messageMentions, messages, type MessageRow } from "./schema.pg";
 import { searchTerms, tsQueryText } from "./search-terms";
 
 const MIGRATIONS_FOLDER = path.join(__dirname, "migrations", "pg");
@@ -76,7 +86,7 @@ async function writeBatch(db: NodePgDatabase, batch: PgWrite[]): Promise<Array<{
     const [latest] = await tx
       .select({
         offset:
-          sql<number>`greatest((select coalesce(max(${messages.id}), 0) from ${messages}), (select coalesce(max(${logEvents.offset}), 0) from ${logEvents}))`.mapWith(
+          sql<number>`greatest((select coalesce(max(${messages.id}), 0) from ${messages}), (select coalesce(max(${logEvents.offset}), 0) from ${logEvents}), (select coalesce(max(${messageChanges.offset}), 0) from ${messageChanges}))`.mapWith(
             Number,
           ),
       })
@@ -99,6 +109,8 @@ async function writeBatch(db: NodePgDatabase, batch: PgWrite[]): Promise<Array<{
         if (input.mentions?.length) mentioned.push(...mentionRows(id, input.channel, input.author.id, input.mentions));
         fresh.set(input.clientOffset, {
           id,
+          version: id,
+          replyTo: input.replyTo ?? null,
           clientOffset: input.clientOffset,
           channel: input.channel,
           authorId: input.author.id,
@@ -172,6 +184,60 @@ async function removeMemberIn(tx: Tx, takeOffset: () => number, channel: string,
   return event;
 }
 
+/**
+ * A change to a message, inside the batch's transaction: decided against the row's state (the global write lock
+ * orders every writer, so nothing changes it meanwhile), stored at the next offset together with the row's new
+ * state. The GIN search index follows the content column in the same transaction.
+ */
+async function changeIn(
+  tx: Tx,
+  takeOffset: () => number,
+  request: MessageChangeRequest,
+): Promise<{ result: MessageChangeOutcome; entries: LogEntry[] }> {
+  const [original] = await tx
+    .select({ offset: messageChanges.offset })
+    .from(messageChanges)
+    .where(eq(messageChanges.clientOffset, request.clientOffset));
+  if (original) return { result: { status: "duplicate", offset: Number(original.offset) }, entries: [] };
+  const [row] = await tx.select().from(messages).where(eq(messages.id, request.messageId));
+  if (!row) return { result: { status: "unknown_message" }, entries: [] };
+  const current = toChatMessage(row);
+  const decision = decideChange(
+    { authorId: current.author.id, content: current.content, deleted: current.deletedAt !== null, reactions: current.reactions },
+    request,
+  );
+  if (decision.status !== "change") return { result: decision, entries: [] };
+  const offset = takeOffset();
+  const now = Date.now();
+  await tx.insert(messageChanges).values({
+    offset,
+    messageId: current.id,
+    channel: current.channel,
+    kind: request.kind,
+    actorId: request.actor.id,
+    data:
+      request.kind === "edit"
+        ? JSON.stringify({ content: request.content })
+        : request.kind === "delete"
+          ? null
+          : JSON.stringify({ emoji: request.emoji }),
+    clientOffset: request.clientOffset,
+    createdAt: now,
+  });
+  const state =
+    request.kind === "edit"
+      ? { content: decision.content, editedAt: now }
+      : request.kind === "delete"
+        ? { content: "", reactions: null, deletedAt: now }
+        : { reactions: encodeReactions(decision.reactions) };
+  await tx
+    .update(messages)
+    .set({ ...state, version: offset })
+    .where(eq(messages.id, current.id));
+  const message = changedMessage(current, decision, offset, now);
+  return { result: { status: "applied", offset, message }, entries: [{ offset, update: { offset, message } }] };
+}
+
 const entriesOf = (events: Array<LogEvent | null>): LogEntry[] => events.flatMap((event) => (event ? [{ offset: event.offset, event }] : []));
 
 export async function openPgMessageStore(connectionString: string): Promise<MessageStore> {
@@ -197,6 +263,18 @@ export async function openPgMessageStore(connectionString: string): Promise<Mess
         .limit(limit)
     ).map(toChatMessage);
 
+  /** Changes after `after` (up to `upTo`), each with its message's current state. */
+  const updatesAfter = async (after: number, limit: number, upTo = Number.MAX_SAFE_INTEGER) =>
+    (
+      await db
+        .select({ offset: messageChanges.offset, message: messages })
+        .from(messageChanges)
+        .innerJoin(messages, eq(messages.id, messageChanges.messageId))
+        .where(and(gt(messageChanges.offset, after), lte(messageChanges.offset, upTo)))
+        .orderBy(asc(messageChanges.offset))
+        .limit(limit)
+    ).map((row) => ({ offset: Number(row.offset), message: toChatMessage(row.message) }));
+
   const committed = createCommitListeners();
   const commits = createGroupCommit<PgWrite, unknown>(async (batch) => {
     const outcomes = await writeBatch(db, batch);
@@ -217,6 +295,17 @@ export async function openPgMessageStore(connectionString: string): Promise<Mess
     insertMessage(input) {
       return commits.submit({ kind: "message", input }) as Promise<InsertMessageResult>;
     },
+
+    changeMessage(request) {
+      return operate((tx, takeOffset) => changeIn(tx, takeOffset, request));
+    },
+
+    async getMessage(id) {
+      const [row] = await db.select().from(messages).where(eq(messages.id, id));
+      return row ? toChatMessage(row) : null;
+    },
+
+    getUpdatesAfter: (after, limit, upTo) => updatesAfter(after, limit, upTo),
 
     async getMessagesAfter(offset, limit, upTo) {
       const after = sql`${messages.id} > ${offset}`;
@@ -281,7 +370,7 @@ export async function openPgMessageStore(connectionString: string): Promise<Mess
     },
 
     async getEntriesAfter(after, limit) {
-      const [found, events] = await Promise.all([
+      const [found, events, updates] = await Promise.all([
         db
           .select()
           .from(messages)
@@ -294,13 +383,14 @@ export async function openPgMessageStore(connectionString: string): Promise<Mess
           .where(sql`${logEvents.offset} > ${after}`)
           .orderBy(asc(logEvents.offset))
           .limit(limit),
+        updatesAfter(after, limit),
       ]);
-      return mergeEntries(found.map(toChatMessage), events.map(toLogEvent), limit);
+      return mergeEntries([messageEntries(found.map(toChatMessage)), eventEntries(events.map(toLogEvent)), updateEntries(updates)], limit);
     },
 
     async getLatestOffset() {
       const result = await pool.query<{ latest: string }>(
-        'SELECT greatest((SELECT coalesce(max(id), 0) FROM messages), (SELECT coalesce(max("offset"), 0) FROM log_events)) AS latest',
+        'SELECT greatest((SELECT coalesce(max(id), 0) FROM messages), (SELECT coalesce(max("offset"), 0) FROM log_events), (SELECT coalesce(max("offset"), 0) FROM message_changes)) AS latest',
       );
       return Number(result.rows[0]?.latest ?? 0);
     },

@@ -9,6 +9,11 @@ const message = (id: number): ChatMessage => ({
   clientOffset: `c${id}`,
   author: { id: "a", name: "A" },
   createdAt: new Date(0).toISOString(),
+  version: id,
+  editedAt: null,
+  deletedAt: null,
+  reactions: [],
+  replyTo: null,
 });
 const ids = (list: ChatMessage[] | null) => list?.map((m) => m.id) ?? null;
 

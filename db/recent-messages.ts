@@ -13,6 +13,10 @@ export interface RecentMessages {
   after(offset: number, limit: number, upTo?: number): ChatMessage[] | null;
   /** Newly committed messages, ascending, all above what is cached. */
   append(messages: readonly ChatMessage[]): void;
+  /** A message's new state after a change (nothing when it is not cached): the cache holds current states. */
+  update(message: ChatMessage): void;
+  /** A cached message in its current state. */
+  get(id: number): ChatMessage | undefined;
 }
 
 /**
@@ -27,5 +31,7 @@ export function createRecentMessages(capacity: number, newest: readonly ChatMess
   return {
     after: (offset, limit, upTo) => window.after(offset, limit, upTo),
     append: (messages) => window.append(messages),
+    update: (message) => void window.replace(message),
+    get: (id) => window.get(id),
   };
 }

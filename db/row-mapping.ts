@@ -1,5 +1,6 @@
 /** Rows → wire DTOs, shared by both dialects (their rows have the same shape: ids and times as numbers). */
-import type { Channel, ChannelVisibility, ChatMessage } from "../lib/shared/dto";
+import type { Channel, ChannelVisibility, ChatMessage, MessageUpdate } from "../lib/shared/dto";
+import { decodeReactions, type ChangeDecision } from "../lib/storage/message-change-rules";
 import type { LogEntry, LogEvent } from "../lib/storage/message-store";
 import { formatIsoTimestamp } from "./iso-timestamp";
 
@@ -11,6 +12,11 @@ export interface StoredMessageRow {
   authorId: string;
   authorName: string;
   createdAt: number;
+  version: number;
+  editedAt: number | null;
+  deletedAt: number | null;
+  replyTo: number | null;
+  reactions: string | null;
 }
 
 export interface StoredChannelRow {
@@ -28,8 +34,16 @@ export function toChatMessage(row: StoredMessageRow): ChatMessage {
     clientOffset: row.clientOffset,
     author: { id: row.authorId, name: row.authorName },
     createdAt: formatIsoTimestamp(Number(row.createdAt)),
+    // A row written before its version column existed reads 0 there: never changed, so its id.
+    version: Number(row.version) || Number(row.id),
+    editedAt: isoOrNull(row.editedAt),
+    deletedAt: isoOrNull(row.deletedAt),
+    reactions: decodeReactions(row.reactions),
+    replyTo: row.replyTo === null ? null : Number(row.replyTo),
   };
 }
+
+const isoOrNull = (time: number | string | null) => (time === null ? null : formatIsoTimestamp(Number(time)));
 
 /** A messages row as a raw catch-up query returns it: values in column order, no per-row object built by the driver. */
 export type MessageColumns = [
@@ -40,10 +54,40 @@ export type MessageColumns = [
   authorName: string,
   content: string,
   createdAt: number,
+  version: number,
+  editedAt: number | null,
+  deletedAt: number | null,
+  replyTo: number | null,
+  reactions: string | null,
 ];
 
-export function chatMessageFromColumns([id, clientOffset, channel, authorId, authorName, content, createdAt]: MessageColumns): ChatMessage {
-  return { id, channel, content, clientOffset, author: { id: authorId, name: authorName }, createdAt: formatIsoTimestamp(createdAt) };
+export function chatMessageFromColumns([
+  id,
+  clientOffset,
+  channel,
+  authorId,
+  authorName,
+  content,
+  createdAt,
+  version,
+  editedAt,
+  deletedAt,
+  replyTo,
+  reactions,
+]: MessageColumns): ChatMessage {
+  return {
+    id,
+    channel,
+    content,
+    clientOffset,
+    author: { id: authorId, name: authorName },
+    createdAt: formatIsoTimestamp(createdAt),
+    version: version || id,
+    editedAt: editedAt === null ? null : formatIsoTimestamp(editedAt),
+    deletedAt: deletedAt === null ? null : formatIsoTimestamp(deletedAt),
+    reactions: reactions === null ? [] : decodeReactions(reactions),
+    replyTo,
+  };
 }
 
 export function toChannel(row: StoredChannelRow): Channel {
@@ -86,21 +130,33 @@ export function toLogEvent(row: StoredLogEventRow): LogEvent {
   }
 }
 
-/** Messages and events (each ascending) merged into one ascending list of entries, at most `limit`. */
-export function mergeEntries(messages: readonly ChatMessage[], events: readonly LogEvent[], limit: number): LogEntry[] {
-  const entries: LogEntry[] = [];
-  let m = 0;
-  let e = 0;
-  while (entries.length < limit && (m < messages.length || e < events.length)) {
-    const message = messages[m];
-    const event = events[e];
-    if (message && (!event || message.id < event.offset)) {
-      entries.push({ offset: message.id, message });
-      m++;
-    } else if (event) {
-      entries.push({ offset: event.offset, event });
-      e++;
-    }
-  }
-  return entries;
+/**
+ * Lists of entries, each ascending by offset and each complete up to its last entry, merged into one ascending list
+ * of at most `limit`. Taking the first `limit` of the merge keeps it complete: no list holding `limit` entries can
+ * be passed.
+ */
+export function mergeEntries<E extends { offset: number }>(lists: ReadonlyArray<readonly E[]>, limit: number): E[] {
+  const merged = lists.flat().sort((a, b) => a.offset - b.offset);
+  return merged.length > limit ? merged.slice(0, limit) : merged;
+}
+
+export const messageEntries = (messages: readonly ChatMessage[]): LogEntry[] => messages.map((message) => ({ offset: message.id, message }));
+export const eventEntries = (events: readonly LogEvent[]): LogEntry[] => events.map((event) => ({ offset: event.offset, event }));
+export const updateEntries = (updates: readonly MessageUpdate[]): LogEntry[] => updates.map((update) => ({ offset: update.offset, update }));
+
+/** A message's state after a change the rules decided (message-change-rules.ts), stored at `offset` at time `now`. */
+export function changedMessage(
+  current: ChatMessage,
+  decision: Extract<ChangeDecision, { status: "change" }>,
+  offset: number,
+  now: number,
+): ChatMessage {
+  return {
+    ...current,
+    content: decision.content,
+    reactions: decision.reactions,
+    version: offset,
+    editedAt: decision.edited ? formatIsoTimestamp(now) : current.editedAt,
+    deletedAt: decision.deleted ? formatIsoTimestamp(now) : current.deletedAt,
+  };
 }

@@ -27,6 +27,15 @@ export const messages = pgTable(
     authorName: text("author_name").notNull(),
     content: text("content").notNull(),
     createdAt: bigint("created_at", { mode: "number" }).notNull(),
+    /** The offset of the latest change reflected in this row: the id itself when never changed (set on insert; the default only serves the migration). */
+    version: bigint("version", { mode: "number" }).notNull().default(0),
+    editedAt: bigint("edited_at", { mode: "number" }),
+    /** Set once deleted; the content is then "" and the reactions none. */
+    deletedAt: bigint("deleted_at", { mode: "number" }),
+    /** The message (same channel) this one answers. */
+    replyTo: bigint("reply_to", { mode: "number" }),
+    /** The current reactions, JSON `[emoji, userIds][]` in first-reaction order; null for none (message-change-rules.ts). */
+    reactions: text("reactions"),
   },
   (table) => [
     // History pages: newest messages of one channel, below an id.
@@ -73,6 +82,27 @@ export const logEvents = pgTable("log_events", {
   data: text("data"),
   createdAt: bigint("created_at", { mode: "number" }).notNull(),
 });
+
+/**
+ * The changes made to messages (issue 15): each at its own offset of the log's one sequence, stored once per
+ * clientOffset. The message row holds the state after the latest one.
+ */
+export const messageChanges = pgTable(
+  "message_changes",
+  {
+    offset: bigint("offset", { mode: "number" }).primaryKey(),
+    messageId: bigint("message_id", { mode: "number" }).notNull(),
+    channel: text("channel").notNull(),
+    /** "edit", "delete", "reaction_add" or "reaction_remove". */
+    kind: text("kind").notNull(),
+    actorId: text("actor_id").notNull(),
+    /** JSON: the new content of an edit, the emoji of a reaction; null for a delete. */
+    data: text("data"),
+    clientOffset: text("client_offset").notNull().unique(),
+    createdAt: bigint("created_at", { mode: "number" }).notNull(),
+  },
+  (table) => [index("message_changes_message_idx").on(table.messageId)],
+);
 
 // ---- Accounts (issue 13): better-auth's tables, personal access tokens, sign-in failure counters ----
 // Property names are the field names better-auth's Drizzle adapter reads and writes (see

@@ -27,6 +27,15 @@ export const messages = sqliteTable(
     authorName: text("author_name").notNull(),
     content: text("content").notNull(),
     createdAt: integer("created_at").notNull(),
+    /** The offset of the latest change reflected in this row: the id itself when never changed (set on insert; the default only serves the migration). */
+    version: integer("version").notNull().default(0),
+    editedAt: integer("edited_at"),
+    /** Set once deleted; the content is then "" and the reactions none. */
+    deletedAt: integer("deleted_at"),
+    /** The message (same channel) this one answers. */
+    replyTo: integer("reply_to"),
+    /** The current reactions, JSON `[emoji, userIds][]` in first-reaction order; null for none (message-change-rules.ts). */
+    reactions: text("reactions"),
   },
   (table) => [
     // History pages: newest messages of one channel, below an id.
@@ -72,6 +81,27 @@ export const logEvents = sqliteTable("log_events", {
   data: text("data"),
   createdAt: integer("created_at").notNull(),
 });
+
+/**
+ * The changes made to messages (issue 15): each at its own offset of the log's one sequence, stored once per
+ * clientOffset. The message row holds the state after the latest one.
+ */
+export const messageChanges = sqliteTable(
+  "message_changes",
+  {
+    offset: integer("offset").primaryKey(),
+    messageId: integer("message_id").notNull(),
+    channel: text("channel").notNull(),
+    /** "edit", "delete", "reaction_add" or "reaction_remove". */
+    kind: text("kind").notNull(),
+    actorId: text("actor_id").notNull(),
+    /** JSON: the new content of an edit, the emoji of a reaction; null for a delete. */
+    data: text("data"),
+    clientOffset: text("client_offset").notNull().unique(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (table) => [index("message_changes_message_idx").on(table.messageId)],
+);
 
 // ---- Accounts (issue 13): better-auth's tables, personal access tokens, sign-in failure counters ----
 // Property names are the field names better-auth's Drizzle adapter reads and writes (see

@@ -19,11 +19,33 @@ import { GENERAL_CHANNEL } from "../lib/shared/limits";
 import { createCommitListeners } from "./commit-listeners";
 import { createGroupCommit } from "./group-commit";
 import { historyPages, newestFirstPage } from "./history-pages";
+import { OffsetWindow } from "../lib/shared/offset-window";
 import { createRecentMessages } from "./recent-messages";
 import { passiveCheckpoint, startWalCheckpointer, type CheckpointResult } from "./wal-checkpointer";
-import type { Channel, ChannelVisibility } from "../lib/shared/dto";
-import type { InsertMessageResult, LogEntry, LogEvent, MembershipChange, MessageStore, NewMessage } from "../lib/storage/message-store";
-import { chatMessageFromColumns, mergeEntries, toChannel, toChatMessage, toLogEvent, type MessageColumns } from "./row-mapping";
+import type { Channel, ChannelVisibility, MessageUpdate } from "../lib/shared/dto";
+import { decideChange, encodeReactions } from "../lib/storage/message-change-rules";
+import type {
+  InsertMessageResult,
+  LogEntry,
+  LogEvent,
+  MembershipChange,
+  MessageChangeOutcome,
+  MessageChangeRequest,
+  MessageStore,
+  NewMessage,
+} from "../lib/storage/message-store";
+import {
+  changedMessage,
+  chatMessageFromColumns,
+  eventEntries,
+  mergeEntries,
+  messageEntries,
+  toChannel,
+  toChatMessage,
+  toLogEvent,
+  updateEntries,
+  type MessageColumns,
+} from "./row-mapping";
 import { channelMembers, channels, logEvents, messages } from "./schema.sqlite";
 import { fts5MatchQuery, searchTerms } from "./search-terms";
 import { createSqliteReadStates } from "./sqlite-read-states";
@@ -59,7 +81,8 @@ const INLINE_CHECKPOINT_PAGES = 1000;
 const BACKSTOP_CHECKPOINT_PAGES = 20_000;
 
 /** The columns of a message, in the order `MessageColumns` (row-mapping.ts) expects them from a raw statement. */
-const MESSAGE_COLUMNS = "id, client_offset, channel, author_id, author_name, content, created_at";
+const MESSAGE_COLUMNS =
+  "id, client_offset, channel, author_id, author_name, content, created_at, version, edited_at, deleted_at, reply_to, reactions";
 
 export function openSqliteMessageStore(filePath: string, options: SqliteStoreOptions = {}): MessageStore {
   fs.mkdirSync(path.dirname(path.resolve(filePath)), { recursive: true });
@@ -83,6 +106,7 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
             `SELECT MAX(
                (SELECT COALESCE(MAX(id), 0) FROM messages),
                (SELECT COALESCE(MAX("offset"), 0) FROM log_events),
+               (SELECT COALESCE(MAX("offset"), 0) FROM message_changes),
                (SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0))
              ) AS latest`,
           )
@@ -92,8 +116,8 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
 
   // The hot path of every send: a plain statement, no RETURNING. Everything but the id is what we pass in, so the
   // message is built from the input; a refused insert (a duplicate clientOffset) changes no row and takes no offset.
-  const insertMessage = sqlite.prepare<[number, string, string, string, string, string, number]>(
-    "INSERT INTO messages (id, client_offset, channel, author_id, author_name, content, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (client_offset) DO NOTHING",
+  const insertMessage = sqlite.prepare<[number, string, string, string, string, string, number, number, number | null]>(
+    "INSERT INTO messages (id, client_offset, channel, author_id, author_name, content, created_at, version, reply_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (client_offset) DO NOTHING",
   );
   const selectByClientOffset = db
     .select()
@@ -151,16 +175,89 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
   const insertOne = (input: NewMessage): { result: InsertMessageResult; entries: LogEntry[] } => {
     const createdAt = Date.now();
     const id = nextOffset;
-    const { changes } = insertMessage.run(id, input.clientOffset, input.channel, input.author.id, input.author.name, input.content, createdAt);
+    const replyTo = input.replyTo ?? null;
+    const { changes } = insertMessage.run(
+      id,
+      input.clientOffset,
+      input.channel,
+      input.author.id,
+      input.author.name,
+      input.content,
+      createdAt,
+      id,
+      replyTo,
+    );
     if (changes === 1) {
       nextOffset++;
       if (input.mentions?.length) insertMentions(id, input.channel, input.author.id, input.mentions);
-      const message = chatMessageFromColumns([id, input.clientOffset, input.channel, input.author.id, input.author.name, input.content, createdAt]);
+      const message = chatMessageFromColumns([
+        id,
+        input.clientOffset,
+        input.channel,
+        input.author.id,
+        input.author.name,
+        input.content,
+        createdAt,
+        id,
+        null,
+        null,
+        replyTo,
+        null,
+      ]);
       return { result: { message, duplicate: false }, entries: [{ offset: id, message }] };
     }
     const original = selectByClientOffset.get({ clientOffset: input.clientOffset });
     if (!original) throw new Error(`insert of ${input.clientOffset} conflicted but no row holds it`);
     return { result: { message: toChatMessage(original), duplicate: true }, entries: [] };
+  };
+
+  // Changes to messages (issue 15): decided against the row's state inside the write transaction, stored at the next
+  // offset together with the row's new state. Updating `content` fires the FTS5 triggers (0003_search), so search
+  // follows an edit or a delete in the same transaction.
+  const selectMessage = sqlite.prepare<[number], MessageColumns>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?`).raw(true);
+  const selectChangeByClientOffset = sqlite.prepare<[string], number>('SELECT "offset" FROM message_changes WHERE client_offset = ?').pluck();
+  const insertChange = sqlite.prepare<[number, number, string, string, string, string | null, string, number]>(
+    'INSERT INTO message_changes ("offset", message_id, channel, kind, actor_id, data, client_offset, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const updateEdited = sqlite.prepare<[string, number, number, number]>("UPDATE messages SET content = ?, edited_at = ?, version = ? WHERE id = ?");
+  const updateDeleted = sqlite.prepare<[number, number, number]>(
+    "UPDATE messages SET content = '', reactions = NULL, deleted_at = ?, version = ? WHERE id = ?",
+  );
+  const updateReactions = sqlite.prepare<[string | null, number, number]>("UPDATE messages SET reactions = ?, version = ? WHERE id = ?");
+  const selectUpdatesAfter = sqlite
+    .prepare<[number, number, number], [number, ...MessageColumns]>(
+      `SELECT c."offset", ${MESSAGE_COLUMNS.split(", ")
+        .map((column) => `m.${column}`)
+        .join(", ")} FROM message_changes c JOIN messages m ON m.id = c.message_id
+       WHERE c."offset" > ? AND c."offset" <= ? ORDER BY c."offset" LIMIT ?`,
+    )
+    .raw(true);
+
+  const changeOne = (request: MessageChangeRequest): { result: MessageChangeOutcome; entries: LogEntry[] } => {
+    const original = selectChangeByClientOffset.get(request.clientOffset);
+    if (original !== undefined) return { result: { status: "duplicate", offset: original }, entries: [] };
+    const columns = selectMessage.get(request.messageId);
+    if (!columns) return { result: { status: "unknown_message" }, entries: [] };
+    const current = chatMessageFromColumns(columns);
+    const decision = decideChange(
+      { authorId: current.author.id, content: current.content, deleted: current.deletedAt !== null, reactions: current.reactions },
+      request,
+    );
+    if (decision.status !== "change") return { result: decision, entries: [] };
+    const offset = nextOffset++;
+    const now = Date.now();
+    const data =
+      request.kind === "edit"
+        ? JSON.stringify({ content: request.content })
+        : request.kind === "delete"
+          ? null
+          : JSON.stringify({ emoji: request.emoji });
+    insertChange.run(offset, current.id, current.channel, request.kind, request.actor.id, data, request.clientOffset, now);
+    if (request.kind === "edit") updateEdited.run(decision.content, now, offset, current.id);
+    else if (request.kind === "delete") updateDeleted.run(now, offset, current.id);
+    else updateReactions.run(encodeReactions(decision.reactions), offset, current.id);
+    const message = changedMessage(current, decision, offset, now);
+    return { result: { status: "applied", offset, message }, entries: [{ offset, update: { offset, message } }] };
   };
 
   /** Appends an event at the next offset; runs inside a write transaction. */
@@ -244,6 +341,32 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
     .reverse()
     .map(chatMessageFromColumns);
   const recent = createRecentMessages(cacheCapacity, newest, newest.length <= cacheCapacity);
+  // The newest changes, as (offset, message id): a catch-up reads their messages' current states from `recent`, so a
+  // log where a third of the entries are changes replays from memory too (a change's state is its message's).
+  const newestChanges = sqlite
+    .prepare<[number], { offset: number; messageId: number }>(
+      'SELECT "offset", message_id AS messageId FROM message_changes ORDER BY "offset" DESC LIMIT ?',
+    )
+    .all(cacheCapacity + 1)
+    .reverse();
+  const recentChanges = new OffsetWindow<{ offset: number; messageId: number }>(
+    cacheCapacity,
+    newestChanges.length <= cacheCapacity ? 0 : newestChanges[0]!.offset,
+    (change) => change.offset,
+  );
+  recentChanges.append(newestChanges.slice(-cacheCapacity));
+  /** Changes after `after` with their messages' current states from memory; null when some are not cached. */
+  const cachedUpdates = (after: number, limit: number, upTo: number): MessageUpdate[] | null => {
+    const changes = recentChanges.after(after, limit, upTo);
+    if (!changes) return null;
+    const updates: MessageUpdate[] = [];
+    for (const { offset, messageId } of changes) {
+      const message = recent.get(messageId);
+      if (!message) return null;
+      updates.push({ offset, message });
+    }
+    return updates;
+  };
 
   // SQLite's inline checkpoint stays as a backstop (~80 MB of WAL), should the worker fall behind.
   sqlite.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
@@ -272,6 +395,10 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
     const entries = outcomes.flatMap((outcome) => outcome.entries);
     const added = entries.flatMap((entry) => (entry.message ? [entry.message] : []));
     recent.append(added);
+    // After the append: a change may concern a message of this very batch.
+    const changed = entries.flatMap((entry) => (entry.update ? [entry.update] : []));
+    for (const update of changed) recent.update(update.message);
+    recentChanges.append(changed.map((update) => ({ offset: update.offset, messageId: update.message.id })));
     checkpointer.committed(entries.length);
     committed.notify(entries);
     return outcomes.map((outcome) => outcome.result);
@@ -301,6 +428,19 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
       return write(() => insertOne(input));
     },
 
+    changeMessage(request) {
+      return write(() => changeOne(request));
+    },
+
+    async getMessage(id) {
+      const columns = selectMessage.get(id);
+      return columns ? chatMessageFromColumns(columns) : null;
+    },
+
+    async getUpdatesAfter(after, limit, upTo = Number.MAX_SAFE_INTEGER) {
+      return cachedUpdates(after, limit, upTo) ?? selectUpdatesAfter.all(after, upTo, limit).map(toMessageUpdate);
+    },
+
     async getMessagesAfter(offset, limit, upTo = Number.MAX_SAFE_INTEGER) {
       return recent.after(offset, limit, upTo) ?? selectAfter.all(offset, upTo, limit).map(chatMessageFromColumns);
     },
@@ -308,7 +448,8 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
     async getEntriesAfter(after, limit) {
       const found = recent.after(after, limit) ?? selectAfter.all(after, Number.MAX_SAFE_INTEGER, limit).map(chatMessageFromColumns);
       const events = selectEventsAfter.all({ after, limit }).map(toLogEvent);
-      return mergeEntries(found, events, limit);
+      const updates = selectUpdatesAfter.all(after, Number.MAX_SAFE_INTEGER, limit).map(toMessageUpdate);
+      return mergeEntries([messageEntries(found), eventEntries(events), updateEntries(updates)], limit);
     },
 
     ...historyPages({
@@ -424,4 +565,8 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
       sqlite.close();
     },
   };
+}
+
+function toMessageUpdate([offset, ...columns]: [number, ...MessageColumns]): MessageUpdate {
+  return { offset, message: chatMessageFromColumns(columns) };
 }

@@ -4,7 +4,7 @@
  */
 import { io, type Socket } from "socket.io-client";
 import type { Ack } from "../../lib/shared/ack";
-import type { ChatMessage, SendMessageResult, SessionReady } from "../../lib/shared/dto";
+import type { ChatMessage, MessageUpdate, SendMessageResult, SessionReady } from "../../lib/shared/dto";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../lib/shared/events";
 import { GENERAL_CHANNEL } from "../../lib/shared/limits";
 
@@ -14,6 +14,8 @@ export interface ConnectOptions {
   serverOffset?: number;
   /** Called for every message, live or replayed, in arrival order. */
   onMessage?: (message: ChatMessage) => void;
+  /** Called for every `message:update`, live or replayed, in arrival order. */
+  onUpdate?: (update: MessageUpdate) => void;
   timeoutMs?: number;
   /** An account's session cookie (`name=value`); without one the client is a guest. */
   cookie?: string;
@@ -29,7 +31,8 @@ export function connectClient(url: string, options: ConnectOptions = {}): Promis
     auth: options.serverOffset ? { serverOffset: options.serverOffset } : {},
     extraHeaders: options.cookie ? { cookie: options.cookie } : undefined,
   });
-  const { onMessage } = options;
+  const { onMessage, onUpdate } = options;
+  if (onUpdate) socket.on("message:update", onUpdate);
   if (onMessage) {
     socket.on("message:new", onMessage);
     socket.on("message:batch", (batch) => {

@@ -1,9 +1,10 @@
 /** Command-line options of `npm run bench`: scenario sizes, a `--quick` smoke profile, and what to run. */
 import path from "node:path";
 import { ROOT } from "./server-process";
+import type { MixedOptions } from "../scenarios/mixed";
 import type { TargetName } from "./targets";
 
-const SCENARIOS = ["ingest", "fanout", "private", "catch-up", "connections", "cold-start"] as const;
+const SCENARIOS = ["ingest", "fanout", "private", "catch-up", "mixed", "connections", "cold-start"] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchOptions {
@@ -19,6 +20,7 @@ export interface BenchOptions {
   fanout: { receivers: number; rate: number; durationMs: number };
   privateChannels: { channels: number; members: number; rate: number; durationMs: number };
   catchUp: { sizes: number[]; runs: number };
+  mixed: MixedOptions;
   connections: { connections: number };
   coldStart: { runs: number };
 }
@@ -34,6 +36,7 @@ const HELP = `npm run bench -- [options]
   --fanout-receivers=N --fanout-rate=N --fanout-seconds=N
   --private-channels=N --private-members=N   private channels (Tether only), each of N members
   --catchup=N,N --catchup-runs=N     missed-message counts, repetitions of each
+  --mixed-ops=N --mixed-catchup=N    mixed scenario (Tether): operations per ingest client, log entries missed
   --connections=N --cold-runs=N`;
 
 export function parseOptions(argv: string[]): BenchOptions {
@@ -89,6 +92,14 @@ export function parseOptions(argv: string[]): BenchOptions {
     catchUp: {
       sizes: (flags.get("catchup") ?? (quick ? "1000,5000" : "10000,100000")).split(",").map(Number),
       runs: num("catchup-runs", 3, 1),
+    },
+    mixed: {
+      clients: num("ingest-clients", 20, 20),
+      opsPerClient: num("mixed-ops", 500, 50),
+      window: num("ingest-window", 16, 16),
+      runs: num("ingest-runs", 2, 1),
+      catchUpEntries: num("mixed-catchup", 100_000, 5_000),
+      catchUpRuns: num("catchup-runs", 3, 1),
     },
     connections: { connections: num("connections", 5000, 200) },
     coldStart: { runs: num("cold-runs", 3, 1) },

@@ -6,6 +6,7 @@ import type { CatchUpResult } from "../scenarios/catch-up";
 import type { ColdStartResult } from "../scenarios/cold-start";
 import type { ConnectionsResult } from "../scenarios/connections";
 import type { FanoutResult, IngestResult, RateResult } from "../scenarios/live";
+import type { MixedResults } from "../scenarios/mixed";
 import type { PrivateChannelsResult } from "../scenarios/private-channels";
 
 export interface TargetResults {
@@ -22,6 +23,8 @@ export interface BenchResults {
   coldStart?: ColdStartResult;
   /** Tether only: delivery by audience against Tether's own public delivery. */
   privateChannels?: PrivateChannelsResult;
+  /** Tether only: messages that change (issue 15), against the ceiling's message rate and Tether's own catch-up of messages. */
+  mixed?: MixedResults;
 }
 
 export interface Row {
@@ -134,6 +137,57 @@ export function buildRows(results: BenchResults): Row[] {
       "≤ 1.3× public",
       priv.private.serverCpuMsPerDelivery <= 1.3 * priv.public.serverCpuMsPerDelivery,
     );
+  }
+  const mixed = results.mixed;
+  if (mixed?.ingest) {
+    const { ingest } = mixed;
+    const scenario = `mixed ingest ${ingest.clients}×${ingest.opsPerClient} ops (70% send, 20% react, 10% edit), ≤${ingest.window} unacked`;
+    // The ceiling column holds the ceiling's acked msgs/s (it has no edits or reactions): the issue's reference.
+    const reference = mixed.ceilingMessagesPerSecond ?? null;
+    rows.push({
+      scenario,
+      metric: "acked ops/s (ceiling: msgs/s)",
+      unit: "op/s",
+      better: "higher",
+      ceiling: reference,
+      tether: ingest.ackedPerSecond,
+      target: "≥ 80% of ceiling msgs/s",
+      pass: reference === null ? null : ingest.ackedPerSecond >= 0.8 * reference,
+    });
+    rows.push({
+      scenario,
+      metric: "ack latency p99",
+      unit: "ms",
+      better: "lower",
+      ceiling: null,
+      tether: ingest.ackLatency.p99,
+      target: "",
+      pass: null,
+    });
+    // Against Tether's own message ingest of the same run, when it ran: what a change costs the server next to a send.
+    rows.push({
+      scenario,
+      metric: "server CPU per 1,000 ops (ceiling: Tether's per 1,000 msgs)",
+      unit: "ms",
+      better: "lower",
+      ceiling: t.ingest?.serverCpuMsPer1000 ?? null,
+      tether: ingest.serverCpuMsPer1000,
+      target: "",
+      pass: null,
+    });
+  }
+  if (mixed?.catchUp) {
+    const { catchUp } = mixed;
+    rows.push({
+      scenario: `catch-up of ${catchUp.entries.toLocaleString("en")} mixed log entries (${catchUp.mixedMessages.toLocaleString("en")} messages, ${catchUp.mixedUpdates.toLocaleString("en")} updates sent)`,
+      metric: "time to session:ready (vs as many messages)",
+      unit: "ms",
+      better: "lower",
+      ceiling: catchUp.messagesOnlyMs,
+      tether: catchUp.mixedMs,
+      target: "≤ 1.5× messages",
+      pass: catchUp.mixedMs <= 1.5 * catchUp.messagesOnlyMs,
+    });
   }
   const cold = results.coldStart;
   if (cold) {

@@ -20,12 +20,19 @@ export interface Target {
   server: ServerProcess;
   /** Client offsets stored under a prefix, one entry per row; null for a server that stores nothing. */
   storedClientOffsets(prefix: string): string[] | null;
+  /** Client offsets of the message changes stored under a prefix, one entry per row; null for the ceiling. */
+  storedChangeOffsets(prefix: string): string[] | null;
   stop(): Promise<void>;
 }
 
 export interface StartOptions {
   /** Messages that already exist when the server starts (ids 1..seed), for catch-up. */
   seed?: number;
+  /**
+   * Tether only: the `seed` log entries are mixed — about 70% messages, 20% reactions and 10% edits of recent
+   * messages — as `npm run bench`'s mixed catch-up replays them.
+   */
+  mixedSeed?: boolean;
   /** Extra node flags for the server process (e.g. --cpu-prof). */
   nodeFlags?: string[];
   /** Return right after spawning instead of once the first page is served (cold start times that itself). */
@@ -62,6 +69,60 @@ function seedSqlite(dbPath: string, count: number): void {
   sqlite.close();
 }
 
+/** Emoji the mixed seed and the mixed scenario react with. */
+export const BENCH_EMOJI = ["👍", "🎉", "❤️", "😂", "👀"] as const;
+
+/**
+ * A mixed log of `count` entries, ids and offsets 1..count of one sequence: messages, and changes to one of the
+ * 1,000 newest messages (two reactions for each edit), each written as the store writes it — a message_changes row
+ * and the message row's new state. Deterministic (a fixed linear congruential sequence).
+ */
+function seedMixedSqlite(dbPath: string, count: number): void {
+  const store = openSqliteMessageStore(dbPath);
+  void store.close();
+  const sqlite = new Database(dbPath);
+  const insertMessage = sqlite.prepare(
+    "INSERT INTO messages (id, client_offset, channel, author_id, author_name, content, created_at, version) VALUES (?, ?, ?, 'seed', 'Seed', ?, ?, ?)",
+  );
+  const insertChange = sqlite.prepare(
+    'INSERT INTO message_changes ("offset", message_id, channel, kind, actor_id, data, client_offset, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const updateEdited = sqlite.prepare("UPDATE messages SET content = ?, edited_at = ?, version = ? WHERE id = ?");
+  const updateReactions = sqlite.prepare("UPDATE messages SET reactions = ?, version = ? WHERE id = ?");
+  let random = 12345;
+  const next = () => (random = (random * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+  const reactions = new Map<number, Array<[string, string[]]>>();
+  const ids: number[] = [];
+  sqlite.transaction(() => {
+    const first = Date.now() - count;
+    for (let offset = 1; offset <= count; offset++) {
+      const at = first + offset;
+      const roll = next();
+      if (roll < 0.7 || ids.length === 0) {
+        insertMessage.run(offset, `seed-${offset}`, GENERAL_CHANNEL, MESSAGE_CONTENT, at, offset);
+        ids.push(offset);
+        continue;
+      }
+      const id = ids[Math.max(0, ids.length - 1 - Math.floor(next() * 1000))]!;
+      if (roll < 0.9) {
+        const emoji = BENCH_EMOJI[Math.floor(next() * BENCH_EMOJI.length)]!;
+        const held = reactions.get(id) ?? [];
+        const entry = held.find(([e]) => e === emoji);
+        if (entry) entry[1].push(`seed-user-${offset}`);
+        else held.push([emoji, [`seed-user-${offset}`]]);
+        reactions.set(id, held);
+        insertChange.run(offset, id, GENERAL_CHANNEL, "reaction_add", `seed-user-${offset}`, JSON.stringify({ emoji }), `seed-change-${offset}`, at);
+        updateReactions.run(JSON.stringify(held), offset, id);
+      } else {
+        const content = `${MESSAGE_CONTENT} (edited at ${offset})`;
+        insertChange.run(offset, id, GENERAL_CHANNEL, "edit", "seed", JSON.stringify({ content }), `seed-change-${offset}`, at);
+        updateEdited.run(content, at, offset, id);
+      }
+    }
+  })();
+  sqlite.close();
+}
+
 /**
  * The node flags `npm start` runs the production server with (package.json), so that the bench measures the
  * server as it is deployed. They tune the heap, which moves the fan-out tail (docs/performance.md).
@@ -77,7 +138,7 @@ export function productionNodeFlags(): string[] {
 export async function startTether(options: StartOptions = {}): Promise<Target> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tether-bench-"));
   const dbPath = path.join(dataDir, "tether.db");
-  if (options.seed) seedSqlite(dbPath, options.seed);
+  if (options.seed) (options.mixedSeed ? seedMixedSqlite : seedSqlite)(dbPath, options.seed);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const server = new ServerProcess(
@@ -109,6 +170,13 @@ export async function startTether(options: StartOptions = {}): Promise<Target> {
       }[];
       return rows.map((row) => row.offset);
     },
+    storedChangeOffsets(prefix) {
+      reader ??= new Database(dbPath, { readonly: true });
+      const rows = reader.prepare("SELECT client_offset AS offset FROM message_changes WHERE client_offset LIKE ? || '%'").all(prefix) as {
+        offset: string;
+      }[];
+      return rows.map((row) => row.offset);
+    },
     async stop() {
       reader?.close();
       await server.stop();
@@ -124,7 +192,14 @@ export async function startCeiling(options: StartOptions = {}): Promise<Target> 
     port = Number(/listening (\d+)/.exec(server.output)?.[1] ?? 0);
     return port > 0;
   });
-  return { name: "ceiling", url: `http://127.0.0.1:${port}`, server, storedClientOffsets: () => null, stop: () => server.stop() };
+  return {
+    name: "ceiling",
+    url: `http://127.0.0.1:${port}`,
+    server,
+    storedClientOffsets: () => null,
+    storedChangeOffsets: () => null,
+    stop: () => server.stop(),
+  };
 }
 
 export function startTarget(name: TargetName, options: StartOptions = {}): Promise<Target> {

@@ -71,6 +71,11 @@ const message = (id: number): ChatMessage => ({
   clientOffset: `offset-${id}`,
   author: { id: "u_alice", name: "Alice" },
   createdAt: new Date(0).toISOString(),
+  version: id,
+  editedAt: null,
+  deletedAt: null,
+  reactions: [],
+  replyTo: null,
 });
 
 const ready = (recovered: boolean, latestId: number): SessionReady => ({

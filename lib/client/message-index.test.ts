@@ -9,6 +9,11 @@ const message = (id: number, content = `m${id}`): ChatMessage => ({
   clientOffset: `co-${id}`,
   author: { id: "u1", name: "Ann" },
   createdAt: new Date(1_700_000_000_000 + id).toISOString(),
+  version: id,
+  editedAt: null,
+  deletedAt: null,
+  reactions: [],
+  replyTo: null,
 });
 
 describe("mergeMessages", () => {

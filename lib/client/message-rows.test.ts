@@ -13,6 +13,11 @@ const message = (id: number, authorId: string, minute: number): ChatMessage => (
   clientOffset: `co-${id}`,
   author: { id: authorId, name: authorId },
   createdAt: at(minute),
+  version: id,
+  editedAt: null,
+  deletedAt: null,
+  reactions: [],
+  replyTo: null,
 });
 const pending = (clientOffset: string, extra: Partial<OutboxEntry> = {}): OutboxEntry => ({
   kind: "send",

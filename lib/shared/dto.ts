@@ -15,6 +15,41 @@ export interface ChatMessage {
   author: Author;
   /** ISO 8601 */
   createdAt: string;
+  /**
+   * The log offset of the latest change reflected in this state (`version === id` when never changed). A client
+   * applies a state only if its version is higher than the one it holds.
+   */
+  version: number;
+  /** ISO 8601 of the latest edit; null when never edited. */
+  editedAt: string | null;
+  /** ISO 8601 of the deletion; null unless deleted. A deleted message has `content: ""` and no reactions. */
+  deletedAt: string | null;
+  /** In first-reaction order. */
+  reactions: Reaction[];
+  /** The id of the message (of the same channel) this one answers. */
+  replyTo: number | null;
+}
+
+export interface Reaction {
+  /** One emoji (a single grapheme cluster). */
+  emoji: string;
+  count: number;
+  /** Who reacted, in the order they did. */
+  userIds: string[];
+}
+
+/** `message:update`: a message's full state after the change at `offset` of the log. */
+export interface MessageUpdate {
+  offset: number;
+  message: ChatMessage;
+}
+
+/** The answer to message:edit, message:delete, reaction:add and reaction:remove. */
+export interface MessageChangeResult {
+  /** The change's log position; null when the call changed nothing (then nothing was stored or broadcast). */
+  offset: number | null;
+  /** A retry of a clientOffset already stored: `offset` is the original one. */
+  duplicate: boolean;
 }
 
 export type ChannelVisibility = "public" | "private" | "dm";

@@ -24,6 +24,13 @@ export const ERROR_CODES = [
   "forbidden",
   /** No account has this username. */
   "unknown_user",
+  // Messages that change (issue 15)
+  /** No message with this id, or one the connection may not read. */
+  "unknown_message",
+  /** The message was deleted: it cannot be edited or reacted to. */
+  "message_deleted",
+  /** A message has at most MAX_REACTIONS_PER_MESSAGE distinct emoji. */
+  "too_many_reactions",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -12,6 +12,8 @@ import type {
   Gap,
   HistoryPage,
   Member,
+  MessageChangeResult,
+  MessageUpdate,
   PresenceNotice,
   SearchResult,
   SendMessageResult,
@@ -39,6 +41,29 @@ export interface ReplayRequest {
 export interface SendMessagePayload {
   channel: string;
   content: string;
+  clientOffset: string;
+  /** The id of the message (same channel) this one answers. */
+  replyTo?: number;
+}
+
+/** Only the author edits. */
+export interface MessageEditPayload {
+  id: number;
+  content: string;
+  clientOffset: string;
+}
+
+/** The author, or the workspace admin, deletes. */
+export interface MessageDeletePayload {
+  id: number;
+  clientOffset: string;
+}
+
+/** reaction:add and reaction:remove: the caller's own reaction. */
+export interface ReactionPayload {
+  id: number;
+  /** One emoji: a single grapheme cluster of emoji characters. */
+  emoji: string;
   clientOffset: string;
 }
 
@@ -127,6 +152,10 @@ export interface ClientToServerEvents {
   /** This connection's activity: "away" when its tab is hidden or idle. */
   "presence:set": (payload: PresenceSetPayload, ack?: AckCallback<{ state: "active" | "away" }>) => void;
   "presence:list": (payload: PresenceListPayload, ack: AckCallback<{ presence: PresenceNotice[] }>) => void;
+  "message:edit": (payload: MessageEditPayload, ack: AckCallback<MessageChangeResult>) => void;
+  "message:delete": (payload: MessageDeletePayload, ack: AckCallback<MessageChangeResult>) => void;
+  "reaction:add": (payload: ReactionPayload, ack: AckCallback<MessageChangeResult>) => void;
+  "reaction:remove": (payload: ReactionPayload, ack: AckCallback<MessageChangeResult>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -139,6 +168,11 @@ export interface ServerToClientEvents {
   "message:gaps": (gaps: Gap[]) => void;
   /** Catch-up replay: ascending by id, sent before any live message with a higher id. */
   "message:batch": (messages: ChatMessage[]) => void;
+  /**
+   * A message changed (edited, deleted, a reaction added or removed): its full state after the change at `offset`.
+   * Live and in catch-ups, in log order with `message:new` and `message:batch`.
+   */
+  "message:update": (update: MessageUpdate) => void;
   /** A public channel was created (every connection hears of it). */
   "channel:created": (channel: Channel) => void;
   /** This user can now read a channel: created it, joined it, was invited, or a DM was opened with them. */

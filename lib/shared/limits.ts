@@ -17,6 +17,8 @@ export const MAX_UNREAD_COUNT = 100_000;
 export const MAX_PRESENCE_LIST = 500;
 /** How often a client should repeat `typing:start` while someone keeps typing (it expires server-side after TYPING_EXPIRE_MS). */
 export const TYPING_RESEND_MS = 2_000;
+/** Distinct emoji a message can carry (`too_many_reactions` beyond). */
+export const MAX_REACTIONS_PER_MESSAGE = 20;
 
 /** Length as a person counts it: code points, so an emoji is one character, not two UTF-16 units. */
 export function countCharacters(text: string): number {

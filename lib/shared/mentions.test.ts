@@ -33,6 +33,11 @@ describe("mentionsReader and countReceivedMessage", () => {
     clientOffset: `c${id}`,
     author: { id: authorId, name: authorId },
     createdAt: "2026-01-01T00:00:00.000Z",
+    version: id,
+    editedAt: null,
+    deletedAt: null,
+    reactions: [],
+    replyTo: null,
   });
 
   it("mentions by username, @channel and any DM message, never by the reader's own message", () => {

@@ -46,6 +46,22 @@ export class OffsetWindow<T> {
     }
   }
 
+  /** The held entry at exactly this offset, if any. */
+  get(offset: number): T | undefined {
+    const index = this.firstIndexAbove(offset - 1);
+    const entry = this.entries[index];
+    return entry !== undefined && this.offsetOf(entry) === offset ? entry : undefined;
+  }
+
+  /** Puts `entry` in place of the held entry with the same offset, if one is held; returns whether it was. */
+  replace(entry: T): boolean {
+    const offset = this.offsetOf(entry);
+    const index = this.firstIndexAbove(offset - 1);
+    if (this.get(offset) === undefined) return false;
+    this.entries[index] = entry;
+    return true;
+  }
+
   private firstIndexAbove(offset: number): number {
     let low = 0;
     let high = this.entries.length;

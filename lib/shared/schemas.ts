@@ -13,7 +13,10 @@ import type {
   PresenceListPayload,
   PresenceSetPayload,
   ReadMarkPayload,
+  MessageDeletePayload,
+  MessageEditPayload,
   ProfileUpdatePayload,
+  ReactionPayload,
   ReplayRequest,
   SendMessagePayload,
 } from "./events";
@@ -52,31 +55,100 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001F\u007F]/;
 
+// Ids are safe integers (zod's int() refuses anything beyond 2^53 - 1), so every store can compare them exactly.
+const messageId = z.number().int().positive();
+
 const sendMessageShape = z.object({
   channel: z.string(),
   content: z.string(),
   clientOffset: z.unknown().optional(),
+  replyTo: messageId.optional(),
 });
 
-export function parseSendMessage(payload: unknown, maxMessageLength: number): Parsed<SendMessagePayload> {
-  const shape = sendMessageShape.safeParse(payload);
-  if (!shape.success) return invalid("invalid_payload", "Expected { channel: string, content: string, clientOffset: string }.");
-  const { channel, content, clientOffset } = shape.data;
+function checkClientOffset(clientOffset: unknown): { ok: false; error: AckError } | null {
   if (typeof clientOffset !== "string" || !CLIENT_OFFSET_PATTERN.test(clientOffset)) {
     return invalid("invalid_client_offset", `clientOffset must be 1-${MAX_CLIENT_OFFSET_LENGTH} characters of [A-Za-z0-9._:-].`);
   }
-  if (!isChannelRef(channel)) return invalid("unknown_channel", "No such channel.");
+  return null;
+}
+
+/** A message's text, as message:send and message:edit accept it. */
+function checkContent(content: string, maxMessageLength: number): { ok: false; error: AckError } | null {
   if (content.trim().length === 0) return invalid("content_empty", "A message cannot be empty.");
   // Cheap bound first, so a megabyte string is not walked code point by code point.
   if (content.length > maxMessageLength * 2 || countCharacters(content) > maxMessageLength) {
     return invalid("content_too_long", `A message can be at most ${maxMessageLength} characters.`);
   }
   if (LONE_SURROGATE.test(content)) return invalid("invalid_content", "The message contains invalid characters.");
-  return { ok: true, value: { channel, content, clientOffset } };
+  return null;
 }
 
-// Ids are safe integers (zod's int() refuses anything beyond 2^53 - 1), so every store can compare them exactly.
-const messageId = z.number().int().positive();
+export function parseSendMessage(payload: unknown, maxMessageLength: number): Parsed<SendMessagePayload> {
+  const shape = sendMessageShape.safeParse(payload);
+  if (!shape.success)
+    return invalid("invalid_payload", "Expected { channel: string, content: string, clientOffset: string, replyTo?: a message id }.");
+  const { channel, content, clientOffset, replyTo } = shape.data;
+  const badOffset = checkClientOffset(clientOffset);
+  if (badOffset) return badOffset;
+  if (!isChannelRef(channel)) return invalid("unknown_channel", "No such channel.");
+  const badContent = checkContent(content, maxMessageLength);
+  if (badContent) return badContent;
+  return { ok: true, value: { channel, content, clientOffset: clientOffset as string, ...(replyTo !== undefined && { replyTo }) } };
+}
+
+const editShape = z.object({ id: messageId, content: z.string(), clientOffset: z.unknown().optional() });
+
+export function parseMessageEdit(payload: unknown, maxMessageLength: number): Parsed<MessageEditPayload> {
+  const shape = editShape.safeParse(payload);
+  if (!shape.success) return invalid("invalid_payload", "Expected { id: a message id, content: string, clientOffset: string }.");
+  const { id, content, clientOffset } = shape.data;
+  const badOffset = checkClientOffset(clientOffset);
+  if (badOffset) return badOffset;
+  const badContent = checkContent(content, maxMessageLength);
+  if (badContent) return badContent;
+  return { ok: true, value: { id, content, clientOffset: clientOffset as string } };
+}
+
+const deleteShape = z.object({ id: messageId, clientOffset: z.unknown().optional() });
+
+export function parseMessageDelete(payload: unknown): Parsed<MessageDeletePayload> {
+  const shape = deleteShape.safeParse(payload);
+  if (!shape.success) return invalid("invalid_payload", "Expected { id: a message id, clientOffset: string }.");
+  const badOffset = checkClientOffset(shape.data.clientOffset);
+  if (badOffset) return badOffset;
+  return { ok: true, value: { id: shape.data.id, clientOffset: shape.data.clientOffset as string } };
+}
+
+/** Longer than any emoji sequence in use (a family with skin tones is about 35 UTF-16 units). */
+const MAX_EMOJI_LENGTH = 64;
+/**
+ * One emoji sequence: a flag (two regional indicators), a keycap, or pictographs with their presentation selectors,
+ * skin-tone modifiers and tags, joined by ZWJ. Together with "one grapheme cluster" this refuses text, two emoji,
+ * and stray combining marks.
+ */
+const EMOJI_SEQUENCE =
+  /^(?:\p{Regional_Indicator}{2}|[0-9#*]\uFE0F?\u20E3|\p{Extended_Pictographic}[\uFE0F\p{Emoji_Modifier}\u{E0020}-\u{E007F}]*(?:\u200D\p{Extended_Pictographic}[\uFE0F\p{Emoji_Modifier}]*)*)$/u;
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+/** Whether `value` is a single emoji: one grapheme cluster, made of emoji characters only. */
+export function isSingleEmoji(value: string): boolean {
+  if (value.length === 0 || value.length > MAX_EMOJI_LENGTH || !EMOJI_SEQUENCE.test(value)) return false;
+  let clusters = 0;
+  for (const _ of graphemes.segment(value)) if (++clusters > 1) return false;
+  return true;
+}
+
+const reactionShape = z.object({ id: messageId, emoji: z.string(), clientOffset: z.unknown().optional() });
+
+export function parseReaction(payload: unknown): Parsed<ReactionPayload> {
+  const shape = reactionShape.safeParse(payload);
+  if (!shape.success) return invalid("invalid_payload", "Expected { id: a message id, emoji: string, clientOffset: string }.");
+  const { id, emoji, clientOffset } = shape.data;
+  const badOffset = checkClientOffset(clientOffset);
+  if (badOffset) return badOffset;
+  if (!isSingleEmoji(emoji)) return invalid("invalid_payload", "emoji must be a single emoji.");
+  return { ok: true, value: { id, emoji, clientOffset: clientOffset as string } };
+}
 
 const historyShape = z.object({
   channel: z.string(),

@@ -2,7 +2,7 @@
  * The one storage interface the realtime layer knows. SQLite (default) and PostgreSQL implement it side by side
  * and run the same test suite; handlers never learn which one they talk to.
  */
-import type { Author, Channel, ChannelVisibility, ChatMessage, HistoryPage, SearchResult } from "../shared/dto";
+import type { Author, Channel, ChannelVisibility, ChatMessage, HistoryPage, MessageUpdate, SearchResult } from "../shared/dto";
 import type { ReadStateStore } from "./read-state-store";
 
 export interface NewMessage {
@@ -15,7 +15,29 @@ export interface NewMessage {
    * same transaction as the message, once, with the message's id.
    */
   mentions?: readonly string[];
+  /** The message it answers; the caller checked it exists in the same channel. */
+  replyTo?: number | null;
 }
+
+/** A change to a message, as the realtime layer asks for it; the store decides it against the current state. */
+export type MessageChangeRequest = {
+  messageId: number;
+  clientOffset: string;
+  actor: { id: string; isAdmin: boolean };
+} & ({ kind: "edit"; content: string } | { kind: "delete" } | { kind: "reaction_add"; emoji: string } | { kind: "reaction_remove"; emoji: string });
+
+export type MessageChangeKind = MessageChangeRequest["kind"];
+
+/**
+ * What a change request did. `applied`: stored at `offset` (the message's new version), `message` is the state after
+ * it. `unchanged`: it would change nothing, nothing stored. `duplicate`: its clientOffset was stored before, at
+ * `offset`. The others are refusals (nothing stored): see lib/storage/message-change-rules.ts.
+ */
+export type MessageChangeOutcome =
+  | { status: "applied"; offset: number; message: ChatMessage }
+  | { status: "unchanged" }
+  | { status: "duplicate"; offset: number }
+  | { status: "unknown_message" | "forbidden" | "message_deleted" | "too_many_reactions" };
 
 export interface InsertMessageResult {
   /** The stored row: the new one, or for a duplicate the original that was stored first. */
@@ -33,8 +55,17 @@ export type LogEvent =
   | { kind: "member_added"; offset: number; channel: string; userId: string }
   | { kind: "member_removed"; offset: number; channel: string; userId: string };
 
-/** One entry of the log, in offset order: a message (its id is its offset) or an event. */
-export type LogEntry = { offset: number; message: ChatMessage; event?: undefined } | { offset: number; event: LogEvent; message?: undefined };
+/**
+ * One entry of the log, in offset order: a message (its id is its offset), a change to a message (`update`: the
+ * message's state after it), or an event.
+ */
+export type LogEntry =
+  | { offset: number; message: ChatMessage; update?: undefined; event?: undefined }
+  | { offset: number; update: MessageUpdate; message?: undefined; event?: undefined }
+  | { offset: number; event: LogEvent; message?: undefined; update?: undefined };
+
+/** The entries a connection is sent: new messages and updates, in log order. */
+export type MessageEntry = Exclude<LogEntry, { event: LogEvent }>;
 
 export type CommitListener = (entries: readonly LogEntry[]) => void;
 
@@ -81,15 +112,27 @@ export interface MessageStore extends ReadStateStore {
    */
   insertMessage(input: NewMessage): Promise<InsertMessageResult>;
   /**
-   * Messages with `id > offset` (and `id <= upTo` when given), ascending, at most `limit`. Used by catch-up replay,
-   * which bounds its reads by what has been delivered live so far.
+   * Messages with `id > offset` (and `id <= upTo` when given), ascending, at most `limit`, in their current state.
+   * Used by catch-up replay, which bounds its reads by what has been delivered live so far.
    */
   getMessagesAfter(offset: number, limit: number, upTo?: number): Promise<ChatMessage[]>;
+  /**
+   * Applies a change to a message once per `clientOffset`, atomically with the message's new state (and its search
+   * index), at the next offset of the log. Resolves after the commit.
+   */
+  changeMessage(request: MessageChangeRequest): Promise<MessageChangeOutcome>;
+  /** A message in its current state; null when there is none with this id. */
+  getMessage(id: number): Promise<ChatMessage | null>;
+  /**
+   * Changes with `offset > after` (and `<= upTo`), ascending, at most `limit`: each as its offset and the message's
+   * state — its current one, whose `version` may be above the change's offset. Catch-up replays them.
+   */
+  getUpdatesAfter(after: number, limit: number, upTo?: number): Promise<MessageUpdate[]>;
   /** The newest `limit` messages of a channel below `before` (all when absent), ascending. */
   getHistoryPage(channel: string, before: number | undefined, limit: number): Promise<HistoryPage>;
-  /** The log's entries (messages and events) with `offset > after`, ascending, at most `limit`. */
+  /** The log's entries (messages, updates and events) with `offset > after`, ascending, at most `limit`. */
   getEntriesAfter(after: number, limit: number): Promise<LogEntry[]>;
-  /** The highest offset in the log (a message id or an event's offset); 0 when empty. */
+  /** The highest offset in the log (a message id, a change's or an event's offset); 0 when empty. */
   getLatestOffset(): Promise<number>;
   /** The oldest `limit` messages of a channel above `after`, ascending; `hasMore` means newer ones exist. */
   getHistoryPageAfter(channel: string, after: number, limit: number): Promise<HistoryPage>;

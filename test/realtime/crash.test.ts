@@ -1,5 +1,8 @@
 import path from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, expect, it } from "vitest";
+import { accountsHttp } from "../support/accounts-http";
+import { expectConverged, newLedger, runScript } from "../support/change-chaos";
 import { RealtimeServerProcess } from "../support/server-process";
 import { makeTempDir, readStoredIds } from "../support/test-server";
 import { TestClient, waitFor } from "../support/test-client";
@@ -57,4 +60,39 @@ it("keeps every acknowledged message through a SIGKILL, and clients catch up aft
     expect(c.ordered().map((m) => m.id)).toEqual(rows.map((r) => r.id));
     expect(c.outOfOrder).toBe(0);
   }
+});
+
+it("keeps every acknowledged edit, delete and reaction through a SIGKILL mid-traffic, each stored once, and clients converge", async () => {
+  const dbPath = path.join(makeTempDir(), "tether.db");
+  server = new RealtimeServerProcess({ DATABASE_URL: `file:${dbPath}` });
+  await server.start();
+  const http = accountsHttp(server.url);
+  const names = ["ann", "ben", "cat"];
+  const cookies = await Promise.all(names.map((name) => http.account(name)));
+  const scripted = cookies.map((cookie) => {
+    const c = new TestClient(server.url, { cookie });
+    clients.push(c);
+    return c;
+  });
+  await Promise.all(scripted.map((c) => c.ready()));
+  const seed = await scripted[0]!.send("general", "seed", "seed");
+  const seedId = "data" in seed ? seed.data.id : 0;
+  await waitFor(() => scripted.every((c) => c.messages.has(seedId)), 5_000, "the seed everywhere");
+
+  const ledger = newLedger();
+  const scripts = Promise.all(scripted.map((c, i) => runScript(c, names[i]!, 3000 + i, 40, ledger)));
+  await waitFor(() => ledger.changes.size >= 6, 20_000, "changes before the kill");
+  await server.kill();
+  await server.start(); // same port, same file
+  await scripts;
+
+  const rows = async <T extends Record<string, unknown>>(sql: string) => {
+    const db = new Database(dbPath, { readonly: true });
+    try {
+      return db.prepare(sql).all() as T[];
+    } finally {
+      db.close();
+    }
+  };
+  await expectConverged(scripted, scripted[0]!, ledger, rows, seedId);
 });

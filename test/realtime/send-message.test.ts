@@ -116,7 +116,7 @@ describe.each(testBackends())("on %s", (backend) => {
     it("answers an unknown event that expects an ack with unknown_event", async () => {
       const alice = client();
       await alice.ready();
-      expect(await alice.emitRaw("message:delete", { id: 1 })).toEqual({
+      expect(await alice.emitRaw("message:explode", { id: 1 })).toEqual({
         error: { code: "unknown_event", message: expect.any(String) },
       });
       // Without an ack it is ignored, and the connection stays usable.

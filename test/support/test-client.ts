@@ -11,6 +11,8 @@ import type {
   ChatMessage,
   Gap,
   HistoryPage,
+  MessageChangeResult,
+  MessageUpdate,
   PresenceNotice,
   SearchResult,
   SendMessageResult,
@@ -44,7 +46,7 @@ export class TestClient {
   serverOffset: number;
   /** Messages that arrived with an id already stored. */
   duplicates = 0;
-  /** New messages that arrived with an id below the offset: a reordering that could become a loss. */
+  /** New messages (and updates) that arrived with a position below the offset: a reordering that could become a loss. */
   outOfOrder = 0;
   readonly sessions: SessionReady[] = [];
   /** Channels this user was told it can now read (channel:joined), in order. */
@@ -53,7 +55,7 @@ export class TestClient {
   readonly left: string[] = [];
   /** Every `message:gaps` event's payload, in arrival order. */
   readonly gaps: Gap[][] = [];
-  /** The delivery events in arrival order (`message:gaps`, `message:batch`, `message:new`, `session:ready`). */
+  /** The delivery events in arrival order (`message:gaps`, `message:batch`, `message:new`, `message:update`, `session:ready`). */
   readonly events: string[] = [];
   /** Every `read:state` received, in order. */
   readonly readStates: ChannelReadState[] = [];
@@ -66,6 +68,17 @@ export class TestClient {
   readonly presence: PresenceNotice[] = [];
   /** Between this connection's session:ready and its end. */
   private live = false;
+  /** Every `message:update` as it arrived. */
+  readonly updates: MessageUpdate[] = [];
+  /** Log positions (a message's id, an update's offset) in arrival order. */
+  readonly positions: number[] = [];
+  /** States that arrived with a version below the one held (ignored, as the protocol says). */
+  staleStates = 0;
+  /** States that arrived older than their own log position (version below the id or offset): a server bug. */
+  statesBehindPosition = 0;
+  /** Updates that arrived again (same offset), as messages can across reconnections. */
+  duplicateUpdates = 0;
+  private readonly seenUpdates = new Set<number>();
 
   constructor(url: string, options: TestClientOptions = {}) {
     this.serverOffset = options.serverOffset ?? 0;
@@ -105,6 +118,17 @@ export class TestClient {
     });
     this.socket.on("typing", (notice) => this.typing.push(notice));
     this.socket.on("presence", (notice) => this.presence.push(notice));
+    this.socket.on("message:update", (update) => {
+      this.events.push("message:update");
+      this.updates.push(update);
+      this.positions.push(update.offset);
+      if (update.message.version < update.offset) this.statesBehindPosition++;
+      if (this.seenUpdates.has(update.offset)) this.duplicateUpdates++;
+      else if (update.offset < this.serverOffset) this.outOfOrder++;
+      this.seenUpdates.add(update.offset);
+      this.applyState(update.message);
+      this.serverOffset = Math.max(this.serverOffset, update.offset);
+    });
     this.socket.on("channel:joined", (channel) => this.joined.push(channel));
     this.socket.on("channel:left", ({ channel }) => this.left.push(channel));
     this.socket.on("session:ready", (info, confirm) => {
@@ -117,11 +141,21 @@ export class TestClient {
     });
   }
 
+  /** The protocol's rule: a state replaces the one held only when its version is higher (or the message is new). */
+  private applyState(message: ChatMessage) {
+    const held = this.messages.get(message.id);
+    if (!held || message.version > held.version) this.messages.set(message.id, message);
+    else if (message.version < held.version) this.staleStates++;
+  }
+
   private process(batch: ChatMessage[]) {
     for (const message of batch) {
       this.wire.push(message);
+      this.positions.push(message.id);
+      if (message.version < message.id) this.statesBehindPosition++;
       if (this.messages.has(message.id)) {
         this.duplicates++;
+        this.applyState(message);
         continue;
       }
       if (message.id < this.serverOffset) this.outOfOrder++;
@@ -170,6 +204,18 @@ export class TestClient {
 
   search(payload: SearchMessagesPayload, timeoutMs = 5_000): Promise<Ack<SearchResult>> {
     return this.socket.timeout(timeoutMs).emitWithAck("search:messages", payload);
+  }
+
+  edit(id: number, content: string, clientOffset: string): Promise<Ack<MessageChangeResult>> {
+    return this.socket.timeout(5_000).emitWithAck("message:edit", { id, content, clientOffset });
+  }
+
+  delete(id: number, clientOffset: string): Promise<Ack<MessageChangeResult>> {
+    return this.socket.timeout(5_000).emitWithAck("message:delete", { id, clientOffset });
+  }
+
+  react(id: number, emoji: string, clientOffset: string, remove = false): Promise<Ack<MessageChangeResult>> {
+    return this.socket.timeout(5_000).emitWithAck(remove ? "reaction:remove" : "reaction:add", { id, emoji, clientOffset });
   }
 
   /** Any event, any arguments: for hostile-input tests. */

@@ -42,14 +42,25 @@ const channelInfoSchema = z.object({
   members: z.array(memberSchema).optional().catch(undefined),
 }) satisfies z.ZodType<ChannelInfo>;
 
-const chatMessageSchema = z.object({
-  id: z.number().int().positive(),
-  channel: z.string(),
-  content: z.string(),
-  clientOffset: z.string(),
-  author: authorSchema,
-  createdAt: z.string(),
-}) satisfies z.ZodType<ChatMessage>;
+const reactionSchema = z.object({ emoji: z.string(), count: z.number().int().nonnegative(), userIds: z.array(z.string()) });
+
+// Messages cached before messages could change (issue 15) lack the fields of a change: never changed, so their
+// version is their id.
+const chatMessageSchema = z
+  .object({
+    id: z.number().int().positive(),
+    channel: z.string(),
+    content: z.string(),
+    clientOffset: z.string(),
+    author: authorSchema,
+    createdAt: z.string(),
+    version: z.number().int().positive().optional().catch(undefined),
+    editedAt: z.string().nullable().catch(null),
+    deletedAt: z.string().nullable().catch(null),
+    reactions: z.array(reactionSchema).catch([]),
+    replyTo: z.number().int().positive().nullable().catch(null),
+  })
+  .transform((message) => ({ ...message, version: message.version ?? message.id })) satisfies z.ZodType<ChatMessage>;
 
 const sendEntrySchema = z.object({
   kind: z.literal("send"),

@@ -9,7 +9,7 @@
  * instance so far: each channel's visibility, and for each user with a connection here, the private channels and
  * DMs they are a member of (and since which offset).
  */
-import type { ChannelVisibility, ChatMessage } from "../../shared/dto";
+import type { ChannelVisibility } from "../../shared/dto";
 
 /** Every live connection: entries of public channels. */
 export const PUBLIC_ROOM = "pub";
@@ -104,13 +104,14 @@ export class Audiences {
   }
 
   /**
-   * Whether a catch-up may replay this message to this user: a public channel, or a private channel or DM the
-   * user is a member of now and was when the message was sent.
+   * Whether a catch-up may replay an entry of the log at `offset` (a message, or a change to one) of this channel to
+   * this user: a public channel, or a private channel or DM the user is a member of now and was at that offset —
+   * as live delivery decided by room at the time.
    */
-  mayReplay(userId: string, message: ChatMessage): boolean {
-    if (this.visibility.get(message.channel) === "public") return true;
-    const joinedAt = this.views.get(userId)?.channels?.get(message.channel);
-    return joinedAt !== undefined && joinedAt < message.id;
+  mayReplay(userId: string, channel: string, offset: number): boolean {
+    if (this.visibility.get(channel) === "public") return true;
+    const joinedAt = this.views.get(userId)?.channels?.get(channel);
+    return joinedAt !== undefined && joinedAt < offset;
   }
 
   /** Whether a user this instance follows may read a channel now: a public one, or one they are a member of. */

@@ -8,25 +8,33 @@
  * a count and the start of the newest `perChannel` for each channel, then each channel's kept messages in
  * batches, merged by id. A 100,000-message backlog with perChannel 50 thus reads 50 rows per channel, not 100,000.
  * While the core's window still holds the range, the plan is made and served from memory instead.
+ *
+ * Changes to messages in the bounded range (issue 15) follow one rule: a change is replayed when its message is one
+ * the client holds (`id <= fromOffset`) or one the replay sends; a change to a message inside a gap is skipped, since
+ * the client pages that message in later, in its current state. Finding them reads the range's changes (a narrow
+ * table, in offset order), not the messages in the gaps.
  */
-import type { ChatMessage, Gap } from "../../shared/dto";
-import type { ChannelBacklog, MessageStore } from "../../storage/message-store";
+import type { ChatMessage, Gap, MessageUpdate } from "../../shared/dto";
+import type { ChannelBacklog, MessageEntry, MessageStore } from "../../storage/message-store";
 
 export interface BoundedReplay {
   /** One per channel with skipped messages (never empty): sent before any batch. */
   gaps: Gap[];
   /** The bound applies to messages up to this id; later ones are all replayed. */
   through: number;
-  /** The next at most `limit` kept messages with `after < id <= through`, ascending; none when all were sent. */
-  next(after: number, limit: number): Promise<{ messages: ChatMessage[]; inMemory: boolean }>;
+  /**
+   * The next at most `limit` kept entries (messages and changes) with `after < offset <= through`, ascending, and
+   * the offset up to which the range has been looked at (`through` once all were sent).
+   */
+  next(after: number, limit: number): Promise<{ entries: MessageEntry[]; inMemory: boolean; through: number }>;
 }
 
 export interface BoundedReplaySources {
   store: MessageStore;
   /** The channels the connection may read: the only ones counted, announced and replayed in the bounded range. */
   channels(): Promise<readonly string[]>;
-  /** Delivered messages with `offset < id <= upTo` from the core's window, or null when it no longer holds them all. */
-  fromWindow(offset: number, upTo: number): ChatMessage[] | null;
+  /** Delivered entries with `offset < o <= upTo` from the core's window, or null when it no longer holds them all. */
+  fromWindow(offset: number, upTo: number): MessageEntry[] | null;
   /** Rows per store read of one channel. */
   batchSize: number;
 }
@@ -57,6 +65,9 @@ export async function planBoundedReplay(
   // The first id each channel replays; a channel absent here has nothing in the range.
   const keptFrom = new Map(backlogs.map((backlog) => [backlog.channel, backlog.newestFrom]));
   const isKept = (message: ChatMessage) => message.id >= (keptFrom.get(message.channel) ?? Number.POSITIVE_INFINITY);
+  // A change to a message the client holds, or to one replayed; not to a message in a gap.
+  const isKeptUpdate = (update: MessageUpdate) => update.message.id <= fromOffset || isKept(update.message);
+  const isKeptEntry = (entry: MessageEntry) => (entry.update ? isKeptUpdate(entry.update) : isKept(entry.message));
   const streams = backlogs.map((backlog) => channelStream(sources, backlog, Math.min(backlog.count, perChannel), through));
 
   return {
@@ -65,27 +76,38 @@ export async function planBoundedReplay(
     async next(after, limit) {
       // The window only ever moves up: once it stops holding the range, the rest comes from the store.
       const inWindow = sources.fromWindow(after, through);
-      if (inWindow) return { messages: inWindow.filter(isKept).slice(0, limit), inMemory: true };
+      if (inWindow) {
+        const kept = inWindow.filter(isKeptEntry);
+        if (kept.length <= limit) return { entries: kept, inMemory: true, through };
+        return { entries: kept.slice(0, limit), inMemory: true, through: kept[limit - 1]!.offset };
+      }
+      // The changes first: when a full read of them stops short of `through`, so do the messages.
+      const updates = await sources.store.getUpdatesAfter(after, limit, through);
+      let readThrough = updates.length === limit ? updates[limit - 1]!.offset : through;
       const messages: ChatMessage[] = [];
       while (messages.length < limit) {
         let oldest: ChannelStream | null = null;
         for (const stream of streams) {
           const head = stream.peek(after) ?? (await stream.read(after));
-          if (head && (!oldest || head.id < oldest.peek(after)!.id)) oldest = stream;
+          if (head && head.id <= readThrough && (!oldest || head.id < oldest.peek(after)!.id)) oldest = stream;
         }
         if (!oldest) break;
         messages.push(oldest.take());
       }
-      return { messages, inMemory: false };
+      if (messages.length === limit) readThrough = messages[limit - 1]!.id;
+      const entries: MessageEntry[] = messages.map((message) => ({ offset: message.id, message }));
+      for (const update of updates) if (update.offset <= readThrough && isKeptUpdate(update)) entries.push({ offset: update.offset, update });
+      entries.sort((x, y) => x.offset - y.offset);
+      return { entries, inMemory: false, through: readThrough };
     },
   };
 }
 
-/** The same as the store's getChannelBacklogs, over messages held in memory (ascending). */
-function backlogsInMemory(messages: readonly ChatMessage[], channels: ReadonlySet<string>, newest: number): ChannelBacklog[] {
+/** The same as the store's getChannelBacklogs, over the messages among entries held in memory (ascending). */
+function backlogsInMemory(entries: readonly MessageEntry[], channels: ReadonlySet<string>, newest: number): ChannelBacklog[] {
   const idsByChannel = new Map<string, number[]>();
-  for (const message of messages) {
-    if (!channels.has(message.channel)) continue;
+  for (const { message } of entries) {
+    if (!message || !channels.has(message.channel)) continue;
     const ids = idsByChannel.get(message.channel);
     if (ids) ids.push(message.id);
     else idsByChannel.set(message.channel, [message.id]);

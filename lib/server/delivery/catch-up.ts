@@ -1,6 +1,6 @@
 /**
- * The asynchronous half of a catch-up: messages after the client's offset, in ascending batches sent as
- * `message:batch`, with back-pressure so that a 100,000-message backlog neither floods the socket's buffers nor
+ * The asynchronous half of a catch-up: the log's entries after the client's offset — messages, sent in ascending
+ * `message:batch`es, and changes to messages, each sent as `message:update` in its place — with back-pressure so that a 100,000-message backlog neither floods the socket's buffers nor
  * blocks the event loop for other clients. Each batch comes from the delivery core's in-memory window when it still
  * holds the range, otherwise from the store.
  *
@@ -13,16 +13,17 @@
  * that final step there, which sends everything it holds.
  */
 import type { Socket } from "socket.io";
-import type { MessageStore } from "../../storage/message-store";
-import type { ChatMessage } from "../../shared/dto";
+import type { MessageEntry, MessageStore } from "../../storage/message-store";
+import type { TetherSocket } from "../realtime/types";
 import type { BoundedReplay } from "./bounded-replay";
+import type { CatchUpSender } from "./send-entries";
 
 export interface Replay {
-  /** Messages sent. */
+  /** Messages sent (updates are not counted). */
   sent: number;
   /** Of those, read from the store (the rest came from the core's window). */
   fromStore: number;
-  /** Every message up to this offset has been sent (the starting offset when none was). */
+  /** Every entry up to this offset has been sent (the starting offset when none was). */
   sentThrough: number;
   /** The socket went away before the replay finished. */
   aborted: boolean;
@@ -33,12 +34,14 @@ export interface ReplaySources {
   batchSize: number;
   /** The highest offset delivered live so far: reads never go past it. */
   deliveredThrough(): number;
-  /** Delivered messages after `offset` (at most `limit`, up to `upTo`) from memory, or null when not all are held. */
-  fromWindow(offset: number, limit: number, upTo: number): ChatMessage[] | null;
-  /** Whether this connection may be sent the message (a channel it can read); others are skipped, in order. */
-  mayReplay: (message: ChatMessage) => boolean;
+  /** Delivered entries after `offset` (at most `limit`, up to `upTo`) from memory, or null when not all are held. */
+  fromWindow(offset: number, limit: number, upTo: number): MessageEntry[] | null;
+  /** Whether this connection may be sent the entry (a channel it can read); others are skipped, in order. */
+  mayReplay: (entry: MessageEntry) => boolean;
   /** A bounded catch-up's plan: the batches up to its `through` come from it. */
   bounded?: BoundedReplay | null;
+  /** Sends the entries, leaving out updates this connection already has (send-entries.ts). */
+  sender: CatchUpSender;
 }
 
 /**
@@ -48,7 +51,7 @@ export interface ReplaySources {
  */
 const MAX_WINDOW_BATCHES = 3;
 
-export async function replayMissed(socket: Socket, fromOffset: number, sources: ReplaySources): Promise<Replay> {
+export async function replayMissed(socket: TetherSocket, fromOffset: number, sources: ReplaySources): Promise<Replay> {
   const { bounded } = sources;
   const replay: Replay = { sent: 0, fromStore: 0, sentThrough: fromOffset, aborted: false };
   let windowBatches = 0;
@@ -56,37 +59,46 @@ export async function replayMissed(socket: Socket, fromOffset: number, sources: 
     if (!socket.connected) return { ...replay, aborted: true };
     const upTo = sources.deliveredThrough();
     if (replay.sentThrough >= upTo) return replay;
-    const boundedUpTo = bounded && replay.sentThrough < bounded.through ? bounded.through : null;
-    let batch: ChatMessage[] | null;
-    let inMemory: boolean;
-    if (boundedUpTo !== null) {
-      ({ messages: batch, inMemory } = await bounded!.next(replay.sentThrough, sources.batchSize));
+    let batch: { entries: MessageEntry[]; inMemory: boolean; through: number };
+    if (bounded && replay.sentThrough < bounded.through) {
+      batch = await bounded.next(replay.sentThrough, sources.batchSize);
     } else {
-      batch = sources.fromWindow(replay.sentThrough, sources.batchSize + 1, upTo);
+      const held = sources.fromWindow(replay.sentThrough, sources.batchSize + 1, upTo);
       // What is left is in memory and fits in one batch (or has kept coming for a while): the core sends it in the
       // same synchronous step in which the connection goes live. Waiting once more would only let more arrive.
-      if (batch !== null && (batch.length <= sources.batchSize || windowBatches >= MAX_WINDOW_BATCHES)) return replay;
-      inMemory = batch !== null;
-      if (batch) {
-        batch = batch.slice(0, sources.batchSize);
+      if (held !== null && (held.length <= sources.batchSize || windowBatches >= MAX_WINDOW_BATCHES)) return replay;
+      if (held) {
         windowBatches++;
+        const entries = held.slice(0, sources.batchSize);
+        batch = { entries, inMemory: true, through: entries[entries.length - 1]!.offset };
       } else {
-        batch = await sources.store.getMessagesAfter(replay.sentThrough, sources.batchSize, upTo);
+        const entries = await readStoredEntries(sources.store, replay.sentThrough, sources.batchSize, upTo);
+        // Offsets are not contiguous for one connection's reads: nothing is stored in (sentThrough, upTo] when empty.
+        batch = { entries, inMemory: false, through: entries.length > 0 ? entries[entries.length - 1]!.offset : upTo };
       }
     }
     if (!socket.connected) return { ...replay, aborted: true };
-    if (batch.length === 0) {
-      // Ids are not contiguous: nothing (nothing kept, when bounded) is stored in (sentThrough, upTo].
-      replay.sentThrough = boundedUpTo ?? upTo;
-      continue;
-    }
-    const readable = batch.filter(sources.mayReplay);
-    if (readable.length > 0) socket.emit("message:batch", readable);
-    replay.sent += readable.length;
-    if (!inMemory) replay.fromStore += readable.length;
-    replay.sentThrough = batch[batch.length - 1]!.id;
-    await waitUntilWritable(socket);
+    const sent = sources.sender.send(batch.entries.filter(sources.mayReplay));
+    replay.sent += sent;
+    if (!batch.inMemory) replay.fromStore += sent;
+    replay.sentThrough = batch.through;
+    if (batch.entries.length > 0) await waitUntilWritable(socket);
   }
+}
+
+/**
+ * The next at most `limit` messages and changes after `after` (up to `upTo`), in log order. The changes are read
+ * only up to the last message of a full read (so none is read twice), and the result is cut at the last change
+ * of a full read of them: each list is complete up to where the merge stops.
+ */
+export async function readStoredEntries(store: MessageStore, after: number, limit: number, upTo: number): Promise<MessageEntry[]> {
+  const messages = await store.getMessagesAfter(after, limit, upTo);
+  const updates = await store.getUpdatesAfter(after, limit, messages.length === limit ? messages[limit - 1]!.id : upTo);
+  const entries: MessageEntry[] = messages.map((message) => ({ offset: message.id, message }));
+  if (updates.length === 0) return entries;
+  for (const update of updates) entries.push({ offset: update.offset, update });
+  entries.sort((x, y) => x.offset - y.offset);
+  return entries.length > limit ? entries.slice(0, limit) : entries;
 }
 
 /**

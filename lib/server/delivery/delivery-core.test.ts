@@ -21,6 +21,11 @@ const message = (id: number): ChatMessage => ({
   clientOffset: `c${id}`,
   author: { id: "a", name: "A" },
   createdAt: "2026-01-01T00:00:00.000Z",
+  version: id,
+  editedAt: null,
+  deletedAt: null,
+  reactions: [],
+  replyTo: null,
 });
 
 /** A log event before the store gave it its offset. */
@@ -34,6 +39,10 @@ function memoryStore(initial: number) {
   const store = {
     async getMessagesAfter(offset: number, limit: number, upTo = Number.MAX_SAFE_INTEGER) {
       return stored.filter((m) => m.id > offset && m.id <= upTo).slice(0, limit);
+    },
+    // No message changes in these tests.
+    async getUpdatesAfter() {
+      return [];
     },
     async getLatestOffset() {
       return stored[stored.length - 1]?.id ?? 0;

@@ -6,7 +6,8 @@
  * The log. Committed messages reach the core in id order: on one instance straight from the store's commit
  * listener; on a cluster through the log tail (log-tail.ts), which merges this instance's commits with the other
  * instances' `tether:committed` notifications and fills any gap from the store. The core delivers each message
- * once, to the audience room of its channel, and keeps the newest ones in an in-memory window.
+ * once, to the audience room of its channel, and keeps the newest ones in an in-memory window. A change to a message
+ * (issue 15) is an entry like a message: `message:update` to its channel's audience, kept in the window, replayed.
  *
  * A connection moves through an explicit state machine: catching-up → live → closed (or catching-up → closed).
  * Every connection is caught up from the offset its client presents — recovered by Socket.IO or not — first from
@@ -15,7 +16,7 @@
  * happen in one turn of the event loop, and the core delivers synchronously), so the connection sees every message
  * once, in id order, without the core ever holding or filtering a broadcast per socket.
  */
-import type { LogEntry, LogEvent, MessageStore } from "../../storage/message-store";
+import type { LogEntry, LogEvent, MessageEntry, MessageStore } from "../../storage/message-store";
 import type { Channel, ChannelReadState, ChannelVisibility, ChatMessage, SessionReady } from "../../shared/dto";
 import { publicUser } from "../../shared/identity";
 import { OffsetWindow } from "../../shared/offset-window";
@@ -28,6 +29,7 @@ import { planBoundedReplay, type BoundedReplay } from "./bounded-replay";
 import { replayMissed } from "./catch-up";
 import { createLogTail, type LogTail } from "./log-tail";
 import { readableChannels } from "./readable-channels";
+import { CatchUpSender, channelOf } from "./send-entries";
 
 export type DeliveryPhase = "catching-up" | "live" | "closed";
 
@@ -117,22 +119,28 @@ export function createDeliveryCore(options: DeliveryCoreOptions): DeliveryCore {
   const connections = new Map<string, ConnectionDelivery>();
   const audiences = new Audiences();
   let head = 0;
-  let window: OffsetWindow<ChatMessage> | null = null;
+  /** The newest delivered messages and changes, by offset. */
+  let window: OffsetWindow<MessageEntry> | null = null;
   let tail: LogTail<LogEntry> | null = null;
 
   /** Every committed entry of the log, exactly once and in offset order, reaches this function on every instance. */
   function deliver(entries: readonly LogEntry[]): void {
     // Before the start no connection is live, and every catch-up reads the store up to `head`; events still update
     // what is known of channels and members (a connection may already be loading its memberships).
-    const fresh: ChatMessage[] = [];
+    const fresh: MessageEntry[] = [];
     for (const entry of entries) {
       if (entry.offset <= head) continue;
       head = entry.offset;
       if (entry.message) {
         if (!window) continue;
-        fresh.push(entry.message);
+        fresh.push(entry);
         io.local.to(audiences.roomFor(entry.message.channel)).emit("message:new", entry.message);
-      } else {
+      } else if (entry.update) {
+        // A change goes to the same audience as its message, in its place in the log.
+        if (!window) continue;
+        fresh.push(entry);
+        io.local.to(audiences.roomFor(entry.update.message.channel)).emit("message:update", entry.update);
+      } else if (entry.event) {
         // Between two messages of this list: an event applies exactly between them.
         window?.append(fresh.splice(0));
         applyEvent(entry.event);
@@ -207,7 +215,7 @@ export function createDeliveryCore(options: DeliveryCoreOptions): DeliveryCore {
   const start = async (position: number) => {
     for (const channel of await store.listChannels()) audiences.channelCreated(channel.name, channel.visibility);
     head = Math.max(head, position);
-    window = new OffsetWindow(options.windowSize ?? DEFAULT_WINDOW_SIZE, head, (message) => message.id);
+    window = new OffsetWindow<MessageEntry>(options.windowSize ?? DEFAULT_WINDOW_SIZE, head, (entry) => entry.offset);
   };
 
   let started: Promise<void>;
@@ -257,8 +265,9 @@ export function createDeliveryCore(options: DeliveryCoreOptions): DeliveryCore {
   ): Promise<{ sent: number; fromStore: number; channels: ChannelReadState[] } | null> {
     const { socket } = connection;
     const userId = socket.data.user.id;
-    const mayReplay = (message: ChatMessage) => audiences.mayReplay(userId, message);
+    const mayReplay = (entry: MessageEntry) => audiences.mayReplay(userId, channelOf(entry), entry.offset);
     const bounded = await planBoundedCatchUp(socket, fromOffset);
+    const sender = new CatchUpSender(socket, options.replayBatchSize);
     // Before any batch, so that a client records a gap before its offset moves past it.
     if (bounded) socket.emit("message:gaps", bounded.gaps);
     const replay = await replayMissed(socket, fromOffset, {
@@ -268,6 +277,7 @@ export function createDeliveryCore(options: DeliveryCoreOptions): DeliveryCore {
       fromWindow: (offset, limit, upTo) => window!.after(offset, limit, upTo),
       mayReplay,
       bounded,
+      sender,
     });
     if (replay.aborted || !socket.connected) return null;
     // Usually long done (it started with the catch-up); never awaited inside the synchronous step below.
@@ -279,12 +289,11 @@ export function createDeliveryCore(options: DeliveryCoreOptions): DeliveryCore {
     // window holds what was delivered since the replay's last check (microtasks may have run in between).
     const rest = window!.after(replay.sentThrough)?.filter(mayReplay);
     if (rest === undefined) throw new Error(`the delivery window no longer covers offset ${replay.sentThrough}`);
-    for (let start = 0; start < rest.length; start += options.replayBatchSize) {
-      socket.emit("message:batch", rest.slice(start, start + options.replayBatchSize));
-    }
+    const sent = sender.send(rest);
+    sender.finish();
     void socket.join(audiences.roomsOf(userId));
     connection.moveTo("live");
-    return { sent: replay.sent + rest.length, fromStore: replay.fromStore, channels: readStates?.settle() ?? [] };
+    return { sent: replay.sent + sent, fromStore: replay.fromStore, channels: readStates?.settle() ?? [] };
   }
 
   async function run(connection: ConnectionDelivery, following: Promise<void>): Promise<void> {
@@ -358,8 +367,8 @@ export function createDeliveryCore(options: DeliveryCoreOptions): DeliveryCore {
 
     phaseOf: (socketId) => connections.get(socketId)?.phase,
 
-    deliveredAfter: (offset) => window?.after(offset) ?? null,
-    mayRead: (userId, message) => audiences.mayReplay(userId, message),
+    deliveredAfter: (offset) => window?.after(offset)?.flatMap((entry) => (entry.message ? [entry.message] : [])) ?? null,
+    mayRead: (userId, message) => audiences.mayReplay(userId, message.channel, message.id),
     mayReadChannel: (userId, channel) => audiences.mayRead(userId, channel),
     visibilityOf: (channel) => audiences.visibilityOf(channel),
 
@@ -372,6 +381,8 @@ export function createDeliveryCore(options: DeliveryCoreOptions): DeliveryCore {
 /** An entry as another instance announced it (JSON through Redis): only its shape is checked, it is our own. */
 function isLogEntry(value: unknown): value is LogEntry {
   if (typeof value !== "object" || value === null) return false;
-  const entry = value as { offset?: unknown; message?: unknown; event?: unknown };
-  return typeof entry.offset === "number" && (typeof entry.message === "object" || typeof entry.event === "object");
+  const entry = value as { offset?: unknown; message?: unknown; update?: unknown; event?: unknown };
+  return (
+    typeof entry.offset === "number" && (typeof entry.message === "object" || typeof entry.update === "object" || typeof entry.event === "object")
+  );
 }

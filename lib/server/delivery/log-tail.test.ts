@@ -16,6 +16,11 @@ const chatMessage = (id: number): ChatMessage => ({
   clientOffset: `c${id}`,
   author: { id: "a", name: "A" },
   createdAt: "2026-01-01T00:00:00.000Z",
+  version: id,
+  editedAt: null,
+  deletedAt: null,
+  reactions: [],
+  replyTo: null,
 });
 
 /** Timers that only fire when the test says so. */

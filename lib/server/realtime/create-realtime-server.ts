@@ -27,6 +27,7 @@ import { createChannelAccess } from "./channel-access";
 import { createChannelHandlers } from "./channel-handlers";
 import { revokedRoom } from "./credential-rooms";
 import { createIdentityMiddleware } from "./identity-middleware";
+import { createMessageChangeHandlers } from "./message-change-handlers";
 import { createMessageHandlers } from "./message-handlers";
 import { createProfileHandlers } from "./profile-handlers";
 import { createSearchHandlers } from "./search-handlers";
@@ -104,6 +105,10 @@ const KNOWN_EVENTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>([
   "typing:stop",
   "presence:set",
   "presence:list",
+  "message:edit",
+  "message:delete",
+  "reaction:add",
+  "reaction:remove",
 ]);
 
 export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOptions): RealtimeServer {
@@ -184,6 +189,15 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     heartbeatMs: options.presence?.heartbeatMs ?? 10_000,
     ttlMs: options.presence?.ttlMs ?? 30_000,
   });
+  const changes = createMessageChangeHandlers({
+    store,
+    access,
+    logger,
+    metrics,
+    rateLimiter,
+    maxMessageLength: options.maxMessageLength,
+    whenDeliveredLocally: (offset) => delivery.whenDelivered(offset, LOCAL_DELIVERY_WAIT_MS),
+  });
   const channelHandlers = createChannelHandlers({ store, access, users: accounts });
   const profileHandlers = createProfileHandlers({ accounts });
   const searchHandlers = createSearchHandlers({ store, access, rateLimiter: searchRateLimiter });
@@ -214,6 +228,10 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
 
     // Handlers first, so that no event the client sends during its catch-up is lost.
     registerAckHandler(socket, "message:send", (payload) => messages.sendMessage(socket, payload), handlerDeps);
+    registerAckHandler(socket, "message:edit", (payload) => changes.editMessage(socket, payload), handlerDeps);
+    registerAckHandler(socket, "message:delete", (payload) => changes.deleteMessage(socket, payload), handlerDeps);
+    registerAckHandler(socket, "reaction:add", (payload) => changes.addReaction(socket, payload), handlerDeps);
+    registerAckHandler(socket, "reaction:remove", (payload) => changes.removeReaction(socket, payload), handlerDeps);
     registerAckHandler(socket, "history:fetch", (payload) => messages.fetchHistory(socket, payload), handlerDeps);
     registerAckHandler(socket, "channel:list", () => channelHandlers.listChannels(socket), handlerDeps);
     registerAckHandler(socket, "channel:create", (payload) => channelHandlers.createChannel(socket, payload), handlerDeps);

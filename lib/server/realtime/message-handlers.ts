@@ -1,5 +1,5 @@
 /**
- * message:send and history:fetch (before, after or around an id). A send is validate → persist (durably) → acknowledge; the delivery core delivers
+ * message:send (optionally a reply to a message of the same channel) and history:fetch (before, after or around an id). A send is validate → persist (durably) → acknowledge; the delivery core delivers
  * what the store commits (delivery-core.ts), so by the time the ack goes out the message has been delivered on this
  * instance, the sender's own connections included. A retry of a stored clientOffset is acknowledged again with the
  * original id and delivered to nobody.
@@ -42,9 +42,15 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
     }
     const parsed = parseSendMessage(payload, maxMessageLength);
     if (!parsed.ok) return { error: parsed.error };
-    const { channel, content, clientOffset } = parsed.value;
+    const { channel, content, clientOffset, replyTo } = parsed.value;
     const allowed = await access.check(socket.data.user, channel);
     if (!allowed.ok) return { error: allowed.error };
+    if (replyTo !== undefined) {
+      // Messages are never removed from the store, so what is checked here still holds at the insert. Same channel,
+      // so the sender, who may write to it, may read the message answered.
+      const answered = await store.getMessage(replyTo);
+      if (!answered || answered.channel !== channel) return fail("unknown_message", "The message replied to is not in this channel.");
+    }
     const mentioned = await mentions.resolve(socket.data.user, allowed.channel, content);
     if (!mentioned.ok) {
       metrics.rateLimited.inc();
@@ -53,7 +59,14 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
 
     let stored;
     try {
-      stored = await store.insertMessage({ clientOffset, channel, content, author: socket.data.user, mentions: mentioned.mentioned });
+      stored = await store.insertMessage({
+        clientOffset,
+        channel,
+        content,
+        author: socket.data.user,
+        mentions: mentioned.mentioned,
+        replyTo: replyTo ?? null,
+      });
     } catch (error) {
       if (!(error instanceof StorageUnavailableError)) throw error;
       logger.error({ err: error, socketId: socket.id, clientOffset }, "message not stored");

@@ -1,0 +1,123 @@
+/**
+ * message:edit, message:delete, reaction:add and reaction:remove (issue 15). Each reads as validate → persist →
+ * acknowledge; the store decides the change against the message's state inside its write transaction
+ * (lib/storage/message-change-rules.ts) and stores it at the next offset of the log, and the delivery core sends it
+ * as `message:update` to exactly the connections that may read the channel, in log order. A retry of a stored
+ * clientOffset is acknowledged again with the original offset and `duplicate: true`; a call that changes nothing
+ * stores and sends nothing (`offset: null`).
+ */
+import { fail, ok, type Ack } from "../../shared/ack";
+import type { MessageChangeResult } from "../../shared/dto";
+import type { Identity } from "../../shared/identity";
+import { parseMessageDelete, parseMessageEdit, parseReaction } from "../../shared/schemas";
+import { StorageUnavailableError, type MessageChangeOutcome, type MessageChangeRequest, type MessageStore } from "../../storage/message-store";
+import type { SendRateLimiter } from "../limits/send-rate-limiter";
+import type { Logger } from "../logger";
+import type { Metrics } from "../metrics";
+import { pauseReading } from "../transport/pause-reading";
+import type { ChannelAccess } from "./channel-access";
+import type { TetherSocket } from "./types";
+
+export interface MessageChangeHandlerDeps {
+  store: MessageStore;
+  access: ChannelAccess;
+  logger: Logger;
+  metrics: Metrics;
+  /** The send limiter: a change costs what a send costs. */
+  rateLimiter: SendRateLimiter;
+  maxMessageLength: number;
+  /** Resolves once this offset has been delivered on this instance (at once on one instance; see the log tail). */
+  whenDeliveredLocally: (offset: number) => Promise<void>;
+}
+
+const REFUSALS = {
+  unknown_message: "There is no such message.",
+  forbidden: "You may not change this message.",
+  message_deleted: "This message was deleted.",
+  too_many_reactions: "This message has as many different reactions as it can.",
+} as const;
+
+/** A change request before the server adds who makes it (from the connection, never the payload). */
+type UnattributedChange = MessageChangeRequest extends infer R ? (R extends MessageChangeRequest ? Omit<R, "actor"> : never) : never;
+
+export function createMessageChangeHandlers(deps: MessageChangeHandlerDeps) {
+  const { store, access, logger, metrics, rateLimiter, maxMessageLength, whenDeliveredLocally } = deps;
+
+  /** Whether `user` may read the message: an id of a channel they cannot read is as unknown as a missing one. */
+  async function mayRead(user: Identity, messageId: number): Promise<boolean> {
+    const message = await store.getMessage(messageId);
+    return message !== null && (await access.check(user, message.channel)).ok;
+  }
+
+  async function change(socket: TetherSocket, request: UnattributedChange): Promise<Ack<MessageChangeResult>> {
+    const user = socket.data.user;
+    if (!(await mayRead(user, request.messageId))) return fail("unknown_message", REFUSALS.unknown_message);
+    let outcome: MessageChangeOutcome;
+    try {
+      outcome = await store.changeMessage({ ...request, actor: { id: user.id, isAdmin: user.isAdmin } });
+    } catch (error) {
+      if (!(error instanceof StorageUnavailableError)) throw error;
+      logger.error({ err: error, socketId: socket.id, clientOffset: request.clientOffset }, "change not stored");
+      metrics.errors.inc({ kind: "storage" });
+      return fail("unavailable", "The change could not be saved right now; it will be retried.");
+    }
+    switch (outcome.status) {
+      case "applied":
+        // As for a send: this connection has its message:update before the ack, on a cluster too.
+        await whenDeliveredLocally(outcome.offset);
+        return ok({ offset: outcome.offset, duplicate: false });
+      case "duplicate":
+        metrics.duplicatesAbsorbed.inc();
+        return ok({ offset: outcome.offset, duplicate: true });
+      case "unchanged":
+        return ok({ offset: null, duplicate: false });
+      default:
+        return fail(outcome.status, REFUSALS[outcome.status]);
+    }
+  }
+
+  /** The rate limit first, as for message:send: a flood is refused before it costs a parse or a read. */
+  function limited(socket: TetherSocket): Ack<MessageChangeResult> | null {
+    const wait = rateLimiter.check(socket.id, socket.data.user.id);
+    if (!wait) return null;
+    metrics.rateLimited.inc();
+    pauseReading(socket, wait.retryAfterMs);
+    return fail("rate_limited", "You are making changes too fast; slow down.", { retryAfterMs: wait.retryAfterMs });
+  }
+
+  return {
+    async editMessage(socket: TetherSocket, payload: unknown): Promise<Ack<MessageChangeResult>> {
+      const refused = limited(socket);
+      if (refused) return refused;
+      const parsed = parseMessageEdit(payload, maxMessageLength);
+      if (!parsed.ok) return { error: parsed.error };
+      const { id, content, clientOffset } = parsed.value;
+      return change(socket, { kind: "edit", messageId: id, content, clientOffset });
+    },
+
+    async deleteMessage(socket: TetherSocket, payload: unknown): Promise<Ack<MessageChangeResult>> {
+      const refused = limited(socket);
+      if (refused) return refused;
+      const parsed = parseMessageDelete(payload);
+      if (!parsed.ok) return { error: parsed.error };
+      return change(socket, { kind: "delete", messageId: parsed.value.id, clientOffset: parsed.value.clientOffset });
+    },
+
+    async addReaction(socket: TetherSocket, payload: unknown): Promise<Ack<MessageChangeResult>> {
+      return react(socket, payload, "reaction_add");
+    },
+
+    async removeReaction(socket: TetherSocket, payload: unknown): Promise<Ack<MessageChangeResult>> {
+      return react(socket, payload, "reaction_remove");
+    },
+  };
+
+  async function react(socket: TetherSocket, payload: unknown, kind: "reaction_add" | "reaction_remove"): Promise<Ack<MessageChangeResult>> {
+    const refused = limited(socket);
+    if (refused) return refused;
+    const parsed = parseReaction(payload);
+    if (!parsed.ok) return { error: parsed.error };
+    const { id, emoji, clientOffset } = parsed.value;
+    return change(socket, { kind, messageId: id, emoji, clientOffset });
+  }
+}
