@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { LogEntry, LogEvent, MessageStore } from "../../storage/message-store";
-import type { ChatMessage, Gap } from "../../shared/dto";
+import type { ChatMessage, Gap, SessionReady } from "../../shared/dto";
 import { createLogger } from "../logger";
 import { createMetrics } from "../metrics";
 import type { TetherServer, TetherSocket } from "../realtime/types";
@@ -47,6 +47,12 @@ function memoryStore(initial: number) {
     async getLatestOffset() {
       return stored[stored.length - 1]?.id ?? 0;
     },
+    async getEntriesAfter(offset: number, limit: number) {
+      return stored
+        .filter((m) => m.id > offset)
+        .slice(0, limit)
+        .map((m) => ({ offset: m.id, message: m }));
+    },
     listChannels: channels,
     listChannelsReadableBy: channels,
     async getChannelBacklogs(channels: readonly string[], after: number, upTo: number, newest: number) {
@@ -79,6 +85,12 @@ function memoryStore(initial: number) {
       });
       for (const listener of listeners) listener(entries);
     },
+    /** Commits the next message on another instance of a cluster: stored, but not yet announced to this one. */
+    commitElsewhere(): LogEntry {
+      const next = message((stored[stored.length - 1]?.id ?? 0) + 1);
+      stored.push(next);
+      return { offset: next.id, message: next };
+    },
     latest: () => stored[stored.length - 1]?.id ?? 0,
   };
 }
@@ -89,6 +101,7 @@ function socketIoDouble(serverOffset: number, replay?: { perChannel: number }) {
   const events: string[] = [];
   const gaps: Gap[] = [];
   const notices: string[] = [];
+  const sessions: SessionReady[] = [];
   const rooms = new Set<string>();
   const disconnectListeners: Array<() => void> = [];
   const record = (event: string, payload: unknown) => {
@@ -98,6 +111,7 @@ function socketIoDouble(serverOffset: number, replay?: { perChannel: number }) {
     if (event === "message:new") received.push((payload as ChatMessage).id);
     if (event === "message:batch") received.push(...(payload as ChatMessage[]).map((m) => m.id));
     if (event === "message:gaps") gaps.push(...(payload as Gap[]));
+    if (event === "session:ready") sessions.push(payload as SessionReady);
   };
   const transport = { writable: true, on() {}, off() {} };
   const socket = {
@@ -128,7 +142,7 @@ function socketIoDouble(serverOffset: number, replay?: { perChannel: number }) {
       }),
     },
   } as unknown as TetherServer;
-  return { io, socket, received, events, gaps, notices };
+  return { io, socket, received, events, gaps, notices, sessions };
 }
 
 /** What a bounded catch-up from `offset` planned at `through` sends, with ids 1..latest in CHANNELS round-robin. */
@@ -265,5 +279,30 @@ describe("the delivery core", () => {
     log.commitEvents({ kind: "member_added", channel: "plans", userId: "u" });
     await settle();
     expect(notices).toEqual(["channel:joined plans", "channel:left plans", "channel:joined plans", "channel:left plans", "channel:joined plans"]);
+  });
+
+  it("on a cluster, waits for its log tail to reach what a client saw elsewhere instead of taking the client for a reset", async () => {
+    const log = memoryStore(300);
+    const { io, socket, received, sessions } = socketIoDouble(303);
+    const announced: Array<(entries: unknown) => void> = [];
+    Object.assign(io, {
+      serverSideEmit() {},
+      on(event: string, handler: (entries: unknown) => void) {
+        if (event === "tether:committed") announced.push(handler);
+      },
+    });
+    const core = coreOver(log, io, { cluster: { tailCheckIntervalMs: 0 } });
+    await core.ready();
+    // Another instance committed 301–305 and the client saw them there; this instance has not been told yet.
+    const elsewhere = Array.from({ length: 5 }, () => log.commitElsewhere());
+    core.attach(socket);
+    await settle();
+    expect(core.phaseOf("s1")).toBe("catching-up");
+
+    for (const announce of announced) announce(elsewhere);
+    await settle();
+    expect(core.phaseOf("s1")).toBe("live");
+    expect(received).toEqual([304, 305]);
+    expect(sessions).toMatchObject([{ recovered: false, replayed: 2, latestId: 305 }]);
   });
 });

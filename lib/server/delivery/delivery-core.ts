@@ -57,6 +57,9 @@ class ConnectionDelivery {
   }
 }
 
+/** How long a connection waits for this instance's log tail to reach the offset it presents (then: as a reset). */
+const LAGGING_TAIL_WAIT_MS = 5_000;
+
 export interface DeliveryCoreOptions {
   io: TetherServer;
   store: MessageStore;
@@ -307,6 +310,14 @@ export function createDeliveryCore(options: DeliveryCoreOptions): DeliveryCore {
     if (connection.phase === "closed") return;
     const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
     const fromOffset = Math.min(parseServerOffset(auth.serverOffset) ?? 0, Number.MAX_SAFE_INTEGER);
+    if (tail && fromOffset > head && (await store.getLatestOffset()) >= fromOffset) {
+      // On a cluster this instance learns of commits (even its own) through the log tail, which can trail the store
+      // for a moment: a client that already saw those entries (on another instance, or here through a fast store
+      // read) is not ahead of the store. Wait until they are delivered here rather than take it for a database reset,
+      // which would replay nothing.
+      await tail.whenDelivered(fromOffset, LAGGING_TAIL_WAIT_MS);
+      if (connection.phase === "closed") return;
+    }
     // A fresh client (offset 0) reads history instead of a replay; a client ahead of the store (its database was
     // reset or restored from a backup) has nothing to catch up: it learns the store's latest id below.
     const startAt = fromOffset === 0 || fromOffset >= head ? head : fromOffset;
