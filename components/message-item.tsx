@@ -15,10 +15,16 @@ function DeliveryState({ row }: { row: MessageRow }) {
   return <span className={`delivery delivery-${row.status}`}>{STATUS_LABEL[row.status]}</span>;
 }
 
-export const MessageItem = memo(function MessageItem({ row }: { row: MessageRow }) {
+export const MessageItem = memo(function MessageItem({ row, highlighted = false }: { row: MessageRow; highlighted?: boolean }) {
   const date = new Date(row.createdAt);
   return (
-    <li className={`message${row.continuesGroup ? " continues" : ""}${row.status ? " own" : ""}`} data-status={row.status}>
+    <div
+      role="listitem"
+      className={`message${row.continuesGroup ? " continues" : ""}${row.status ? " own" : ""}${highlighted ? " highlighted" : ""}`}
+      data-status={row.status}
+      data-message-id={row.id}
+      aria-current={highlighted ? "true" : undefined}
+    >
       {row.continuesGroup ? (
         <span className="visually-hidden">{row.authorName}</span>
       ) : (
@@ -44,6 +50,6 @@ export const MessageItem = memo(function MessageItem({ row }: { row: MessageRow 
           </button>
         </div>
       )}
-    </li>
+    </div>
   );
 });

@@ -55,14 +55,53 @@ export class ChatPage {
     return this.items.filter({ has: this.page.locator(".message-text", { hasText: new RegExp(`^${escapeRegExp(text)}$`) }) });
   }
 
-  /** The message texts shown in the current channel, top to bottom. */
+  /** The message texts in the DOM now (the list is virtualized: those near the view), top to bottom. */
   async shownTexts(): Promise<string[]> {
     return this.log.locator(".message-text").allTextContents();
   }
 
-  /** Waits until the shown messages, filtered by `keep`, are exactly `expected` in this order. */
+  /**
+   * Every message text of the current channel's list, top to bottom, as a person sees it scrolling through the
+   * whole list: the list is virtualized (only rows near the view are in the DOM), so this scrolls from the top to
+   * the bottom, reading each row once by its position, then scrolls back to where it was. Null when the list
+   * changed meanwhile (older messages loaded by reaching the top): the caller polls again.
+   */
+  async scrolledTexts(): Promise<string[] | null> {
+    return this.log.evaluate(async (log: HTMLElement) => {
+      const frames = () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+      const wasAtBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 48;
+      const startTop = log.scrollTop;
+      const rowCount = log.dataset.rows;
+      const texts = new Map<number, string | null>();
+      const collect = () => {
+        for (const slot of log.querySelectorAll<HTMLElement>("[data-index]")) {
+          texts.set(Number(slot.dataset.index), slot.querySelector(".message-text")?.textContent ?? null);
+        }
+      };
+      log.scrollTop = 0;
+      await frames();
+      collect();
+      for (let step = 0; step < 2000 && log.scrollTop + log.clientHeight < log.scrollHeight - 1; step++) {
+        log.scrollTop += Math.max(50, log.clientHeight / 2);
+        await frames();
+        collect();
+      }
+      log.scrollTop = wasAtBottom ? log.scrollHeight : startTop;
+      await frames();
+      if (log.dataset.rows !== rowCount) return null;
+      const shown: string[] = [];
+      for (let index = 0; index < Number(rowCount); index++) {
+        if (!texts.has(index)) return null;
+        const text = texts.get(index);
+        if (text !== null && text !== undefined) shown.push(text);
+      }
+      return shown;
+    });
+  }
+
+  /** Waits until the shown messages (all of the list, scrolled through), filtered by `keep`, are exactly `expected` in this order. */
   async expectShown(expected: string[], keep: (text: string) => boolean = () => true): Promise<void> {
-    await expect.poll(async () => (await this.shownTexts()).filter(keep)).toEqual(expected);
+    await expect.poll(async () => (await this.scrolledTexts())?.filter(keep) ?? "the list changed while it was read").toEqual(expected);
   }
 
   channel(name: string): Locator {

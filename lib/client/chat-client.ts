@@ -9,7 +9,8 @@ import type { ClientToServerEvents } from "../shared/events";
 import { countCharacters } from "../shared/limits";
 import type { PageIdentity } from "../shared/page-identity";
 import { bindSocketToStore } from "./bind-socket";
-import { loadOlderMessages } from "./history";
+import { jumpTo, loadGap, loadNewerMessages, loadOlderMessages } from "./history";
+import { trimNewest, trimOldest } from "./message-index";
 import { createOutboxSender, type OutboxSender } from "./outbox-sender";
 import { applyDisplayName } from "./profile";
 import { closeSocket, getSocket, request, REQUEST_TIMEOUT_MS, type AckDataOf, type PayloadOf } from "./socket";
@@ -91,6 +92,8 @@ export function sendMessage(channel: string, content: string): boolean {
   if (content.trim().length === 0 || countCharacters(content) > maxMessageLength) return false;
   useTetherStore.getState().enqueue(channel, content);
   outboxSender().requestDrain();
+  // What one writes belongs at the live end: a view reading the past goes back to it.
+  void jumpToLatest(channel);
   return true;
 }
 
@@ -105,6 +108,40 @@ export function discardMessage(clientOffset: string): void {
 
 export function loadOlder(channel: string): Promise<void> {
   return loadOlderMessages(getSocket(), useTetherStore, channel);
+}
+
+export function loadGapBefore(channel: string, beforeId: number): Promise<void> {
+  return loadGap(getSocket(), useTetherStore, channel, beforeId);
+}
+
+export function loadNewer(channel: string): Promise<void> {
+  return loadNewerMessages(getSocket(), useTetherStore, channel);
+}
+
+/**
+ * Keeps the window bounded by dropping the end far from what is on screen: the newest messages while the person
+ * reads far older ones (the window is then detached), else the oldest.
+ */
+export function dropFarMessages(channel: string, keep: "older" | "newer"): void {
+  useTetherStore.getState().updateChannel(channel, keep === "older" ? trimNewest : trimOldest);
+}
+
+/** The person follows the live end of the open channel again; a detached window is replaced by the newest page. */
+export async function jumpToLatest(channel: string): Promise<void> {
+  useTetherStore.getState().setFollowingLatest(true);
+  if (useTetherStore.getState().channels[channel]?.hasMoreNewer) await jumpTo(getSocket(), useTetherStore, channel);
+}
+
+/** Opens a message's channel with the message and its neighbours on both sides loaded, to be scrolled to. */
+export async function jumpToMessage(channel: string, id: number): Promise<boolean> {
+  if (useTetherStore.getState().activeChannel !== channel) useTetherStore.getState().setActiveChannel(channel);
+  useTetherStore.getState().setFollowingLatest(false);
+  return jumpTo(getSocket(), useTetherStore, channel, id);
+}
+
+/** The scroll to a jumped-to message happened: it is not scrolled to again. */
+export function focusShown(channel: string): void {
+  useTetherStore.getState().updateChannel(channel, (c) => (c.focusId === null ? c : { ...c, focusId: null }));
 }
 
 export function switchChannel(channel: string): void {
