@@ -15,7 +15,10 @@ const PINNED_SLACK_PX = 48;
 const EDGE_ROWS = 8;
 
 /** Each row in a `<div>` that virtua positions; the row itself (a `<li>` for messages) is inside it. */
-const RowSlot = forwardRef<HTMLDivElement, { style: CSSProperties; index: number; children: ReactNode }>(function RowSlot({ style, index, children }, ref) {
+const RowSlot = forwardRef<HTMLDivElement, { style: CSSProperties; index: number; children: ReactNode }>(function RowSlot(
+  { style, index, children },
+  ref,
+) {
   return (
     <div ref={ref} style={style} data-index={index} role="none" className="message-slot">
       {children}

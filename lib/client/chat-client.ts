@@ -4,7 +4,7 @@
  */
 import { isAckError } from "../shared/ack";
 import { signOut, signOutEverywhere } from "./account-api";
-import type { Channel, Member } from "../shared/dto";
+import type { Channel, Member, SearchResult } from "../shared/dto";
 import type { ClientToServerEvents } from "../shared/events";
 import { countCharacters } from "../shared/limits";
 import type { PageIdentity } from "../shared/page-identity";
@@ -222,6 +222,27 @@ export async function leaveChannel(channel: string): Promise<string | null> {
   if (!outcome.ok) return outcome.message;
   if (useTetherStore.getState().channelInfo[channel]?.visibility !== "public") useTetherStore.getState().channelLeft(channel);
   return null;
+}
+
+/**
+ * Full-text search over every channel this person may read (or one of them), newest first. A search refused for
+ * its rate is tried once more after the wait the server names.
+ */
+export async function searchMessages(query: string, channel?: string, before?: number): Promise<Outcome<SearchResult>> {
+  const payload = { query, ...(channel && { channel }), ...(before !== undefined && { before }) };
+  const socket = getSocket();
+  if (!socket.connected) return { ok: false, message: "You are offline; connect and try again." };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const ack = await request(socket, REQUEST_TIMEOUT_MS, "search:messages", payload);
+      if (!isAckError(ack)) return { ok: true, data: ack.data };
+      if (ack.error.code !== "rate_limited" || attempt > 0) return { ok: false, message: ack.error.message };
+      await new Promise((resume) => setTimeout(resume, ack.error.retryAfterMs ?? 1000));
+    } catch (error) {
+      console.warn("search:messages got no answer", error);
+      return { ok: false, message: "The server did not answer; try again." };
+    }
+  }
 }
 
 /** Remembers the name and tells the server at once, so the next message already carries it. */

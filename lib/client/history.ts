@@ -6,16 +6,7 @@
 import { isAckError } from "../shared/ack";
 import type { HistoryPage } from "../shared/dto";
 import type { HistoryFetchPayload } from "../shared/events";
-import {
-  applyGapPage,
-  applyNewerPage,
-  applyOlderPage,
-  newestId,
-  oldestId,
-  replaceWindow,
-  topGap,
-  type ChannelMessages,
-} from "./message-index";
+import { applyGapPage, applyNewerPage, applyOlderPage, newestId, oldestId, replaceWindow, topGap, type ChannelMessages } from "./message-index";
 import { request, REQUEST_TIMEOUT_MS, type TetherClientSocket } from "./socket";
 import type { TetherStore } from "./store";
 
@@ -66,7 +57,10 @@ export async function loadOlderMessages(socket: TetherClientSocket, store: Tethe
   if (channel && !channel.hasMoreOlder) return;
   return withFlag(socket, store, name, "loadingOlder", async (held) => {
     const before = held ? oldestId(held) : undefined;
-    const page = await fetchPage(socket, before === undefined ? { channel: name, limit: SCROLL_PAGE_SIZE } : { channel: name, before, limit: SCROLL_PAGE_SIZE });
+    const page = await fetchPage(
+      socket,
+      before === undefined ? { channel: name, limit: SCROLL_PAGE_SIZE } : { channel: name, before, limit: SCROLL_PAGE_SIZE },
+    );
     if (page === "no-answer") return;
     // A refused page (say, a channel this server does not know) is not asked for again and again.
     const [messages, hasMore] = page === "refused" ? [[], false] : [page.messages, page.hasMoreBefore];

@@ -48,7 +48,11 @@ describe("mergeMessages", () => {
 });
 
 const ids = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-const held = (list: number[]) => mergeMessages(emptyChannel(), list.map((id) => message(id))).channel;
+const held = (list: number[]) =>
+  mergeMessages(
+    emptyChannel(),
+    list.map((id) => message(id)),
+  ).channel;
 
 describe("gaps of a bounded catch-up", () => {
   it("are loaded page by page from their newest end, each message once, and close exactly at their start", () => {
@@ -71,9 +75,19 @@ describe("gaps of a bounded catch-up", () => {
 
   it("ignores a page for a gap that moved since it was asked for (no hole, no repeat)", () => {
     let channel = recordGaps(held([...ids(1, 10), ...ids(301, 310)]), [{ afterId: 10, beforeId: 301, count: 290 }]).channel;
-    channel = applyGapPage(channel, 301, ids(201, 300).map((id) => message(id)), true);
+    channel = applyGapPage(
+      channel,
+      301,
+      ids(201, 300).map((id) => message(id)),
+      true,
+    );
     expect(channel.gaps).toEqual([{ afterId: 10, beforeId: 201, count: 190 }]);
-    const stale = applyGapPage(channel, 301, ids(201, 300).map((id) => message(id)), true);
+    const stale = applyGapPage(
+      channel,
+      301,
+      ids(201, 300).map((id) => message(id)),
+      true,
+    );
     expect(stale.ids).toEqual(channel.ids);
     expect(stale.gaps).toEqual(channel.gaps);
   });
@@ -88,7 +102,12 @@ describe("gaps of a bounded catch-up", () => {
   it("are a top gap when nothing is held below them, and close the channel's start when the server has nothing older", () => {
     let channel = recordGaps(held(ids(51, 60)), [{ afterId: 0, beforeId: 51, count: 50 }]).channel;
     expect(topGap(channel)).toEqual({ afterId: 0, beforeId: 51, count: 50 });
-    channel = applyGapPage(channel, 51, ids(1, 50).map((id) => message(id)), false);
+    channel = applyGapPage(
+      channel,
+      51,
+      ids(1, 50).map((id) => message(id)),
+      false,
+    );
     expect(channel.gaps).toEqual([]);
     expect(channel.hasMoreOlder).toBe(false);
     expect(channel.ids).toEqual(ids(1, 60));
@@ -110,27 +129,55 @@ describe("the bounded window", () => {
     expect(channel.ids).toEqual(ids(1, 15));
     expect(channel).toMatchObject({ hasMoreNewer: true, newestNotHeldId: 20 });
     expect(newestMessages(channel, 10)).toEqual([]);
-    channel = applyNewerPage(channel, 15, ids(16, 20).map((id) => message(id)), false);
+    channel = applyNewerPage(
+      channel,
+      15,
+      ids(16, 20).map((id) => message(id)),
+      false,
+    );
     expect(channel.ids).toEqual(ids(1, 20));
     expect(channel.hasMoreNewer).toBe(false);
   });
 
   it("keeps paging newer while a live message newer than the last page arrived meanwhile", () => {
     let channel = { ...held(ids(1, 10)), hasMoreNewer: true, newestNotHeldId: 30 };
-    channel = applyNewerPage(channel, 10, ids(11, 20).map((id) => message(id)), false);
+    channel = applyNewerPage(
+      channel,
+      10,
+      ids(11, 20).map((id) => message(id)),
+      false,
+    );
     expect(channel.hasMoreNewer).toBe(true);
   });
 
   it("starts over around a message, with both sides to page", () => {
-    const channel = replaceWindow(held(ids(900, 1000)), ids(450, 550).map((id) => message(id)), { hasMoreBefore: true, hasMoreAfter: true, focusId: 500 });
+    const channel = replaceWindow(
+      held(ids(900, 1000)),
+      ids(450, 550).map((id) => message(id)),
+      { hasMoreBefore: true, hasMoreAfter: true, focusId: 500 },
+    );
     expect(channel).toMatchObject({ hasMoreOlder: true, hasMoreNewer: true, focusId: 500 });
     expect(channel.ids).toEqual(ids(450, 550));
   });
 
   it("ignores an older page when the window no longer starts where it was asked for", () => {
     const channel = held(ids(50, 60));
-    expect(applyOlderPage(channel, 40, ids(1, 39).map((id) => message(id)), false).ids).toEqual(ids(50, 60));
-    expect(applyOlderPage(channel, 50, ids(1, 49).map((id) => message(id)), false).ids).toEqual(ids(1, 60));
+    expect(
+      applyOlderPage(
+        channel,
+        40,
+        ids(1, 39).map((id) => message(id)),
+        false,
+      ).ids,
+    ).toEqual(ids(50, 60));
+    expect(
+      applyOlderPage(
+        channel,
+        50,
+        ids(1, 49).map((id) => message(id)),
+        false,
+      ).ids,
+    ).toEqual(ids(1, 60));
   });
 
   it("caches only what reaches the live end without a gap", () => {

@@ -122,7 +122,10 @@ export function recordGaps(channel: ChannelMessages, incoming: readonly HeldGap[
     const union: HeldGap = {
       afterId: Math.min(gap.afterId, ...overlapping.map((g) => g.afterId)),
       beforeId: Math.max(gap.beforeId, ...overlapping.map((g) => g.beforeId)),
-      count: Math.max(gap.count, overlapping.reduce((sum, g) => sum + g.count, 0)),
+      count: Math.max(
+        gap.count,
+        overlapping.reduce((sum, g) => sum + g.count, 0),
+      ),
     };
     counted += union.count - overlapping.reduce((sum, g) => sum + g.count, 0);
     gaps = [...gaps.filter((g) => !overlapping.includes(g)), union].sort((a, b) => a.afterId - b.afterId);
@@ -163,14 +166,24 @@ export function applyGapPage(channel: ChannelMessages, requestedBefore: number, 
 }
 
 /** An older page fetched `before: requestedBefore`; dropped when the window no longer starts there. */
-export function applyOlderPage(channel: ChannelMessages, requestedBefore: number | undefined, messages: readonly ChatMessage[], hasMore: boolean): ChannelMessages {
+export function applyOlderPage(
+  channel: ChannelMessages,
+  requestedBefore: number | undefined,
+  messages: readonly ChatMessage[],
+  hasMore: boolean,
+): ChannelMessages {
   if (requestedBefore !== undefined && channel.ids[0] !== requestedBefore) return { ...channel, loadingOlder: false };
   const { channel: merged } = mergeMessages(channel, messages);
   return { ...merged, hasMoreOlder: hasMore, loadingOlder: false };
 }
 
 /** A newer page fetched `after: requestedAfter` (a detached window growing towards the live end). */
-export function applyNewerPage(channel: ChannelMessages, requestedAfter: number, messages: readonly ChatMessage[], hasMore: boolean): ChannelMessages {
+export function applyNewerPage(
+  channel: ChannelMessages,
+  requestedAfter: number,
+  messages: readonly ChatMessage[],
+  hasMore: boolean,
+): ChannelMessages {
   if (channel.ids[channel.ids.length - 1] !== requestedAfter) return { ...channel, loadingNewer: false };
   const { channel: merged } = mergeMessages(channel, messages);
   const newest = merged.ids[merged.ids.length - 1] ?? 0;

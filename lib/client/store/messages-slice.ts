@@ -144,7 +144,11 @@ export const createMessagesSlice: SliceCreator<MessagesSlice> = (set, get) => ({
  * are fetched with it when the person goes back to the newest — nor does one whose reader is far up in it and that
  * is full; a window that follows the live end drops its oldest messages beyond the bound.
  */
-function holdArrivals(channel: ChannelMessages, list: readonly ChatMessage[], readingOlder: boolean): { channel: ChannelMessages; added: ChatMessage[] } {
+function holdArrivals(
+  channel: ChannelMessages,
+  list: readonly ChatMessage[],
+  readingOlder: boolean,
+): { channel: ChannelMessages; added: ChatMessage[] } {
   const detached = channel.hasMoreNewer || (readingOlder && channel.ids.length + list.length > MAX_HELD_PER_CHANNEL);
   if (!detached) {
     const merged = mergeMessages(channel, list);

@@ -30,7 +30,9 @@ const MIGRATIONS: readonly Migration[] = [
   (state) => ({
     ...state,
     cache: isRecord(state.cache)
-      ? Object.fromEntries(Object.entries(state.cache).map(([name, list]) => [name, Array.isArray(list) ? list.slice(-CACHED_MESSAGES_PER_CHANNEL) : list]))
+      ? Object.fromEntries(
+          Object.entries(state.cache).map(([name, list]) => [name, Array.isArray(list) ? list.slice(-CACHED_MESSAGES_PER_CHANNEL) : list]),
+        )
       : state.cache,
   }),
 ];
