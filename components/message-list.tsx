@@ -73,55 +73,68 @@ export function MessageList() {
   const list = useRef<VirtualizerHandle>(null);
 
   // Rows added or removed at the start only (older pages, a gap's page, the oldest dropped) keep the view where
-  // it is by anchoring it to the end: virtua's `shift`. Any change at the end anchors it to the start as usual.
+  // it is by anchoring it to the end: virtua's `shift`. Any change at the end anchors it to the start as usual. A
+  // window that starts over (a jump) gets a list of its own (`layout`), measured anew.
+  const layout = `${channelName}:${channel?.epoch ?? 0}`;
   const firstKey = rows[0]?.key;
   const lastKey = rows[rows.length - 1]?.key;
-  const [edges, setEdges] = useState({ channel: channelName, firstKey, lastKey, count: rows.length, shift: false });
-  if (edges.channel !== channelName || edges.firstKey !== firstKey || edges.lastKey !== lastKey || edges.count !== rows.length) {
-    const shift = edges.channel === channelName && edges.lastKey === lastKey && (edges.firstKey !== firstKey || edges.count !== rows.length);
-    setEdges({ channel: channelName, firstKey, lastKey, count: rows.length, shift });
+  const [edges, setEdges] = useState({ layout, firstKey, lastKey, count: rows.length, shift: false });
+  if (edges.layout !== layout || edges.firstKey !== firstKey || edges.lastKey !== lastKey || edges.count !== rows.length) {
+    const shift = edges.layout === layout && edges.lastKey === lastKey && (edges.firstKey !== firstKey || edges.count !== rows.length);
+    setEdges({ layout, firstKey, lastKey, count: rows.length, shift });
   }
 
-  /** Asks for what the view is near: older messages, a gap, newer messages; and drops what is far from it. */
-  const reachEdges = useCallback(() => {
-    const handle = list.current;
-    if (!handle || !ready || rows.length === 0) return;
-    const first = handle.findItemIndex(handle.scrollOffset);
-    const last = handle.findItemIndex(handle.scrollOffset + handle.viewportSize);
-    for (let i = Math.max(0, first - EDGE_ROWS); i <= Math.min(rows.length - 1, last + EDGE_ROWS); i++) {
-      const row = rows[i]!;
-      if (row.kind === "start" && hasMoreOlder && !loadingOlder) void loadOlder(channelName);
-      else if (row.kind === "gap" && !channel?.loadingGap) void loadGapBefore(channelName, row.gap.beforeId);
-      else if (row.kind === "newer") void loadNewer(channelName);
-    }
-    if ((channel?.ids.length ?? 0) > MAX_HELD_PER_CHANNEL) dropFarMessages(channelName, first + last < rows.length ? "older" : "newer");
-  }, [ready, rows, hasMoreOlder, loadingOlder, channel, channelName]);
+  /**
+   * Asks for what the view is near: older messages above, newer ones below a detached window, and — once the view
+   * rests on it (`settled`) — a gap; drops what is far from the view.
+   */
+  const reachEdges = useCallback(
+    (settled: boolean) => {
+      const handle = list.current;
+      if (!handle || !ready || rows.length === 0) return;
+      const first = handle.findItemIndex(handle.scrollOffset);
+      const last = handle.findItemIndex(handle.scrollOffset + handle.viewportSize);
+      for (let i = Math.max(0, first - EDGE_ROWS); i <= Math.min(rows.length - 1, last + EDGE_ROWS); i++) {
+        const row = rows[i]!;
+        if (row.kind === "start" && hasMoreOlder && !loadingOlder) void loadOlder(channelName);
+        else if (row.kind === "newer") void loadNewer(channelName);
+        // A gap loads once it is on screen and the scrolling stopped there: its row is seen, then filled.
+        else if (row.kind === "gap" && settled && i >= first && i <= last && !channel?.loadingGap) void loadGapBefore(channelName, row.gap.beforeId);
+      }
+      if ((channel?.ids.length ?? 0) > MAX_HELD_PER_CHANNEL) dropFarMessages(channelName, first + last < rows.length ? "older" : "newer");
+    },
+    [ready, rows, hasMoreOlder, loadingOlder, channel, channelName],
+  );
 
   function onScroll(offset: number) {
     const handle = list.current;
     if (!handle) return;
     const atBottom = handle.scrollSize - offset - handle.viewportSize <= PINNED_SLACK_PX;
     useTetherStore.getState().setFollowingLatest(atBottom && !hasMoreNewer);
-    reachEdges();
+    reachEdges(false);
   }
 
-  // Before paint: the newest stays in view while following, and a jumped-to message is brought into view.
+  // The newest stays in view while following, and a jumped-to message is brought into view. In a microtask: a list
+  // just laid out (another channel, a jump) attaches to its scroller in one, and must have before it scrolls.
   useLayoutEffect(() => {
-    const handle = list.current;
-    if (!handle || rows.length === 0) return;
-    if (focusId !== null) {
-      const index = rows.findIndex((row) => row.kind === "message" && row.row.id === focusId);
-      if (index !== -1) {
-        handle.scrollToIndex(index, { align: "center" });
-        focusShown(channelName);
+    if (rows.length === 0) return;
+    queueMicrotask(() => {
+      const handle = list.current;
+      if (!handle) return;
+      if (focusId !== null) {
+        const index = rows.findIndex((row) => row.kind === "message" && row.row.id === focusId);
+        if (index !== -1) {
+          handle.scrollToIndex(index, { align: "center" });
+          focusShown(channelName);
+        }
+        return;
       }
-      return;
-    }
-    if (following && !hasMoreNewer) handle.scrollToIndex(rows.length - 1, { align: "end" });
+      if (following && !hasMoreNewer) handle.scrollToIndex(rows.length - 1, { align: "end" });
+    });
   }, [rows, following, hasMoreNewer, focusId, channelName]);
 
   // A view that does not fill the screen cannot be scrolled: it asks for what it is next to by itself.
-  useEffect(() => reachEdges(), [reachEdges]);
+  useEffect(() => reachEdges(true), [reachEdges]);
 
   function onResize() {
     const handle = list.current;
@@ -185,7 +198,7 @@ export function MessageList() {
         data-rows={rows.length}
       >
         <Virtualizer
-          key={channelName}
+          key={layout}
           ref={list}
           scrollRef={scroller}
           data={rows}
@@ -193,6 +206,7 @@ export function MessageList() {
           as={ListContainer}
           item={RowSlot}
           onScroll={onScroll}
+          onScrollEnd={() => reachEdges(true)}
           onResize={onResize}
         >
           {renderRow}
@@ -205,7 +219,8 @@ export function MessageList() {
           aria-label={jumpLabel}
           onClick={() => {
             void jumpToLatest(channelName);
-            list.current?.scrollToIndex(rows.length - 1, { align: "end" });
+            // A window that holds the newest scrolls to it; a detached one is replaced by the newest page first.
+            if (!hasMoreNewer) list.current?.scrollToIndex(rows.length - 1, { align: "end" });
           }}
         >
           Jump to latest{newBelow > 0 && <span className="jump-count">{newBelow > 999 ? "999+" : newBelow}</span>} ↓

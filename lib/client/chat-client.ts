@@ -129,7 +129,10 @@ export function dropFarMessages(channel: string, keep: "older" | "newer"): void 
 /** The person follows the live end of the open channel again; a detached window is replaced by the newest page. */
 export async function jumpToLatest(channel: string): Promise<void> {
   useTetherStore.getState().setFollowingLatest(true);
-  if (useTetherStore.getState().channels[channel]?.hasMoreNewer) await jumpTo(getSocket(), useTetherStore, channel);
+  if (!useTetherStore.getState().channels[channel]?.hasMoreNewer) return;
+  await jumpTo(getSocket(), useTetherStore, channel);
+  // Scrolling meanwhile (in the window being replaced) must not leave the new one unpinned.
+  useTetherStore.getState().setFollowingLatest(true);
 }
 
 /** Opens a message's channel with the message and its neighbours on both sides loaded, to be scrolled to. */

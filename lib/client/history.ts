@@ -28,6 +28,8 @@ async function fetchPage(socket: TetherClientSocket, payload: HistoryFetchPayloa
 
 type Flag = "loadingOlder" | "loadingGap" | "loadingNewer";
 
+const inFlight = new Set<string>();
+
 /** Runs one request for a channel with `flag` raised, unless one is already under way or the socket is down. */
 async function withFlag(
   socket: TetherClientSocket,
@@ -37,11 +39,15 @@ async function withFlag(
   run: (channel: ChannelMessages | undefined) => Promise<void>,
 ): Promise<void> {
   const channel = store.getState().channels[name];
-  if (channel?.[flag] || !socket.connected) return;
+  if (channel?.[flag] || inFlight.has(`${flag}:${name}`) || !socket.connected) return;
+  // The flag in the store shows the loading; this set guards the request itself (a page lowers the flag as it
+  // lands, and the view may ask again before this request has finished).
+  inFlight.add(`${flag}:${name}`);
   store.getState().updateChannel(name, (c) => ({ ...c, [flag]: true }));
   try {
     await run(channel);
   } finally {
+    inFlight.delete(`${flag}:${name}`);
     store.getState().updateChannel(name, (c) => (c[flag] ? { ...c, [flag]: false } : c));
   }
 }

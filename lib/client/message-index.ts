@@ -52,6 +52,8 @@ export interface ChannelMessages {
   focusId: number | null;
   /** The jumped-to message, highlighted while the window around it is shown. */
   highlightId: number | null;
+  /** Counts the times the window started over (a jump): the list lays itself out anew for each. */
+  epoch: number;
   /** Where the "New messages" divider goes (before the first row with a higher id); set when the channel opens. */
   dividerAfterId: number | null;
 }
@@ -71,6 +73,7 @@ export function emptyChannel(): ChannelMessages {
     unread: 0,
     focusId: null,
     highlightId: null,
+    epoch: 0,
     dividerAfterId: null,
   };
 }
@@ -201,7 +204,7 @@ export function replaceWindow(
   messages: readonly ChatMessage[],
   { hasMoreBefore, hasMoreAfter, focusId }: { hasMoreBefore: boolean; hasMoreAfter: boolean; focusId: number | null },
 ): ChannelMessages {
-  const fresh = mergeMessages({ ...emptyChannel(), unread: channel.unread }, messages).channel;
+  const fresh = mergeMessages({ ...emptyChannel(), unread: channel.unread, epoch: channel.epoch + 1 }, messages).channel;
   const newest = fresh.ids[fresh.ids.length - 1] ?? 0;
   const hasMoreNewer = hasMoreAfter || channel.newestNotHeldId > newest;
   return {
