@@ -105,30 +105,36 @@ export const createMessagesSlice: SliceCreator<MessagesSlice> = (set, get) => ({
     const channels = { ...s.channels };
     let total = 0;
     for (const gap of gaps) {
-      const { channel, counted } = recordGaps(channels[gap.channel] ?? emptyChannel(), [gap]);
+      const { channel, counted } = recordGaps(channels[gap.channel] ?? emptyChannel(), [
+        { afterId: gap.afterId, beforeId: gap.beforeId, count: gap.count },
+      ]);
       total += counted;
       channels[gap.channel] = gap.channel === s.activeChannel ? channel : { ...channel, unread: channel.unread + counted };
     }
     set({ channels });
     return total;
   },
-  updateChannel: (name, change) =>
-    set((s) => {
-      if (!(name in s.channelInfo)) return {};
-      const before = s.channels[name] ?? emptyChannel();
-      const after = change(before);
-      return after === before ? {} : { channels: { ...s.channels, [name]: after } };
-    }),
+  // These two run on scrolling: they leave the store (and its persisted copy, written on every `set`) alone when
+  // nothing changes.
+  updateChannel: (name, change) => {
+    const s = get();
+    if (!(name in s.channelInfo)) return;
+    const before = s.channels[name] ?? emptyChannel();
+    const after = change(before);
+    if (after !== before) set({ channels: { ...s.channels, [name]: after } });
+  },
   followingLatest: true,
-  setFollowingLatest: (following) =>
-    set((s) => {
-      if (following === s.followingLatest) return {};
-      const open = s.channels[s.activeChannel];
-      // Back at the live end: what arrived below has been seen.
-      return following && open && !open.hasMoreNewer && open.newBelow > 0
+  setFollowingLatest: (following) => {
+    const s = get();
+    if (following === s.followingLatest) return;
+    const open = s.channels[s.activeChannel];
+    // Back at the live end: what arrived below has been seen.
+    set(
+      following && open && !open.hasMoreNewer && open.newBelow > 0
         ? { followingLatest: true, channels: { ...s.channels, [s.activeChannel]: { ...open, newBelow: 0 } } }
-        : { followingLatest: following };
-    }),
+        : { followingLatest: following },
+    );
+  },
   setActiveChannel: (name) =>
     set((s) => ({
       activeChannel: name,
