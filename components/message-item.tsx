@@ -15,6 +15,24 @@ function DeliveryState({ row }: { row: MessageRow }) {
   return <span className={`delivery delivery-${row.status}`}>{STATUS_LABEL[row.status]}</span>;
 }
 
+/** Rows are rebuilt on every change of the channel; a row shown the same way is not rendered again. */
+function sameRow(a: { row: MessageRow; highlighted?: boolean }, b: { row: MessageRow; highlighted?: boolean }): boolean {
+  const x = a.row;
+  const y = b.row;
+  return (
+    a.highlighted === b.highlighted &&
+    x.key === y.key &&
+    x.id === y.id &&
+    x.content === y.content &&
+    x.authorName === y.authorName &&
+    x.createdAt === y.createdAt &&
+    x.status === y.status &&
+    x.error?.message === y.error?.message &&
+    x.continuesGroup === y.continuesGroup &&
+    x.clientOffset === y.clientOffset
+  );
+}
+
 export const MessageItem = memo(function MessageItem({ row, highlighted = false }: { row: MessageRow; highlighted?: boolean }) {
   const date = new Date(row.createdAt);
   return (
@@ -52,4 +70,4 @@ export const MessageItem = memo(function MessageItem({ row, highlighted = false 
       )}
     </div>
   );
-});
+}, sameRow);

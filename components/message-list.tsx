@@ -47,6 +47,30 @@ function GapRow({ count, loading, onLoad }: { count: number; loading: boolean; o
   );
 }
 
+/** The keys of the first and last message rows, and where they are. */
+function messageSpan(rows: readonly ListRow[]): { first: string; last: string; firstAt: number; tail: number } | null {
+  const firstAt = rows.findIndex((row) => row.kind === "message");
+  if (firstAt === -1) return null;
+  let lastAt = rows.length - 1;
+  while (rows[lastAt]!.kind !== "message") lastAt--;
+  return { first: rows[firstAt]!.key, last: rows[lastAt]!.key, firstAt, tail: rows.length - 1 - lastAt };
+}
+
+/**
+ * Whether rows were added or removed only before the messages that were shown (older pages, a gap's page, the
+ * oldest dropped): then the view is anchored to the end. Anything else (new messages, the newest dropped) keeps
+ * the usual anchoring to the start.
+ */
+function changedAtStartOnly(before: readonly ListRow[], after: readonly ListRow[]): boolean {
+  const was = messageSpan(before);
+  const now = messageSpan(after);
+  if (!was || !now) return false;
+  const lastAt = after.findIndex((row) => row.key === was.last);
+  if (lastAt === -1 || after.length - 1 - lastAt !== was.tail) return false;
+  const firstAt = after.findIndex((row) => row.key === was.first);
+  return firstAt !== was.firstAt;
+}
+
 export function MessageList() {
   const channelName = useTetherStore((s) => s.activeChannel);
   const channel = useTetherStore((s) => s.channels[s.activeChannel]);
@@ -76,13 +100,9 @@ export function MessageList() {
   // it is by anchoring it to the end: virtua's `shift`. Any change at the end anchors it to the start as usual. A
   // window that starts over (a jump) gets a list of its own (`layout`), measured anew.
   const layout = `${channelName}:${channel?.epoch ?? 0}`;
-  const firstKey = rows[0]?.key;
-  const lastKey = rows[rows.length - 1]?.key;
-  const [edges, setEdges] = useState({ layout, firstKey, lastKey, count: rows.length, shift: false });
-  if (edges.layout !== layout || edges.firstKey !== firstKey || edges.lastKey !== lastKey || edges.count !== rows.length) {
-    const shift = edges.layout === layout && edges.lastKey === lastKey && (edges.firstKey !== firstKey || edges.count !== rows.length);
-    setEdges({ layout, firstKey, lastKey, count: rows.length, shift });
-  }
+  const [edges, setEdges] = useState({ layout, rows, shift: false });
+  if (edges.layout !== layout || edges.rows !== rows)
+    setEdges({ layout, rows, shift: edges.layout === layout && changedAtStartOnly(edges.rows, rows) });
 
   /**
    * Asks for what the view is near: older messages above, newer ones below a detached window, and — once the view
@@ -110,9 +130,30 @@ export function MessageList() {
     const handle = list.current;
     if (!handle) return;
     const atBottom = handle.scrollSize - offset - handle.viewportSize <= PINNED_SLACK_PX;
+    // Where the person is now is the baseline for the next pin.
+    pinnedAt.current = atBottom ? offset : null;
     useTetherStore.getState().setFollowingLatest(atBottom && !hasMoreNewer);
     reachEdges(false);
   }
+
+  /**
+   * Keeps the newest in view, unless the person scrolled up since the last pin and the scroll event saying so has
+   * not arrived yet: then they are not following any more.
+   */
+  const pinnedAt = useRef<number | null>(null);
+  const pinToBottom = useCallback(
+    (handle: VirtualizerHandle) => {
+      // The scroller's own position, live: virtua's learns of a scroll only when its event is handled.
+      const now = scroller.current?.scrollTop ?? handle.scrollOffset;
+      if (pinnedAt.current !== null && now < pinnedAt.current - PINNED_SLACK_PX) {
+        useTetherStore.getState().setFollowingLatest(false);
+        return;
+      }
+      handle.scrollToIndex(rows.length - 1, { align: "end" });
+      pinnedAt.current = handle.scrollSize - handle.viewportSize;
+    },
+    [rows.length],
+  );
 
   // The newest stays in view while following, and a jumped-to message is brought into view. In a microtask: a list
   // just laid out (another channel, a jump) attaches to its scroller in one, and must have before it scrolls.
@@ -129,9 +170,9 @@ export function MessageList() {
         }
         return;
       }
-      if (following && !hasMoreNewer) handle.scrollToIndex(rows.length - 1, { align: "end" });
+      if (following && !hasMoreNewer) pinToBottom(handle);
     });
-  }, [rows, following, hasMoreNewer, focusId, channelName]);
+  }, [rows, following, hasMoreNewer, focusId, channelName, pinToBottom]);
 
   // A view that does not fill the screen cannot be scrolled: it asks for what it is next to by itself.
   useEffect(() => reachEdges(true), [reachEdges]);
@@ -139,7 +180,7 @@ export function MessageList() {
   function onResize() {
     const handle = list.current;
     // Rows measured after they were first laid out (or a taller viewport) must not push the newest out of view.
-    if (handle && following && !hasMoreNewer && focusId === null && rows.length > 0) handle.scrollToIndex(rows.length - 1, { align: "end" });
+    if (handle && following && !hasMoreNewer && focusId === null && rows.length > 0) pinToBottom(handle);
   }
 
   function renderRow(row: ListRow) {

@@ -116,16 +116,20 @@ interface ScrollCheck {
  * none twice; and that all ids seen are exactly the newest of `expected` (nothing skipped).
  */
 async function scrollBack(page: Page, wanted: number, expected: readonly number[]): Promise<ScrollCheck> {
+  // What the page shows: the missed messages and, newest, the one it just sent.
   const result = await page.evaluate(async (want) => {
     const log = document.querySelector<HTMLElement>('[role="log"]')!;
     const frame = () => new Promise((done) => requestAnimationFrame(done));
     const seen = new Set<number>();
     const problems: string[] = [];
+    const jumps: string[] = [];
     let maxJump = 0;
     const snapshot = () => {
+      // Each row by its bottom edge: a row whose author line goes (its predecessor by the same author just loaded
+      // above it) changes at its top only, and nothing below it moves.
       const rows = [...log.querySelectorAll<HTMLElement>("[data-message-id]")].map((el) => ({
         id: Number(el.dataset.messageId),
-        top: el.getBoundingClientRect().top,
+        top: el.getBoundingClientRect().bottom,
       }));
       rows.sort((a, b) => a.top - b.top);
       for (let i = 1; i < rows.length; i++) {
@@ -155,22 +159,31 @@ async function scrollBack(page: Page, wanted: number, expected: readonly number[
     let steps = 0;
     while ([...seen].filter((id) => id < startId).length < want && steps++ < 5000) {
       const before = snapshot();
-      const ref = before[0];
+      // The reference is a row the person sees: the first one wholly on screen.
+      const viewTop = log.getBoundingClientRect().top;
+      const ref = before.find((row) => row.top >= viewTop);
       const scrollTopBefore = log.scrollTop;
       log.scrollBy({ top: -log.clientHeight * 0.9 });
       const scrolled = scrollTopBefore - log.scrollTop;
       await settled();
       const after = snapshot();
       const same = ref && after.find((r) => r.id === ref.id);
-      if (ref && same) maxJump = Math.max(maxJump, Math.abs(same.top - ref.top - scrolled));
+      if (ref && same) {
+        const jump = Math.abs(same.top - ref.top - scrolled);
+        maxJump = Math.max(maxJump, jump);
+        if (jump > 50)
+          jumps.push(
+            `step ${steps}: ${Math.round(jump)} px (scrolled ${Math.round(scrolled)}, scrollTop ${Math.round(log.scrollTop)}, ref ${ref.id})`,
+          );
+      }
       for (const row of after) seen.add(row.id);
       if (log.scrollTop === 0 && scrolled === 0 && log.querySelector(".history-marker")?.textContent?.startsWith("This is the beginning")) break;
     }
-    return { seen: [...seen], problems: problems.slice(0, 10), maxJump, seconds: (performance.now() - started) / 1000 };
+    return { seen: [...seen], problems: problems.slice(0, 10), jumps: jumps.slice(0, 10), maxJump, seconds: (performance.now() - started) / 1000 };
   }, wanted);
   const seen = result.seen.sort((a, b) => a - b);
   const newest = expected.slice(-seen.length);
-  const problems = [...result.problems];
+  const problems = [...result.problems, ...result.jumps.map((jump) => `content moved ${jump}`)];
   if (seen.length !== newest.length || seen.some((id, i) => id !== newest[i])) {
     const missing = newest.filter((id) => !seen.includes(id));
     problems.push(`not the newest ${seen.length} messages in order: ${missing.length} missing (first ${missing.slice(0, 5).join(", ")})`);
@@ -188,6 +201,8 @@ async function oneRun(browser: Browser, missed: number, otherMissed: number, log
     if ("error" in created) throw new Error(`channel:create: ${created.error.message}`);
 
     const page = await context.newPage();
+    // tsx (esbuild's keepNames) wraps named functions in `__name(…)`, which the page's copy of them then calls.
+    await page.addInitScript({ content: "window.__name = (fn) => fn;" });
     await page.addInitScript(instrument);
     await page.goto(target.url);
     const status = page.getByRole("status");
@@ -247,9 +262,10 @@ async function oneRun(browser: Browser, missed: number, otherMissed: number, log
     );
     await page.getByRole("textbox", { name: "Message" }).press("Enter");
     const ackMs = await sent;
+    const pingId = Number(await page.locator('[data-status="sent"]').filter({ hasText: ping }).getAttribute("data-message-id"));
 
     log(`browser: scrolling back through 5,000 older messages`);
-    const scroll = (await scrollBack(page, 5000, generalIds)) as ScrollCheck & { seconds: number };
+    const scroll = (await scrollBack(page, 5000, [...generalIds, pingId])) as ScrollCheck & { seconds: number };
     return {
       missed,
       otherMissed,
