@@ -35,8 +35,19 @@ const ListContainer = forwardRef<HTMLDivElement, { style: CSSProperties; childre
 });
 
 function GapRow({ count, loading, onLoad }: { count: number; loading: boolean; onLoad: () => void }) {
+  const row = useRef<HTMLDivElement>(null);
+  const wasLoading = useRef(loading);
+  // A page landed and the view still rests on the gap: the next page follows (scrolling onto it starts the first).
+  useEffect(() => {
+    const landed = wasLoading.current && !loading;
+    wasLoading.current = loading;
+    const el = row.current;
+    const view = el?.closest('[role="log"]')?.getBoundingClientRect();
+    const box = el?.getBoundingClientRect();
+    if (landed && view && box && box.bottom > view.top && box.top < view.bottom) onLoad();
+  }, [loading, onLoad]);
   return (
-    <div className="history-gap">
+    <div ref={row} className="history-gap">
       <button type="button" className="button-secondary" aria-busy={loading} onClick={onLoad}>
         Load older messages
       </button>
@@ -57,9 +68,9 @@ function messageSpan(rows: readonly ListRow[]): { first: string; last: string; f
 }
 
 /**
- * Whether rows were added or removed only before the messages that were shown (older pages, a gap's page, the
- * oldest dropped): then the view is anchored to the end. Anything else (new messages, the newest dropped) keeps
- * the usual anchoring to the start.
+ * Whether rows were added or removed only above the newest message shown (older pages, a gap's page, the oldest
+ * dropped): then the view is anchored to the end. Anything else (new messages, the newest dropped) keeps the usual
+ * anchoring to the start.
  */
 function changedAtStartOnly(before: readonly ListRow[], after: readonly ListRow[]): boolean {
   const was = messageSpan(before);
@@ -67,8 +78,9 @@ function changedAtStartOnly(before: readonly ListRow[], after: readonly ListRow[
   if (!was || !now) return false;
   const lastAt = after.findIndex((row) => row.key === was.last);
   if (lastAt === -1 || after.length - 1 - lastAt !== was.tail) return false;
-  const firstAt = after.findIndex((row) => row.key === was.first);
-  return firstAt !== was.firstAt;
+  // The newest shown stayed where it was from the end: whatever changed (older messages, a gap's messages between
+  // older ones, the oldest dropped) lies above it.
+  return after.length !== before.length || after[0]?.key !== before[0]?.key || now.first !== was.first;
 }
 
 export function MessageList() {
@@ -130,30 +142,11 @@ export function MessageList() {
     const handle = list.current;
     if (!handle) return;
     const atBottom = handle.scrollSize - offset - handle.viewportSize <= PINNED_SLACK_PX;
-    // Where the person is now is the baseline for the next pin.
-    pinnedAt.current = atBottom ? offset : null;
     useTetherStore.getState().setFollowingLatest(atBottom && !hasMoreNewer);
     reachEdges(false);
   }
 
-  /**
-   * Keeps the newest in view, unless the person scrolled up since the last pin and the scroll event saying so has
-   * not arrived yet: then they are not following any more.
-   */
-  const pinnedAt = useRef<number | null>(null);
-  const pinToBottom = useCallback(
-    (handle: VirtualizerHandle) => {
-      // The scroller's own position, live: virtua's learns of a scroll only when its event is handled.
-      const now = scroller.current?.scrollTop ?? handle.scrollOffset;
-      if (pinnedAt.current !== null && now < pinnedAt.current - PINNED_SLACK_PX) {
-        useTetherStore.getState().setFollowingLatest(false);
-        return;
-      }
-      handle.scrollToIndex(rows.length - 1, { align: "end" });
-      pinnedAt.current = handle.scrollSize - handle.viewportSize;
-    },
-    [rows.length],
-  );
+  const pinToBottom = useCallback((handle: VirtualizerHandle) => handle.scrollToIndex(rows.length - 1, { align: "end" }), [rows.length]);
 
   // The newest stays in view while following, and a jumped-to message is brought into view. In a microtask: a list
   // just laid out (another channel, a jump) attaches to its scroller in one, and must have before it scrolls.

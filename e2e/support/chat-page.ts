@@ -116,7 +116,7 @@ export class ChatPage {
    * with no gap left near it: older pages load as the top comes near, and a gap once the view rests on it. Both are
    * judged at one instant (a gap's page moves the view as it lands).
    */
-  async scrollToBeginning(title: string, { timeout = 60_000 }: { timeout?: number } = {}): Promise<void> {
+  async scrollToBeginning(title: string, { timeout = 120_000 }: { timeout?: number } = {}): Promise<void> {
     await expect(async () => {
       const done = await this.log.evaluate((el, text) => {
         const view = el.getBoundingClientRect();
@@ -128,7 +128,8 @@ export class ChatPage {
         return false;
       }, `This is the beginning of ${title}.`);
       expect(done, "the channel's beginning shown, no gap near it").toBe(true);
-    }).toPass({ timeout });
+      // A screen at a time, without the default back-off: each attempt is one step up.
+    }).toPass({ timeout, intervals: [50] });
   }
 
   /** The search box, its results, and the way to a result's message. */
