@@ -125,12 +125,10 @@ async function scrollBack(page: Page, wanted: number, expected: readonly number[
     const jumps: string[] = [];
     let maxJump = 0;
     const snapshot = () => {
-      // Each row by its bottom edge: a row whose author line goes (its predecessor by the same author just loaded
-      // above it) changes at its top only, and nothing below it moves.
-      const rows = [...log.querySelectorAll<HTMLElement>("[data-message-id]")].map((el) => ({
-        id: Number(el.dataset.messageId),
-        top: el.getBoundingClientRect().bottom,
-      }));
+      // Rows virtua has laid out; one not measured yet is hidden at an estimated place.
+      const rows = [...log.querySelectorAll<HTMLElement>("[data-message-id]")]
+        .filter((el) => el.closest<HTMLElement>("[data-index]")?.style.visibility !== "hidden")
+        .map((el) => ({ id: Number(el.dataset.messageId), top: el.getBoundingClientRect().top }));
       rows.sort((a, b) => a.top - b.top);
       for (let i = 1; i < rows.length; i++) {
         if (rows[i]!.id === rows[i - 1]!.id) problems.push(`id ${rows[i]!.id} shown twice`);
