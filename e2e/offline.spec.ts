@@ -188,6 +188,8 @@ test("while one tab waits for an ack, the other tab does not send the same messa
 
   for (const chat of [first, second]) await expect(chat.item(text)).toHaveAttribute("data-status", "sent");
   await first.send("t3 next");
+  // Tabs share the outbox, so the second tab shows "t3 next" (pending) before it is stored: wait for "sent".
+  await expect(second.item("t3 next")).toHaveAttribute("data-status", "sent");
   await second.expectShown([text, "t3 next"], (t) => t.startsWith("t3 "));
   expect(server.storedContents("general").filter((t) => t.startsWith("t3 "))).toEqual([text, "t3 next"]);
   expect(sends.get(text)).toBe(1);
