@@ -2,7 +2,7 @@
 
 import { useState, type FormEvent, type KeyboardEvent } from "react";
 import { channelTitle } from "../lib/client/channel-directory";
-import { sendMessage } from "../lib/client/chat-client";
+import { draftChanged, sendMessage } from "../lib/client/chat-client";
 import { useTetherStore } from "../lib/client/store";
 import { countCharacters } from "../lib/shared/limits";
 
@@ -14,7 +14,10 @@ export function Composer() {
   // not when they are removed from a private channel mid-sentence and the view moves to general.
   const [drafts, setDrafts] = useState<Record<string, string>>({});
   const text = drafts[channel] ?? "";
-  const setText = (value: string) => setDrafts((all) => ({ ...all, [channel]: value }));
+  const setText = (value: string) => {
+    setDrafts((all) => ({ ...all, [channel]: value }));
+    draftChanged(channel, value);
+  };
   const length = countCharacters(text);
   const tooLong = length > maxLength;
   const empty = text.trim().length === 0;
