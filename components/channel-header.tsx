@@ -26,25 +26,27 @@ export function ChannelHeader({ identity }: { identity: PageIdentity }) {
           {channelTitle(channel, name, identity.kind === "account" ? identity.id : null)}
           {channel.visibility === "private" && <PrivateLock />}
         </h2>
-        <button
-          type="button"
-          className="button-secondary"
-          aria-pressed={muted}
-          disabled={!ready}
-          title={muted ? "Muted: no unread count, mentions still show" : undefined}
-          onClick={() => void setChannelMuted(name, !muted).then(setMuteError)}
-        >
-          Mute channel
-        </button>
-        <button
-          type="button"
-          className="button-secondary"
-          aria-expanded={showMembers}
-          aria-controls={showMembers ? "members-panel" : undefined}
-          onClick={() => setShowMembers((shown) => !shown)}
-        >
-          Members
-        </button>
+        <div className="channel-actions">
+          <button
+            type="button"
+            className="button-secondary"
+            aria-pressed={muted}
+            disabled={!ready}
+            title={muted ? "Muted: no unread count, mentions still show" : undefined}
+            onClick={() => void setChannelMuted(name, !muted).then(setMuteError)}
+          >
+            Mute channel
+          </button>
+          <button
+            type="button"
+            className="button-secondary"
+            aria-expanded={showMembers}
+            aria-controls={showMembers ? "members-panel" : undefined}
+            onClick={() => setShowMembers((shown) => !shown)}
+          >
+            Members
+          </button>
+        </div>
       </div>
       <FormError error={muteError} />
       {/* Keyed by channel: another channel's panel starts with its own list. */}
