@@ -1,29 +1,57 @@
 "use client";
 
-import { useMemo, useState, type FormEvent } from "react";
+import { useMemo, useState, type FormEvent, type ReactNode } from "react";
 import { buildChannelDirectory, directMessageTitle } from "../lib/client/channel-directory";
 import { createChannel, openDirectMessage, switchChannel } from "../lib/client/chat-client";
 import { useTetherStore } from "../lib/client/store";
 import type { ChannelInfo } from "../lib/client/store/channels-slice";
+import { shownCounts } from "../lib/client/store/read-state-slice";
+import { usePageAttention } from "../lib/client/use-page-attention";
 import { MAX_CHANNEL_NAME_LENGTH } from "../lib/shared/limits";
 import type { PageIdentity } from "../lib/shared/page-identity";
 import { FormError } from "./form-error";
+import { PresenceDot } from "./presence-dot";
 import { PrivateLock } from "./private-lock";
 
+const count = (n: number) => n.toLocaleString("en-US");
+const mentionsText = (n: number) => `${count(n)} ${n === 1 ? "mention" : "mentions"}`;
+
 /** The badge may abbreviate; the button's accessible name carries the exact count. */
-function UnreadBadge({ count }: { count: number }) {
-  if (count === 0) return null;
+function UnreadBadge({ count: n }: { count: number }) {
+  if (n === 0) return null;
   return (
     <span className="unread" aria-hidden="true">
-      {count > 999 ? "999+" : count.toLocaleString("en-US")}
+      {n > 999 ? "999+" : count(n)}
       <span className="visually-hidden"> unread</span>
     </span>
   );
 }
 
-/** e.g. "random, 5,000 unread" or "plans, 2 unread, private channel": exact, whatever the badge shows. */
-export function channelButtonName(label: string, unread: number, isPrivate: boolean): string {
-  return [label, unread > 0 ? `${unread.toLocaleString("en-US")} unread` : null, isPrivate ? "private channel" : null].filter(Boolean).join(", ");
+/** Mentions of the person (every message of a DM): shown even for a muted channel. */
+function MentionBadge({ count: n }: { count: number }) {
+  if (n === 0) return null;
+  return (
+    <span className="mention-badge" aria-hidden="true" title={mentionsText(n)}>
+      @{n > 999 ? "999+" : count(n)}
+      <span className="visually-hidden"> {n === 1 ? "mention" : "mentions"}</span>
+    </span>
+  );
+}
+
+/**
+ * e.g. "random, 5,000 unread", "planning, 3 unread, 1 mention" or "plans, 2 unread, private channel": exact,
+ * whatever the badges show.
+ */
+export function channelButtonName(label: string, unread: number, isPrivate: boolean, mentions = 0, muted = false): string {
+  return [
+    label,
+    unread > 0 ? `${count(unread)} unread` : null,
+    mentions > 0 ? mentionsText(mentions) : null,
+    isPrivate ? "private channel" : null,
+    muted ? "muted" : null,
+  ]
+    .filter(Boolean)
+    .join(", ");
 }
 
 /** A small form that asks one thing of the server and shows its refusal; closes itself when it succeeds. */
@@ -111,31 +139,42 @@ function NewDirectMessageForm({ onDone }: { onDone: () => void }) {
   );
 }
 
-function ChannelButton({ channel, label, active, unread }: { channel: ChannelInfo; label: string; active: boolean; unread: number }) {
+function ChannelButton({ channel, label, active, presence }: { channel: ChannelInfo; label: string; active: boolean; presence?: ReactNode }) {
+  const readState = useTetherStore((s) => s.readStates[channel.name]);
+  const attentive = usePageAttention();
+  // The open channel of a tab the person is looking at is being read: its counts clear as the server confirms.
+  const { unread, mentions } = active && attentive ? { unread: 0, mentions: 0 } : shownCounts(readState);
+  const muted = readState?.muted ?? false;
   return (
     <button
       type="button"
-      className="channel-button"
+      className={`channel-button${muted ? " muted" : ""}`}
       aria-current={active ? "page" : undefined}
-      aria-label={channelButtonName(label, active ? 0 : unread, channel.visibility === "private")}
+      aria-label={channelButtonName(label, unread, channel.visibility === "private", mentions, muted)}
       onClick={() => switchChannel(channel.name)}
     >
       {channel.visibility !== "dm" && <span aria-hidden="true">#</span>}
+      {presence}
       <span className="channel-label">{label}</span>
       {channel.visibility === "private" && <PrivateLock />}
-      <UnreadBadge count={active ? 0 : unread} />
+      <MentionBadge count={mentions} />
+      <UnreadBadge count={unread} />
     </button>
   );
+}
+
+/** A DM with one other person shows their presence. */
+function DirectMessagePresence({ channel, myId }: { channel: ChannelInfo; myId: string | null }) {
+  const others = (channel.members ?? []).filter((member) => member.id !== myId);
+  return others.length === 1 ? <PresenceDot userId={others[0]!.id} /> : null;
 }
 
 export function ChannelSidebar({ identity }: { identity: PageIdentity }) {
   const channelInfo = useTetherStore((s) => s.channelInfo);
   const active = useTetherStore((s) => s.activeChannel);
-  const channels = useTetherStore((s) => s.channels);
   const [form, setForm] = useState<"channel" | "dm" | null>(null);
   const isAccount = identity.kind === "account";
   const directory = useMemo(() => buildChannelDirectory(channelInfo, isAccount ? identity.id : null), [channelInfo, isAccount, identity.id]);
-  const unread = (name: string) => channels[name]?.unread ?? 0;
 
   return (
     <div className="sidebar">
@@ -144,7 +183,7 @@ export function ChannelSidebar({ identity }: { identity: PageIdentity }) {
         <ul className="channel-list">
           {directory.channels.map((channel) => (
             <li key={channel.name}>
-              <ChannelButton channel={channel} label={channel.name} active={channel.name === active} unread={unread(channel.name)} />
+              <ChannelButton channel={channel} label={channel.name} active={channel.name === active} />
             </li>
           ))}
         </ul>
@@ -166,7 +205,7 @@ export function ChannelSidebar({ identity }: { identity: PageIdentity }) {
                   channel={channel}
                   label={directMessageTitle(channel, identity.id)}
                   active={channel.name === active}
-                  unread={unread(channel.name)}
+                  presence={<DirectMessagePresence channel={channel} myId={identity.id} />}
                 />
               </li>
             ))}

@@ -9,8 +9,11 @@ import { ChannelSidebar } from "./channel-sidebar";
 import { Composer } from "./composer";
 import { ConnectionStatus } from "./connection-status";
 import { DisplayNameField } from "./display-name-field";
+import { DocumentTitle } from "./document-title";
 import { MessageList } from "./message-list";
 import { MessageSearch } from "./message-search";
+import { NotificationToggle } from "./notification-toggle";
+import { TypingLine } from "./typing-line";
 import { UnsentElsewhere } from "./unsent-elsewhere";
 
 export function ChatApp({ identity }: { identity: PageIdentity }) {
@@ -20,10 +23,12 @@ export function ChatApp({ identity }: { identity: PageIdentity }) {
 
   return (
     <div className="app">
+      <DocumentTitle />
       <header className="app-header">
         <h1 className="app-title">Tether</h1>
         <ConnectionStatus />
         <DisplayNameField />
+        <NotificationToggle />
         <AccountControls identity={identity} />
       </header>
       <ChannelSidebar identity={identity} />
@@ -31,6 +36,7 @@ export function ChatApp({ identity }: { identity: PageIdentity }) {
         <ChannelHeader identity={identity} />
         <MessageSearch />
         <MessageList />
+        <TypingLine />
         <UnsentElsewhere />
         <Composer />
       </main>

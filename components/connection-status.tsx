@@ -36,7 +36,7 @@ export function ConnectionStatus() {
 
   return (
     <div className="connection">
-      <div role="status" className={`connection-status tone-${tone}`}>
+      <div role="status" aria-label="Connection" className={`connection-status tone-${tone}`}>
         <span className="connection-dot" aria-hidden="true" />
         <span className="connection-label">{label}</span>
         {detail && <span className="connection-detail"> · {detail}</span>}

@@ -8,6 +8,7 @@ import type { Member } from "../lib/shared/dto";
 import { GENERAL_CHANNEL } from "../lib/shared/limits";
 import type { PageIdentity } from "../lib/shared/page-identity";
 import { FormError } from "./form-error";
+import { PresenceDot } from "./presence-dot";
 
 /** What this person may do here; the server checks every one of these again. */
 function permissions(channel: ChannelInfo, identity: PageIdentity, members: Member[] | null) {
@@ -86,6 +87,7 @@ export function MembersPanel({ channel, identity }: { channel: ChannelInfo; iden
         <ul className="member-list">
           {members.map((member) => (
             <li key={member.id} className="member">
+              <PresenceDot userId={member.id} />
               <span className="member-name">{member.name}</span>
               {member.username && <span className="member-username">@{member.username}</span>}
               {member.role === "owner" && <span className="member-role">owner</span>}

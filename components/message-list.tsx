@@ -7,6 +7,7 @@ import { dropFarMessages, focusShown, jumpToLatest, loadGapBefore, loadNewer, lo
 import { MAX_HELD_PER_CHANNEL } from "../lib/client/message-index";
 import { buildListRows, buildMessageRows, type ListRow } from "../lib/client/message-rows";
 import { useTetherStore } from "../lib/client/store";
+import { useReadMarking } from "../lib/client/use-read-marking";
 import { MessageItem } from "./message-item";
 
 /** Within this many pixels of the bottom counts as "at the bottom": new messages keep the view pinned there. */
@@ -107,6 +108,7 @@ export function MessageList() {
 
   const scroller = useRef<HTMLDivElement>(null);
   const list = useRef<VirtualizerHandle>(null);
+  useReadMarking(scroller, channelName);
 
   // Rows added or removed at the start only (older pages, a gap's page, the oldest dropped) keep the view where
   // it is by anchoring it to the end: virtua's `shift`. Any change at the end anchors it to the start as usual. A

@@ -46,4 +46,13 @@ describe("MessageText", () => {
       '<div class="message-text"><p><span>hello there </span><a href="https://example.com/x" target="_blank" rel="noopener noreferrer nofollow">https://example.com/x</a><span>, bye</span></p></div>',
     );
   });
+
+  it("marks mentions in plain and formatted text, never inside code", () => {
+    expect(html("hi @ann and @channel")).toBe(
+      '<div class="message-text"><p><span>hi <span class="mention">@ann</span> and <span class="mention mention-me">@channel</span></span></p></div>',
+    );
+    const out = html("**hey @bob** `@code`");
+    expect(out).toContain('<strong>hey <span class="mention">@bob</span></strong>');
+    expect(out).toContain("<code>@code</code>");
+  });
 });

@@ -1,9 +1,12 @@
-import Markdown, { type Components } from "react-markdown";
-import rehypeSanitize from "rehype-sanitize";
+import Markdown, { type Components, type Options } from "react-markdown";
+import { useMemo } from "react";
+import rehypeSanitize, { defaultSchema } from "rehype-sanitize";
 import remarkBreaks from "remark-breaks";
 import remarkGfm from "remark-gfm";
 import { safeHttpUrl, splitLinks } from "../lib/client/linkify";
 import { remarkHtmlAsText } from "../lib/client/markdown-html-as-text";
+import { mentionsMe, remarkMentions, splitMentions } from "../lib/client/mention-marks";
+import { useTetherStore } from "../lib/client/store";
 
 /**
  * Message text, formatted as Markdown (GFM: bold, italic, strikethrough, code, code blocks, links, lists, quotes,
@@ -13,7 +16,31 @@ import { remarkHtmlAsText } from "../lib/client/markdown-html-as-text";
  * not make every reader's browser fetch an address chosen by its author).
  */
 const REMARK_PLUGINS = [remarkGfm, remarkBreaks, remarkHtmlAsText];
-const REHYPE_PLUGINS = [rehypeSanitize];
+// GitHub's schema, plus the two classes mentions are marked with (remarkMentions); nothing else gets a class.
+const SANITIZE_SCHEMA = {
+  ...defaultSchema,
+  attributes: { ...defaultSchema.attributes, span: [...(defaultSchema.attributes?.span ?? []), ["className", "mention", "mention-me"]] },
+};
+const REHYPE_PLUGINS: [typeof rehypeSanitize, typeof SANITIZE_SCHEMA][] = [[rehypeSanitize, SANITIZE_SCHEMA]];
+
+/** Plain text with its mentions marked: `@username`, and the reader's own (or `@channel`) standing out. */
+function WithMentions({ text, myUsername }: { text: string; myUsername: string | null }) {
+  const parts = splitMentions(text);
+  if (parts.length === 1 && parts[0]!.kind === "text") return <>{text}</>;
+  return (
+    <>
+      {parts.map((part, i) =>
+        part.kind === "text" ? (
+          part.text
+        ) : (
+          <span key={i} className={mentionsMe(part.username, myUsername) ? "mention mention-me" : "mention"}>
+            {part.text}
+          </span>
+        ),
+      )}
+    </>
+  );
+}
 
 const Heading = ({ children }: { children?: React.ReactNode }) => (
   <p>
@@ -52,6 +79,8 @@ const COMPONENTS: Components = {
 const MAY_BE_MARKDOWN = /[*_~`[\]<>&\\|!#]|^\s*(?:[-+=]|\d+[.)])|\n|\bwww\./m;
 
 export function MessageText({ text }: { text: string }) {
+  const myUsername = useTetherStore((s) => s.reader?.username ?? null);
+  const remarkPlugins = useMemo((): NonNullable<Options["remarkPlugins"]> => [...REMARK_PLUGINS, [remarkMentions, { myUsername }]], [myUsername]);
   if (!MAY_BE_MARKDOWN.test(text)) {
     return (
       <div className="message-text">
@@ -62,7 +91,9 @@ export function MessageText({ text }: { text: string }) {
                 {part.text}
               </SafeLink>
             ) : (
-              <span key={i}>{part.text}</span>
+              <span key={i}>
+                <WithMentions text={part.text} myUsername={myUsername} />
+              </span>
             ),
           )}
         </p>
@@ -71,7 +102,7 @@ export function MessageText({ text }: { text: string }) {
   }
   return (
     <div className="message-text">
-      <Markdown remarkPlugins={REMARK_PLUGINS} rehypePlugins={REHYPE_PLUGINS} components={COMPONENTS}>
+      <Markdown remarkPlugins={remarkPlugins} rehypePlugins={REHYPE_PLUGINS} components={COMPONENTS}>
         {text}
       </Markdown>
     </div>

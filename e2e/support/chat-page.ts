@@ -21,7 +21,7 @@ export class ChatPage {
     this.sendButton = page.getByRole("button", { name: "Send" });
     this.log = page.getByRole("log", { name: "Messages" });
     this.items = this.log.getByRole("listitem");
-    this.status = page.getByRole("status");
+    this.status = page.getByRole("status", { name: "Connection" });
     this.channels = page.getByRole("navigation", { name: "Channels" });
     this.directMessages = page.getByRole("navigation", { name: "Direct messages" });
     this.displayName = page.getByRole("textbox", { name: "Display name" });

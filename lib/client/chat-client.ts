@@ -11,7 +11,11 @@ import type { PageIdentity } from "../shared/page-identity";
 import { bindSocketToStore } from "./bind-socket";
 import { jumpTo, loadGap, loadNewerMessages, loadOlderMessages } from "./history";
 import { trimNewest, trimOldest } from "./message-index";
+import { notifyOfMessage } from "./notifications";
 import { createOutboxSender, type OutboxSender } from "./outbox-sender";
+import { createPresenceTracker, type PresenceTracker } from "./presence";
+import { createReadMarker, type ReadMarker } from "./read-marker";
+import { createTypingSender, type TypingSender } from "./typing-sender";
 import { applyDisplayName } from "./profile";
 import { closeSocket, getSocket, request, REQUEST_TIMEOUT_MS, type AckDataOf, type PayloadOf } from "./socket";
 import { useTetherStore } from "./store";
@@ -22,6 +26,26 @@ let sender: OutboxSender | null = null;
 function outboxSender(): OutboxSender {
   sender ??= createOutboxSender(getSocket(), useTetherStore);
   return sender;
+}
+
+// One of each per tab, like the socket they talk through.
+let readMarker: ReadMarker | null = null;
+let typingSender: TypingSender | null = null;
+let presenceTracker: PresenceTracker | null = null;
+
+function reads(): ReadMarker {
+  readMarker ??= createReadMarker(getSocket(), useTetherStore);
+  return readMarker;
+}
+
+function typing(): TypingSender {
+  typingSender ??= createTypingSender(getSocket());
+  return typingSender;
+}
+
+function presence(): PresenceTracker {
+  presenceTracker ??= createPresenceTracker(getSocket(), useTetherStore);
+  return presenceTracker;
 }
 
 /**
@@ -35,15 +59,31 @@ export function startChatClient(identity: PageIdentity): () => void {
   useTetherStore.persist.setOptions({ name: selectStorageFor(identity) });
   // Synchronous with localStorage: the offset is in the store before the handshake reads it.
   void useTetherStore.persist.rehydrate();
-  const unbind = bindSocketToStore(socket, useTetherStore, outboxSender(), {
-    identity,
-    onIdentityChanged: reloadForNewIdentity,
-    // Full page loads on purpose, here and below: the page starts over for the identity the server renders it for.
-    // eslint-disable-next-line @next/next/no-location-assign-relative-destination
-    onUnauthorized: () => window.location.assign(SIGN_IN_PAGE),
-  });
+  const unbind = bindSocketToStore(
+    socket,
+    useTetherStore,
+    outboxSender(),
+    {
+      identity,
+      onIdentityChanged: reloadForNewIdentity,
+      // Full page loads on purpose, here and below: the page starts over for the identity the server renders it for.
+      // eslint-disable-next-line @next/next/no-location-assign-relative-destination
+      onUnauthorized: () => window.location.assign(SIGN_IN_PAGE),
+    },
+    {
+      onLiveMessage: (message) => notifyOfMessage(useTetherStore, message, (channel, id) => void jumpToMessage(channel, id)),
+      onSessionReady: () => {
+        reads().flush();
+        presence().sessionReady();
+      },
+    },
+  );
+  const stopActivity = presence().trackActivity();
   if (!socket.connected && useTetherStore.getState().phase !== "disconnected") socket.connect();
-  return unbind;
+  return () => {
+    stopActivity();
+    unbind();
+  };
 }
 
 const SIGN_IN_PAGE = "/sign-in";
@@ -92,6 +132,7 @@ export function sendMessage(channel: string, content: string): boolean {
   if (content.trim().length === 0 || countCharacters(content) > maxMessageLength) return false;
   useTetherStore.getState().enqueue(channel, content);
   outboxSender().requestDrain();
+  typing().stopped(channel);
   // What one writes belongs at the live end: a view reading the past goes back to it.
   void jumpToLatest(channel);
   return true;
@@ -262,4 +303,29 @@ export function toggleConnection(): void {
   } else {
     socket.disconnect();
   }
+}
+
+/** The person saw message `id` of `channel` (visible in a focused, visible tab): read up to it, sent debounced. */
+export function markSeen(channel: string, id: number): void {
+  reads().seen(channel, id);
+}
+
+/** Mutes or unmutes a channel for this person on every device; shown at once, undone if the server refuses. */
+export async function setChannelMuted(channel: string, muted: boolean): Promise<string | null> {
+  const before = useTetherStore.getState().readStates[channel]?.muted ?? false;
+  useTetherStore.getState().muteChanged(channel, muted);
+  const outcome = await ask("channel:mute", { channel, muted });
+  if (outcome.ok) return null;
+  useTetherStore.getState().muteChanged(channel, before);
+  return outcome.message;
+}
+
+/** The composer's draft of `channel` changed: typing indicators for the others. */
+export function draftChanged(channel: string, text: string): void {
+  typing().draftChanged(channel, text);
+}
+
+/** Keeps the presence of these people current while they are shown; returns the matching release. */
+export function watchPresence(userIds: readonly string[]): () => void {
+  return presence().watch(userIds);
 }

@@ -17,7 +17,10 @@ import {
   STORAGE_VERSION,
   type PersistedState,
 } from "./persistence";
+import { createPresenceSlice } from "./presence-slice";
 import { createProfileSlice } from "./profile-slice";
+import { createReadStateSlice } from "./read-state-slice";
+import { createTypingSlice } from "./typing-slice";
 import type { TetherState } from "./types";
 
 export type { TetherState } from "./types";
@@ -32,6 +35,9 @@ export function createTetherStore(getStorage: () => Storage) {
         ...createMessagesSlice(...a),
         ...createOutboxSlice(...a),
         ...createProfileSlice(...a),
+        ...createReadStateSlice(...a),
+        ...createTypingSlice(...a),
+        ...createPresenceSlice(...a),
       }),
       {
         name: STORAGE_KEY,

@@ -1,0 +1,180 @@
+/**
+ * Read state, mentions, notifications, typing and presence as people see them, in Chromium against the production
+ * server: one account on two devices (two browser contexts) never shows as unread what it read on the other; a
+ * mention reaches a hidden tab as a system notification and the title count; a muted channel shows its mentions
+ * only; the typing line and presence dots follow the other person.
+ */
+import { expect, test, type Browser } from "@playwright/test";
+import { signIn, signUp } from "./support/account-pages";
+import { clickNotification, recordNotifications, setTabHidden, shownNotifications } from "./support/attention";
+import type { ChatPage } from "./support/chat-page";
+import { serverForThisFile } from "./support/tether-server";
+
+const server = serverForThisFile();
+
+/** A device of its own (a browser context) for `username`: signed up the first time, signed in after that. */
+async function device(browser: Browser, username: string, { first = false, notifications = false } = {}): Promise<ChatPage> {
+  const context = await browser.newContext();
+  if (notifications) await recordNotifications(context, server.url);
+  const page = await context.newPage();
+  const password = `${username}-password`;
+  return first ? signUp(page, server.url, username, password) : signIn(page, server.url, username, password);
+}
+
+/** Sends in `channel` and waits until the server stored it. */
+async function post(chat: ChatPage, channel: string, text: string): Promise<void> {
+  await chat.switchTo(channel);
+  await chat.send(text);
+  await expect(chat.item(text)).toHaveAttribute("data-status", "sent");
+}
+
+test("reading on one device clears the badge and the title count on the other", async ({ browser }) => {
+  const laptop = await device(browser, "rhea", { first: true });
+  const phone = await device(browser, "rhea");
+  const sam = await device(browser, "sam", { first: true });
+
+  await sam.createChannel("planning");
+  await post(sam, "planning", "agenda for monday");
+  await post(sam, "planning", "@rhea can you take the notes?");
+  await post(sam, "planning", "thanks all");
+
+  for (const rhea of [laptop, phone]) {
+    await expect(rhea.channel("planning")).toHaveAccessibleName("planning, 3 unread, 1 mention");
+    await expect(rhea.channel("planning")).toContainText("3 unread");
+    await expect(rhea.channel("planning").getByText("1 mention")).toBeAttached();
+    await expect(rhea.page).toHaveTitle("(1) Tether");
+  }
+
+  // Opening the channel on the phone shows the messages: read there, so read on the laptop too.
+  await phone.switchTo("planning");
+  await expect(phone.item("thanks all")).toBeVisible();
+  await expect(laptop.channel("planning")).toHaveAccessibleName("planning");
+  await expect(laptop.page).toHaveTitle("Tether");
+  await expect(phone.page).toHaveTitle("Tether");
+
+  // Counts stay exact for what arrives next, and after a reload (from the server, not this browser).
+  await phone.switchTo("general");
+  await post(sam, "planning", "one more thing");
+  await expect(phone.channel("planning")).toHaveAccessibleName("planning, 1 unread");
+  await expect(laptop.channel("planning")).toHaveAccessibleName("planning, 1 unread");
+  await laptop.page.reload();
+  await laptop.expectConnected();
+  await expect(laptop.channel("planning")).toHaveAccessibleName("planning, 1 unread");
+  await phone.switchTo("planning");
+  await expect(phone.item("one more thing")).toBeVisible();
+  await expect(laptop.channel("planning")).toHaveAccessibleName("planning");
+});
+
+test("a mention in a hidden tab shows one notification per conversation, counts in the title, and opens its message when clicked", async ({
+  browser,
+}) => {
+  const ula = await device(browser, "ula", { first: true, notifications: true });
+  const vic = await device(browser, "vic", { first: true });
+  await vic.createChannel("launch");
+  await expect(ula.channel("launch")).toBeVisible();
+  // Permission is granted by the browser (the test); the button shows notifications are on, and never asked on load.
+  await expect(ula.page.getByRole("button", { name: "Enable notifications" })).toHaveAttribute("aria-pressed", "true");
+
+  await setTabHidden(ula.page, true);
+  await post(vic, "launch", "no mention here");
+  await post(vic, "launch", "@ula the build is green");
+  await post(vic, "launch", "@ula and the release notes?");
+  await expect(ula.channel("launch")).toHaveAccessibleName("launch, 3 unread, 2 mentions");
+  await expect(ula.page).toHaveTitle("(2) Tether");
+  await expect
+    .poll(() => shownNotifications(ula.page))
+    .toEqual([
+      { title: "vic in #launch", body: "@ula the build is green", tag: "launch" },
+      { title: "vic in #launch", body: "@ula and the release notes?", tag: "launch" },
+    ]);
+  // A hidden tab reads nothing: the counts stay.
+  await expect(ula.channel("launch")).toHaveAccessibleName("launch, 3 unread, 2 mentions");
+
+  await setTabHidden(ula.page, false);
+  await clickNotification(ula.page, 0);
+  await expect(ula.channel("launch")).toHaveAttribute("aria-current", "page");
+  await expect(ula.item("@ula the build is green")).toHaveAttribute("aria-current", "true");
+  await expect(ula.page).toHaveTitle("Tether");
+  // Visible again: no notification for what is on screen.
+  await post(vic, "launch", "@ula seen it?");
+  await expect(ula.item("@ula seen it?")).toBeVisible();
+  expect(await shownNotifications(ula.page)).toHaveLength(2);
+});
+
+test("a muted channel shows no unread count on any device, only its mentions", async ({ browser }) => {
+  const laptop = await device(browser, "wes", { first: true });
+  const phone = await device(browser, "wes");
+  const xena = await device(browser, "xena", { first: true });
+  await xena.createChannel("chatter");
+  await expect(laptop.channel("chatter")).toBeVisible();
+
+  await laptop.switchTo("chatter");
+  const mute = laptop.page.getByRole("button", { name: "Mute channel" });
+  await expect(mute).toHaveAttribute("aria-pressed", "false");
+  await mute.click();
+  await expect(mute).toHaveAttribute("aria-pressed", "true");
+  await laptop.switchTo("general");
+
+  await post(xena, "chatter", "small talk");
+  await post(xena, "chatter", "more small talk");
+  for (const wes of [laptop, phone]) await expect(wes.channel("chatter")).toHaveAccessibleName("chatter, muted");
+  await post(xena, "chatter", "@wes a question for you");
+  for (const wes of [laptop, phone]) {
+    await expect(wes.channel("chatter")).toHaveAccessibleName("chatter, 1 mention, muted");
+    await expect(wes.page).toHaveTitle("(1) Tether");
+  }
+
+  // Unmuted on the phone: the laptop shows the count again (the server kept counting).
+  await phone.switchTo("chatter");
+  await phone.page.getByRole("button", { name: "Mute channel" }).click();
+  await expect(phone.page.getByRole("button", { name: "Mute channel" })).toHaveAttribute("aria-pressed", "false");
+  await expect(laptop.channel("chatter")).toHaveAccessibleName("chatter");
+  await post(xena, "chatter", "back to normal");
+  await expect(laptop.channel("chatter")).toHaveAccessibleName("chatter, 1 unread");
+});
+
+test("the typing line follows the person typing: shown while they type, gone when they clear, send, or leave", async ({ browser }) => {
+  const yan = await device(browser, "yan", { first: true });
+  const zoe = await device(browser, "zoe", { first: true });
+  const typing = yan.page.getByRole("status", { name: "Typing" });
+  await expect(typing).toHaveText("");
+
+  await zoe.messageInput.fill("I am writ");
+  await expect(typing).toHaveText("zoe is typing…");
+  await zoe.messageInput.fill("");
+  await expect(typing).toHaveText("");
+
+  await zoe.messageInput.fill("Hello yan");
+  await expect(typing).toHaveText("zoe is typing…");
+  await zoe.messageInput.press("Enter");
+  await expect(yan.item("Hello yan")).toBeVisible();
+  await expect(typing).toHaveText("");
+
+  // A third person typing too.
+  const amy = await device(browser, "amy", { first: true });
+  await zoe.messageInput.fill("Another");
+  await amy.messageInput.fill("Me too");
+  await expect(typing).toHaveText(/^(zoe and amy|amy and zoe) are typing…$/);
+  // Closing a tab mid-sentence ends that indicator (no ghost typing).
+  await amy.page.context().close();
+  await expect(typing).toHaveText("zoe is typing…");
+});
+
+test("presence dots: online, away while every tab is hidden, offline once gone", async ({ browser }) => {
+  const bea = await device(browser, "bea", { first: true });
+  const cal = await device(browser, "cal", { first: true });
+  await bea.startDirectMessage("cal");
+  const dm = bea.directMessage("cal");
+  await expect(dm.getByRole("img", { name: "online" })).toBeVisible();
+
+  const panel = await bea.members();
+  await expect(panel.getByRole("listitem").filter({ hasText: "cal" }).getByRole("img", { name: "online" })).toBeVisible();
+
+  await setTabHidden(cal.page, true);
+  await expect(dm.getByRole("img", { name: "away" })).toBeVisible();
+  await setTabHidden(cal.page, false);
+  await expect(dm.getByRole("img", { name: "online" })).toBeVisible();
+
+  await cal.page.context().close();
+  await expect(dm.getByRole("img", { name: "offline" })).toBeVisible();
+});
