@@ -11,6 +11,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { runBrowser } from "./scenarios/browser";
 import { runCatchUp } from "./scenarios/catch-up";
 import { runColdStart } from "./scenarios/cold-start";
 import { runConnections } from "./scenarios/connections";
@@ -105,6 +106,10 @@ async function main() {
   if (options.scenarios.has("cold-start") && options.targets.includes("tether")) {
     log("tether: cold start");
     results.coldStart = await runColdStart(options.coldStart);
+  }
+
+  if (options.scenarios.has("browser") && options.targets.includes("tether")) {
+    results.browser = await runBrowser(options.browser, log);
   }
 
   const rows = buildRows(results);

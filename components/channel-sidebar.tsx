@@ -10,14 +10,20 @@ import type { PageIdentity } from "../lib/shared/page-identity";
 import { FormError } from "./form-error";
 import { PrivateLock } from "./private-lock";
 
+/** The badge may abbreviate; the button's accessible name carries the exact count. */
 function UnreadBadge({ count }: { count: number }) {
   if (count === 0) return null;
   return (
-    <span className="unread">
-      {count > 99 ? "99+" : count}
+    <span className="unread" aria-hidden="true">
+      {count > 999 ? "999+" : count.toLocaleString("en-US")}
       <span className="visually-hidden"> unread</span>
     </span>
   );
+}
+
+/** e.g. "random, 5,000 unread" or "plans, 2 unread, private channel": exact, whatever the badge shows. */
+export function channelButtonName(label: string, unread: number, isPrivate: boolean): string {
+  return [label, unread > 0 ? `${unread.toLocaleString("en-US")} unread` : null, isPrivate ? "private channel" : null].filter(Boolean).join(", ");
 }
 
 /** A small form that asks one thing of the server and shows its refusal; closes itself when it succeeds. */
@@ -107,7 +113,13 @@ function NewDirectMessageForm({ onDone }: { onDone: () => void }) {
 
 function ChannelButton({ channel, label, active, unread }: { channel: ChannelInfo; label: string; active: boolean; unread: number }) {
   return (
-    <button type="button" className="channel-button" aria-current={active ? "page" : undefined} onClick={() => switchChannel(channel.name)}>
+    <button
+      type="button"
+      className="channel-button"
+      aria-current={active ? "page" : undefined}
+      aria-label={channelButtonName(label, active ? 0 : unread, channel.visibility === "private")}
+      onClick={() => switchChannel(channel.name)}
+    >
       {channel.visibility !== "dm" && <span aria-hidden="true">#</span>}
       <span className="channel-label">{label}</span>
       {channel.visibility === "private" && <PrivateLock />}

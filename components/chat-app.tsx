@@ -10,6 +10,7 @@ import { Composer } from "./composer";
 import { ConnectionStatus } from "./connection-status";
 import { DisplayNameField } from "./display-name-field";
 import { MessageList } from "./message-list";
+import { MessageSearch } from "./message-search";
 import { UnsentElsewhere } from "./unsent-elsewhere";
 
 export function ChatApp({ identity }: { identity: PageIdentity }) {
@@ -28,6 +29,7 @@ export function ChatApp({ identity }: { identity: PageIdentity }) {
       <ChannelSidebar identity={identity} />
       <main className="conversation">
         <ChannelHeader identity={identity} />
+        <MessageSearch />
         <MessageList />
         <UnsentElsewhere />
         <Composer />

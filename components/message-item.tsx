@@ -15,10 +15,34 @@ function DeliveryState({ row }: { row: MessageRow }) {
   return <span className={`delivery delivery-${row.status}`}>{STATUS_LABEL[row.status]}</span>;
 }
 
-export const MessageItem = memo(function MessageItem({ row }: { row: MessageRow }) {
+/** Rows are rebuilt on every change of the channel; a row shown the same way is not rendered again. */
+function sameRow(a: { row: MessageRow; highlighted?: boolean }, b: { row: MessageRow; highlighted?: boolean }): boolean {
+  const x = a.row;
+  const y = b.row;
+  return (
+    a.highlighted === b.highlighted &&
+    x.key === y.key &&
+    x.id === y.id &&
+    x.content === y.content &&
+    x.authorName === y.authorName &&
+    x.createdAt === y.createdAt &&
+    x.status === y.status &&
+    x.error?.message === y.error?.message &&
+    x.continuesGroup === y.continuesGroup &&
+    x.clientOffset === y.clientOffset
+  );
+}
+
+export const MessageItem = memo(function MessageItem({ row, highlighted = false }: { row: MessageRow; highlighted?: boolean }) {
   const date = new Date(row.createdAt);
   return (
-    <li className={`message${row.continuesGroup ? " continues" : ""}${row.status ? " own" : ""}`} data-status={row.status}>
+    <div
+      role="listitem"
+      className={`message${row.continuesGroup ? " continues" : ""}${row.status ? " own" : ""}${highlighted ? " highlighted" : ""}`}
+      data-status={row.status}
+      data-message-id={row.id}
+      aria-current={highlighted ? "true" : undefined}
+    >
       {row.continuesGroup ? (
         <span className="visually-hidden">{row.authorName}</span>
       ) : (
@@ -44,6 +68,6 @@ export const MessageItem = memo(function MessageItem({ row }: { row: MessageRow 
           </button>
         </div>
       )}
-    </li>
+    </div>
   );
-});
+}, sameRow);

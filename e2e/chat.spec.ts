@@ -70,7 +70,7 @@ test("scrolling up loads older history without gaps or duplicates", async ({ pag
   const reading = reader.item("history message 5");
   const topBefore = await reading.evaluate((el) => el.getBoundingClientRect().top);
   await withScriptClient(server.url, "Archivist", (socket) => sendAll(socket, "archive", ["a late addition"], "late"));
-  const jump = reader.page.getByRole("button", { name: "New messages below" });
+  const jump = reader.page.getByRole("button", { name: "Jump to latest, 1 new message" });
   await expect(jump).toBeVisible();
   expect(await reading.evaluate((el) => el.getBoundingClientRect().top)).toBe(topBefore);
   await jump.click();

@@ -4,7 +4,7 @@ import { ROOT } from "./server-process";
 import type { MixedOptions } from "../scenarios/mixed";
 import type { TargetName } from "./targets";
 
-const SCENARIOS = ["ingest", "fanout", "private", "catch-up", "mixed", "connections", "cold-start"] as const;
+const SCENARIOS = ["ingest", "fanout", "private", "catch-up", "mixed", "connections", "cold-start", "browser"] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchOptions {
@@ -23,6 +23,8 @@ export interface BenchOptions {
   mixed: MixedOptions;
   connections: { connections: number };
   coldStart: { runs: number };
+  /** Messages a browser page missed in its open channel, one run each, and in another channel. */
+  browser: { sizes: number[]; other: number };
 }
 
 const HELP = `npm run bench -- [options]
@@ -37,7 +39,8 @@ const HELP = `npm run bench -- [options]
   --private-channels=N --private-members=N   private channels (Tether only), each of N members
   --catchup=N,N --catchup-runs=N     missed-message counts, repetitions of each
   --mixed-ops=N --mixed-catchup=N    mixed scenario (Tether): operations per ingest client, log entries missed
-  --connections=N --cold-runs=N`;
+  --connections=N --cold-runs=N
+  --browser=N,N --browser-other=N    messages a web page missed in its open channel (one run each), and in another`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const flags = new Map<string, string>();
@@ -103,8 +106,14 @@ export function parseOptions(argv: string[]): BenchOptions {
     },
     connections: { connections: num("connections", 5000, 200) },
     coldStart: { runs: num("cold-runs", 3, 1) },
+    browser: {
+      sizes: (flags.get("browser") ?? (quick ? "2000" : "10000,100000")).split(",").map(Number),
+      other: num("browser-other", 10_000, 1_000),
+    },
   };
   used.add("catchup");
+  used.add("browser");
+  if (options.browser.sizes.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error("--browser takes positive integers, e.g. 10000,100000");
   if (options.catchUp.sizes.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error("--catchup takes positive integers, e.g. 10000,100000");
   if (flags.has("cpu-prof")) {
     used.add("cpu-prof");

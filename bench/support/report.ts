@@ -2,6 +2,7 @@
  * Turns one run's results into the rows everyone reads: each figure for the ceiling and for Tether, Tether
  * relative to the ceiling, and the issue's target with PASS/FAIL. Rendered as a console table and as Markdown.
  */
+import type { BrowserResult } from "../scenarios/browser";
 import type { CatchUpResult } from "../scenarios/catch-up";
 import type { ColdStartResult } from "../scenarios/cold-start";
 import type { ConnectionsResult } from "../scenarios/connections";
@@ -25,6 +26,8 @@ export interface BenchResults {
   privateChannels?: PrivateChannelsResult;
   /** Tether only: messages that change (issue 15), against the ceiling's message rate and Tether's own catch-up of messages. */
   mixed?: MixedResults;
+  /** Tether only: the web client in Chromium after a long absence. */
+  browser?: BrowserResult[];
 }
 
 export interface Row {
@@ -204,6 +207,23 @@ export function buildRows(results: BenchResults): Row[] {
       });
     tetherOnly("first page served", cold.firstPageMs);
     tetherOnly("first socket accepted", cold.firstSocketMs);
+  }
+  for (const run of results.browser ?? []) {
+    const scenario = `web page back after ${run.missed.toLocaleString("en")} missed (+${run.otherMissed.toLocaleString("en")} elsewhere)`;
+    const row = (metric: string, unit: string, value: number | null, target = "", pass: boolean | null = null) =>
+      rows.push({ scenario, metric, unit, better: "lower", ceiling: null, tether: value, target, pass });
+    row("newest message visible", "ms", run.newestVisibleMs, "≤ 1,000 ms", run.newestVisibleMs <= 1000);
+    row("JS heap after catch-up", "MB", run.heapMb, "< 150 MB", run.heapMb < 150);
+    row("longest main-thread task", "ms", run.longestTaskMs, "≤ 100 ms", run.longestTaskMs <= 100);
+    row("next send acknowledged", "ms", run.ackMs, "≤ 300 ms", run.ackMs <= 300);
+    row("other channel's unread exact", "", null, run.otherChannelName, run.otherUnreadExact);
+    row(
+      `scroll back through ${run.scrolledBack.toLocaleString("en")} older`,
+      "px jump",
+      run.maxScrollJumpPx,
+      "each once, in order",
+      run.scrollEachOnceInOrder && run.scrolledBack >= Math.min(5000, run.missed),
+    );
   }
   // Reaching this point means every scenario's check passed: a violation aborts the run before the table.
   rows.push({

@@ -55,14 +55,100 @@ export class ChatPage {
     return this.items.filter({ has: this.page.locator(".message-text", { hasText: new RegExp(`^${escapeRegExp(text)}$`) }) });
   }
 
-  /** The message texts shown in the current channel, top to bottom. */
+  /** The message texts in the DOM now (the list is virtualized: those near the view), top to bottom. */
   async shownTexts(): Promise<string[]> {
     return this.log.locator(".message-text").allTextContents();
   }
 
-  /** Waits until the shown messages, filtered by `keep`, are exactly `expected` in this order. */
-  async expectShown(expected: string[], keep: (text: string) => boolean = () => true): Promise<void> {
-    await expect.poll(async () => (await this.shownTexts()).filter(keep)).toEqual(expected);
+  /**
+   * Every message text of the current channel's list, top to bottom, as a person sees it scrolling through the
+   * whole list: the list is virtualized (only rows near the view are in the DOM), so this scrolls from the top to
+   * the bottom, reading each row once by its position, then scrolls back to where it was. Null when the list
+   * changed meanwhile (older messages loaded by reaching the top): the caller polls again.
+   */
+  async scrolledTexts(): Promise<string[] | null> {
+    return this.log.evaluate(async (log: HTMLElement) => {
+      const frames = () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+      const wasAtBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 48;
+      const startTop = log.scrollTop;
+      const rowCount = log.dataset.rows;
+      const texts = new Map<number, string | null>();
+      const collect = () => {
+        for (const slot of log.querySelectorAll<HTMLElement>("[data-index]")) {
+          // A gap still to load shows as such: the list is not complete while it is there.
+          const gap = slot.querySelector(".history-gap") ? "(a gap: Load older messages)" : null;
+          texts.set(Number(slot.dataset.index), slot.querySelector(".message-text")?.textContent ?? gap);
+        }
+      };
+      log.scrollTop = 0;
+      await frames();
+      collect();
+      for (let step = 0; step < 2000 && log.scrollTop + log.clientHeight < log.scrollHeight - 1; step++) {
+        log.scrollTop += Math.max(50, log.clientHeight * 0.8);
+        await frames();
+        collect();
+      }
+      log.scrollTop = wasAtBottom ? log.scrollHeight : startTop;
+      await frames();
+      if (log.dataset.rows !== rowCount) return null;
+      const shown: string[] = [];
+      for (let index = 0; index < Number(rowCount); index++) {
+        if (!texts.has(index)) return null;
+        const text = texts.get(index);
+        if (text !== null && text !== undefined) shown.push(text);
+      }
+      return shown;
+    });
+  }
+
+  /** Waits until the shown messages (all of the list, scrolled through), filtered by `keep`, are exactly `expected` in this order. */
+  async expectShown(expected: string[], keep: (text: string) => boolean = () => true, { timeout }: { timeout?: number } = {}): Promise<void> {
+    await expect.poll(async () => (await this.scrolledTexts())?.filter(keep) ?? "the list changed while it was read", { timeout }).toEqual(expected);
+  }
+
+  /** Scrolls the message list by `pixels` (negative: up), as a wheel would. */
+  async scrollBy(pixels: number): Promise<void> {
+    await this.log.evaluate((el, by) => el.scrollBy({ top: by }), pixels);
+  }
+
+  /**
+   * Scrolls up a screen at a time, as a person reading back would, until the list shows the channel's beginning
+   * with no gap left near it: older pages load as the top comes near, and a gap once the view rests on it. Both are
+   * judged at one instant (a gap's page moves the view as it lands).
+   */
+  async scrollToBeginning(title: string, { timeout = 120_000 }: { timeout?: number } = {}): Promise<void> {
+    await expect(async () => {
+      const done = await this.log.evaluate((el, text) => {
+        const view = el.getBoundingClientRect();
+        const start = [...el.querySelectorAll(".history-marker")].find((marker) => marker.textContent === text);
+        const box = start?.getBoundingClientRect();
+        const startShown = !!box && box.bottom > view.top && box.top < view.bottom;
+        if (startShown && el.querySelector(".history-gap") === null) return true;
+        el.scrollBy({ top: -el.clientHeight * 0.9 });
+        return false;
+      }, `This is the beginning of ${title}.`);
+      expect(done, "the channel's beginning shown, no gap near it").toBe(true);
+      // A screen at a time, without the default back-off: each attempt is one step up.
+    }).toPass({ timeout, intervals: [50] });
+  }
+
+  /** The search box, its results, and the way to a result's message. */
+  get searchBox(): Locator {
+    return this.page.getByRole("searchbox", { name: "Search messages" });
+  }
+
+  get searchResults(): Locator {
+    return this.page.getByRole("list", { name: "Search results" });
+  }
+
+  async search(query: string): Promise<void> {
+    await this.searchBox.fill(query);
+    await this.searchBox.press("Enter");
+  }
+
+  /** The "Jump to latest" button shown while the view is away from the newest message. */
+  get jumpToLatest(): Locator {
+    return this.page.getByRole("button", { name: /^Jump to latest/ });
   }
 
   channel(name: string): Locator {

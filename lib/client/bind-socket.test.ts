@@ -256,3 +256,38 @@ describe("channels the server tells of", () => {
     expect(state().channelInfo.plans).toEqual({ name: "plans", visibility: "private" });
   });
 });
+
+describe("a bounded catch-up", () => {
+  const inChannel = (id: number, channel: string): ChatMessage => ({ ...message(id), channel });
+
+  it("records each gap before its replay raises the offset, counts it as unread, and reports it as arrived", () => {
+    useTetherStore.getState().channelsKnown([{ name: "random", visibility: "public" }]);
+    socket.fire("connect");
+    socket.fire("message:gaps", [
+      { channel: "general", afterId: 1, beforeId: 900, count: 800 },
+      { channel: "random", afterId: 1, beforeId: 1200, count: 50 },
+    ]);
+    socket.fire("message:batch", [inChannel(900, "general"), inChannel(1200, "random"), inChannel(1201, "random")]);
+    socket.fire("session:ready", ready(false, 1201), () => {});
+
+    const state = useTetherStore.getState();
+    expect(state.serverOffset).toBe(1201);
+    expect(state.channels.general?.gaps).toEqual([{ afterId: 1, beforeId: 900, count: 800 }]);
+    expect(state.channels.general?.ids).toEqual([1, 900]);
+    // The open channel counts nothing as unread; another counts its gap and its replayed messages exactly.
+    expect(state.channels.general?.unread).toBe(0);
+    expect(state.channels.random?.unread).toBe(52);
+    expect(lastSession()).toEqual({ recovered: false, arrived: 853, afterDrop: true });
+  });
+
+  it("does not hold live messages in a window that does not reach the newest, but remembers them", () => {
+    useTetherStore.getState().updateChannel("general", (c) => ({ ...c, hasMoreNewer: true }));
+    socket.fire("connect");
+    socket.fire("session:ready", ready(false, 1), () => {});
+    socket.fire("message:new", message(5));
+    const general = useTetherStore.getState().channels.general!;
+    expect(general.ids).toEqual([1]);
+    expect(general).toMatchObject({ newestNotHeldId: 5, newBelow: 1 });
+    expect(useTetherStore.getState().serverOffset).toBe(5);
+  });
+});

@@ -3,7 +3,7 @@
  * matching `off`, so binding, unbinding and binding again (React Strict Mode) leaves exactly one of each.
  */
 import { isAckError } from "../shared/ack";
-import type { Channel, ChatMessage, SessionReady } from "../shared/dto";
+import type { Channel, ChatMessage, Gap, SessionReady } from "../shared/dto";
 import { isSameIdentity, type PageIdentity } from "../shared/page-identity";
 import { loadOlderMessages } from "./history";
 import { applyDisplayName } from "./profile";
@@ -64,6 +64,11 @@ export function bindSocketToStore(socket: TetherClientSocket, store: TetherStore
   const onReconnectAttempt = (attempt: number) => state().reconnectAttempted(attempt);
   const onMessageNew = (message: ChatMessage) => receive([message]);
   const onMessageBatch = (messages: ChatMessage[]) => receive(messages);
+  // Recorded before the replay that follows raises the offset past them (docs/protocol.md, "Bounded catch-up").
+  const onMessageGaps = (gaps: Gap[]) => {
+    const skipped = state().receiveGaps(gaps);
+    if (skipped > 0) state().countArrivals(skipped);
+  };
   const onChannelCreated = (channel: Channel) => state().channelsKnown([channel]);
   const onChannelJoined = (channel: Channel) => state().channelsKnown([channel]);
   const onChannelLeft = ({ channel }: { channel: string }) => {
@@ -143,6 +148,7 @@ export function bindSocketToStore(socket: TetherClientSocket, store: TetherStore
   socket.on("connect_error", onConnectError);
   socket.io.on("reconnect_attempt", onReconnectAttempt);
   socket.on("message:new", onMessageNew);
+  socket.on("message:gaps", onMessageGaps);
   socket.on("message:batch", onMessageBatch);
   socket.on("channel:created", onChannelCreated);
   socket.on("channel:joined", onChannelJoined);
@@ -160,6 +166,7 @@ export function bindSocketToStore(socket: TetherClientSocket, store: TetherStore
     socket.off("connect_error", onConnectError);
     socket.io.off("reconnect_attempt", onReconnectAttempt);
     socket.off("message:new", onMessageNew);
+    socket.off("message:gaps", onMessageGaps);
     socket.off("message:batch", onMessageBatch);
     socket.off("channel:created", onChannelCreated);
     socket.off("channel:joined", onChannelJoined);

@@ -4,12 +4,13 @@
  */
 import { isAckError } from "../shared/ack";
 import { signOut, signOutEverywhere } from "./account-api";
-import type { Channel, Member } from "../shared/dto";
+import type { Channel, Member, SearchResult } from "../shared/dto";
 import type { ClientToServerEvents } from "../shared/events";
 import { countCharacters } from "../shared/limits";
 import type { PageIdentity } from "../shared/page-identity";
 import { bindSocketToStore } from "./bind-socket";
-import { loadOlderMessages } from "./history";
+import { jumpTo, loadGap, loadNewerMessages, loadOlderMessages } from "./history";
+import { trimNewest, trimOldest } from "./message-index";
 import { createOutboxSender, type OutboxSender } from "./outbox-sender";
 import { applyDisplayName } from "./profile";
 import { closeSocket, getSocket, request, REQUEST_TIMEOUT_MS, type AckDataOf, type PayloadOf } from "./socket";
@@ -91,6 +92,8 @@ export function sendMessage(channel: string, content: string): boolean {
   if (content.trim().length === 0 || countCharacters(content) > maxMessageLength) return false;
   useTetherStore.getState().enqueue(channel, content);
   outboxSender().requestDrain();
+  // What one writes belongs at the live end: a view reading the past goes back to it.
+  void jumpToLatest(channel);
   return true;
 }
 
@@ -105,6 +108,43 @@ export function discardMessage(clientOffset: string): void {
 
 export function loadOlder(channel: string): Promise<void> {
   return loadOlderMessages(getSocket(), useTetherStore, channel);
+}
+
+export function loadGapBefore(channel: string, beforeId: number): Promise<void> {
+  return loadGap(getSocket(), useTetherStore, channel, beforeId);
+}
+
+export function loadNewer(channel: string): Promise<void> {
+  return loadNewerMessages(getSocket(), useTetherStore, channel);
+}
+
+/**
+ * Keeps the window bounded by dropping the end far from what is on screen: the newest messages while the person
+ * reads far older ones (the window is then detached), else the oldest.
+ */
+export function dropFarMessages(channel: string, keep: "older" | "newer"): void {
+  useTetherStore.getState().updateChannel(channel, keep === "older" ? trimNewest : trimOldest);
+}
+
+/** The person follows the live end of the open channel again; a detached window is replaced by the newest page. */
+export async function jumpToLatest(channel: string): Promise<void> {
+  useTetherStore.getState().setFollowingLatest(true);
+  if (!useTetherStore.getState().channels[channel]?.hasMoreNewer) return;
+  await jumpTo(getSocket(), useTetherStore, channel);
+  // Scrolling meanwhile (in the window being replaced) must not leave the new one unpinned.
+  useTetherStore.getState().setFollowingLatest(true);
+}
+
+/** Opens a message's channel with the message and its neighbours on both sides loaded, to be scrolled to. */
+export async function jumpToMessage(channel: string, id: number): Promise<boolean> {
+  if (useTetherStore.getState().activeChannel !== channel) useTetherStore.getState().setActiveChannel(channel);
+  useTetherStore.getState().setFollowingLatest(false);
+  return jumpTo(getSocket(), useTetherStore, channel, id);
+}
+
+/** The scroll to a jumped-to message happened: it is not scrolled to again. */
+export function focusShown(channel: string): void {
+  useTetherStore.getState().updateChannel(channel, (c) => (c.focusId === null ? c : { ...c, focusId: null }));
 }
 
 export function switchChannel(channel: string): void {
@@ -185,6 +225,27 @@ export async function leaveChannel(channel: string): Promise<string | null> {
   if (!outcome.ok) return outcome.message;
   if (useTetherStore.getState().channelInfo[channel]?.visibility !== "public") useTetherStore.getState().channelLeft(channel);
   return null;
+}
+
+/**
+ * Full-text search over every channel this person may read (or one of them), newest first. A search refused for
+ * its rate is tried once more after the wait the server names.
+ */
+export async function searchMessages(query: string, channel?: string, before?: number): Promise<Outcome<SearchResult>> {
+  const payload = { query, ...(channel && { channel }), ...(before !== undefined && { before }) };
+  const socket = getSocket();
+  if (!socket.connected) return { ok: false, message: "You are offline; connect and try again." };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const ack = await request(socket, REQUEST_TIMEOUT_MS, "search:messages", payload);
+      if (!isAckError(ack)) return { ok: true, data: ack.data };
+      if (ack.error.code !== "rate_limited" || attempt > 0) return { ok: false, message: ack.error.message };
+      await new Promise((resume) => setTimeout(resume, ack.error.retryAfterMs ?? 1000));
+    } catch (error) {
+      console.warn("search:messages got no answer", error);
+      return { ok: false, message: "The server did not answer; try again." };
+    }
+  }
 }
 
 /** Remembers the name and tells the server at once, so the next message already carries it. */

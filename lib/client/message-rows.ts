@@ -4,13 +4,15 @@
  * minutes are grouped under one name.
  */
 import type { ChatMessage } from "../shared/dto";
-import type { ChannelMessages } from "./message-index";
+import { topGap, type ChannelMessages, type HeldGap } from "./message-index";
 import type { OutboxEntry, OutboxStatus } from "./outbox";
 
 export const GROUP_WINDOW_MS = 5 * 60_000;
 
 export interface MessageRow {
   key: string;
+  /** The server's id; undefined while an own message waits for its ack. */
+  id?: number;
   authorId: string;
   authorName: string;
   content: string;
@@ -32,7 +34,7 @@ export function buildMessageRows(
 ): MessageRow[] {
   const stored: ChatMessage[] = channel ? channel.ids.map((id) => channel.byId[id]!) : [];
   const storedOffsets = new Set(stored.map((m) => m.clientOffset));
-  const rows: Array<MessageRow & { id?: number }> = stored.map((m) => ({
+  const rows: MessageRow[] = stored.map((m) => ({
     key: `m${m.id}`,
     id: m.id,
     authorId: m.author.id,
@@ -44,9 +46,10 @@ export function buildMessageRows(
     continuesGroup: false,
   }));
   const waiting: MessageRow[] = [];
-  for (const entry of outbox) {
+  // Unsent messages belong at the live end: a detached window (a jump into the past) does not show them.
+  for (const entry of channel?.hasMoreNewer ? [] : outbox) {
     if (entry.channel !== channelName || storedOffsets.has(entry.clientOffset)) continue;
-    const row: MessageRow & { id?: number } = {
+    const row: MessageRow = {
       key: `o${entry.clientOffset}`,
       id: entry.id,
       authorId: me?.id ?? "me",
@@ -75,5 +78,44 @@ export function buildMessageRows(
       previous.authorName === row.authorName &&
       Date.parse(row.createdAt) - Date.parse(previous.createdAt) < GROUP_WINDOW_MS;
   }
+  return rows;
+}
+
+/** One row of the message list: a message, a gap to load, the list's start or end, or the unread divider. */
+export type ListRow =
+  | { kind: "message"; key: string; row: MessageRow }
+  | { kind: "gap"; key: string; gap: HeldGap }
+  | { kind: "start"; key: "start" }
+  | { kind: "newer"; key: "newer" }
+  | { kind: "divider"; key: "divider" };
+
+/**
+ * The rows of the list: the start marker (unless the window begins with a gap), messages with each recorded gap
+ * where it lies, a marker for newer messages below a detached window, and the "New messages" divider before the
+ * first row with an id above `dividerAfterId` (a gap row counts as id `afterId + 1`).
+ */
+export function buildListRows(channel: ChannelMessages | undefined, messages: readonly MessageRow[], dividerAfterId: number | null): ListRow[] {
+  const gaps = channel?.gaps ?? [];
+  const rows: ListRow[] = [];
+  let divided = dividerAfterId === null;
+  const divideBefore = (id: number) => {
+    if (!divided && id > dividerAfterId!) {
+      rows.push({ kind: "divider", key: "divider" });
+      divided = true;
+    }
+  };
+  const pushGap = (gap: HeldGap) => {
+    divideBefore(gap.afterId + 1);
+    rows.push({ kind: "gap", key: `gap${gap.afterId}`, gap });
+  };
+  if (!channel || !topGap(channel)) rows.push({ kind: "start", key: "start" });
+  let next = 0;
+  for (const row of messages) {
+    while (next < gaps.length && (row.id === undefined || row.id >= gaps[next]!.beforeId)) pushGap(gaps[next++]!);
+    if (row.id !== undefined && row.status !== "sent") divideBefore(row.id);
+    rows.push({ kind: "message", key: row.key, row });
+  }
+  while (next < gaps.length) pushGap(gaps[next++]!);
+  if (channel?.hasMoreNewer) rows.push({ kind: "newer", key: "newer" });
   return rows;
 }

@@ -25,10 +25,17 @@ export function offsetPresentedAtHandshake(): number {
   return presentedOffset;
 }
 
+/**
+ * Per channel, the most missed messages a reconnection replays; older missed ones are announced as gaps
+ * (`message:gaps`) and loaded when the person scrolls to them. Bounds the work of coming back after any absence.
+ */
+export const REPLAY_PER_CHANNEL = 200;
+
 export function handshakeAuth(): HandshakeAuth {
   const { serverOffset, displayName } = useTetherStore.getState();
   const name = normalizeDisplayName(displayName);
-  return name ? { serverOffset, name } : { serverOffset };
+  const replay = { perChannel: REPLAY_PER_CHANNEL };
+  return name ? { serverOffset, name, replay } : { serverOffset, replay };
 }
 
 export function getSocket(): TetherClientSocket {

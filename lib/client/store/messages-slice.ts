@@ -1,6 +1,6 @@
-import type { ChatMessage } from "../../shared/dto";
+import type { ChatMessage, Gap } from "../../shared/dto";
 import { GENERAL_CHANNEL } from "../../shared/limits";
-import { emptyChannel, mergeMessages, type ChannelMessages } from "../message-index";
+import { emptyChannel, MAX_HELD_PER_CHANNEL, mergeMessages, recordGaps, trimOldest, unreadBoundary, type ChannelMessages } from "../message-index";
 import { rememberSettled } from "../outbox";
 import type { SliceCreator } from "./types";
 
@@ -12,14 +12,25 @@ export interface MessagesSlice {
    * the same update as) the messages it covers being stored.
    */
   serverOffset: number;
+  /**
+   * The person follows the live end of the open channel (the view is at its bottom): new messages are held and
+   * shown; otherwise they are counted as new below, and not held once that would grow the window past its bound.
+   */
+  followingLatest: boolean;
   /** Live or catch-up messages; returns how many were new. */
   receiveMessages(messages: readonly ChatMessage[]): number;
   /**
-   * An older page: stored, but it neither raises the offset nor counts as unread. A page of a channel this client
-   * no longer knows (it left while the page was on its way) is not kept.
+   * A bounded catch-up's skipped ranges, recorded before its messages arrive (and so before the offset passes
+   * them); they count as unread in channels that are not open. Returns how many messages they hold.
    */
-  receiveHistoryPage(channel: string, messages: readonly ChatMessage[], hasMore: boolean): void;
-  setLoadingOlder(channel: string, loading: boolean): void;
+  receiveGaps(gaps: readonly Gap[]): number;
+  /**
+   * One channel's window changed by a history page or a jump (message-index.ts): stored, but it neither raises the
+   * offset nor counts as unread. A channel this client no longer knows (it left while the page was on its way) is
+   * not kept.
+   */
+  updateChannel(name: string, change: (channel: ChannelMessages) => ChannelMessages): void;
+  setFollowingLatest(following: boolean): void;
   setActiveChannel(name: string): void;
   /**
    * A client that presented offset 0 is live from the moment it joined: older messages come from history pages,
@@ -52,9 +63,14 @@ export const createMessagesSlice: SliceCreator<MessagesSlice> = (set, get) => ({
       else byChannel.set(message.channel, [message]);
     }
     for (const [name, list] of byChannel) {
-      const { channel, added } = mergeMessages(channels[name] ?? emptyChannel(), list);
-      const unreadAdded = name === s.activeChannel ? 0 : added.filter((m) => m.author.id !== s.me?.id).length;
-      channels[name] = unreadAdded > 0 ? { ...channel, unread: channel.unread + unreadAdded } : channel;
+      const { channel, added } = holdArrivals(channels[name] ?? emptyChannel(), list, name === s.activeChannel && !s.followingLatest);
+      const others = added.filter((m) => m.author.id !== s.me?.id).length;
+      channels[name] =
+        name !== s.activeChannel
+          ? { ...channel, unread: channel.unread + others }
+          : s.followingLatest && !channel.hasMoreNewer
+            ? channel
+            : { ...channel, newBelow: channel.newBelow + others };
       newCount += added.length;
       for (const message of list) {
         highest = Math.max(highest, message.id);
@@ -84,19 +100,74 @@ export const createMessagesSlice: SliceCreator<MessagesSlice> = (set, get) => ({
     });
     return newCount;
   },
-  receiveHistoryPage: (name, messages, hasMore) =>
-    set((s) => {
-      if (!(name in s.channelInfo)) return {};
-      const { channel } = mergeMessages(s.channels[name] ?? emptyChannel(), messages);
-      return { channels: { ...s.channels, [name]: { ...channel, hasMoreOlder: hasMore, loadingOlder: false } } };
-    }),
-  setLoadingOlder: (name, loadingOlder) =>
-    set((s) => (name in s.channelInfo ? { channels: { ...s.channels, [name]: { ...(s.channels[name] ?? emptyChannel()), loadingOlder } } } : {})),
+  receiveGaps: (gaps) => {
+    const s = get();
+    const channels = { ...s.channels };
+    let total = 0;
+    for (const gap of gaps) {
+      const { channel, counted } = recordGaps(channels[gap.channel] ?? emptyChannel(), [
+        { afterId: gap.afterId, beforeId: gap.beforeId, count: gap.count },
+      ]);
+      total += counted;
+      channels[gap.channel] = gap.channel === s.activeChannel ? channel : { ...channel, unread: channel.unread + counted };
+    }
+    set({ channels });
+    return total;
+  },
+  // These two run on scrolling: they leave the store (and its persisted copy, written on every `set`) alone when
+  // nothing changes.
+  updateChannel: (name, change) => {
+    const s = get();
+    if (!(name in s.channelInfo)) return;
+    const before = s.channels[name] ?? emptyChannel();
+    const after = change(before);
+    if (after !== before) set({ channels: { ...s.channels, [name]: after } });
+  },
+  followingLatest: true,
+  setFollowingLatest: (following) => {
+    const s = get();
+    if (following === s.followingLatest) return;
+    const open = s.channels[s.activeChannel];
+    // Back at the live end: what arrived below has been seen.
+    set(
+      following && open && !open.hasMoreNewer && open.newBelow > 0
+        ? { followingLatest: true, channels: { ...s.channels, [s.activeChannel]: { ...open, newBelow: 0 } } }
+        : { followingLatest: following },
+    );
+  },
   setActiveChannel: (name) =>
     set((s) => ({
       activeChannel: name,
-      channels: { ...s.channels, [name]: { ...(s.channels[name] ?? emptyChannel()), unread: 0 } },
+      followingLatest: true,
+      channels: { ...s.channels, [name]: opened(s.channels[name] ?? emptyChannel(), s.me?.id ?? null) },
     })),
   startFromLatest: (latestId) => set((s) => ({ serverOffset: Math.max(s.serverOffset, latestId) })),
   forgetHistory: (latestId) => set((s) => ({ channels: { [s.activeChannel]: emptyChannel() }, serverOffset: latestId })),
 });
+
+/**
+ * Live or catch-up messages of one channel. A window that is not the live end (detached) does not hold them — they
+ * are fetched with it when the person goes back to the newest — nor does one whose reader is far up in it and that
+ * is full; a window that follows the live end drops its oldest messages beyond the bound.
+ */
+function holdArrivals(
+  channel: ChannelMessages,
+  list: readonly ChatMessage[],
+  readingOlder: boolean,
+): { channel: ChannelMessages; added: ChatMessage[] } {
+  const detached = channel.hasMoreNewer || (readingOlder && channel.ids.length + list.length > MAX_HELD_PER_CHANNEL);
+  if (!detached) {
+    const merged = mergeMessages(channel, list);
+    return readingOlder ? merged : { channel: trimOldest(merged.channel), added: merged.added };
+  }
+  // Ascending, and an id at or below the highest not held (or held) was counted already.
+  const newest = Math.max(channel.newestNotHeldId, channel.ids[channel.ids.length - 1] ?? 0);
+  const added = list.filter((m) => m.id > newest);
+  if (added.length === 0) return { channel, added };
+  return { channel: { ...channel, hasMoreNewer: true, newestNotHeldId: added[added.length - 1]!.id }, added };
+}
+
+/** A channel as it is opened: its unread messages are read now, and the divider marks where they start. */
+function opened(channel: ChannelMessages, myId: string | null): ChannelMessages {
+  return { ...channel, unread: 0, dividerAfterId: unreadBoundary(channel, channel.unread, myId), focusId: null, highlightId: null };
+}

@@ -5,7 +5,7 @@
  * is appending one step (and updating the schema to what it produces).
  */
 import { DM_NAME_PATTERN } from "../../shared/schemas";
-import { isRecord } from "./persisted-state";
+import { CACHED_MESSAGES_PER_CHANNEL, isRecord } from "./persisted-state";
 
 type Migration = (state: Record<string, unknown>) => Record<string, unknown>;
 
@@ -24,6 +24,16 @@ const MIGRATIONS: readonly Migration[] = [
     channelList: Array.isArray(channelNames)
       ? channelNames.map((name: unknown) => (typeof name === "string" ? { name, visibility: DM_NAME_PATTERN.test(name) ? "dm" : "public" } : name))
       : channelNames,
+  }),
+  // 3 → 4: the client holds a bounded window of each channel and replays a bounded catch-up, so the cache is one
+  // page per channel: the newest CACHED_MESSAGES_PER_CHANNEL of what version 3 kept (its contiguous newest run).
+  (state) => ({
+    ...state,
+    cache: isRecord(state.cache)
+      ? Object.fromEntries(
+          Object.entries(state.cache).map(([name, list]) => [name, Array.isArray(list) ? list.slice(-CACHED_MESSAGES_PER_CHANNEL) : list]),
+        )
+      : state.cache,
   }),
 ];
 

@@ -13,6 +13,9 @@ import type { OutboxEntry } from "../outbox";
 import { GENERAL_INFO, type ChannelInfo } from "./channels-slice";
 import type { TetherState } from "./types";
 
+/** Messages kept per channel across reloads: the newest page, enough to show the channel at once. */
+export const CACHED_MESSAGES_PER_CHANNEL = 50;
+
 export interface PersistedState {
   displayName: string;
   displayNameSetAt: number;

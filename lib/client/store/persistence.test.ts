@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import type { OutboxEntry } from "../outbox";
 import { createTetherStore } from "./index";
-import { createMergingStorage, readPersisted, STORAGE_KEY, STORAGE_VERSION, type PersistedState } from "./persistence";
+import { CACHED_MESSAGES_PER_CHANNEL, createMergingStorage, readPersisted, STORAGE_KEY, STORAGE_VERSION, type PersistedState } from "./persistence";
 import { memoryStorage } from "./memory-storage";
 
 const entry = (clientOffset: string, createdAt: number): OutboxEntry => ({
@@ -105,8 +105,8 @@ describe("a client of this version loading what version 1 stored", () => {
     expect(warn).not.toHaveBeenCalled();
 
     // The migrated state is written back at once, in this version's format.
-    expect(STORAGE_VERSION).toBe(3);
-    expect(storedVersion(storage)).toBe(3);
+    expect(STORAGE_VERSION).toBe(4);
+    expect(storedVersion(storage)).toBe(4);
     expect(readPersisted(storage)!.outbox).toEqual(state.outbox);
   });
 
@@ -211,7 +211,7 @@ describe("a client of this version loading what version 2 stored", () => {
     });
     expect(warn).not.toHaveBeenCalled();
 
-    expect(storedVersion(storage)).toBe(3);
+    expect(storedVersion(storage)).toBe(4);
     const stored = readPersisted(storage)!;
     expect(stored.outbox).toEqual(state.outbox);
     expect(stored.channelList.map((channel) => channel.name)).toEqual(["general", DM, "plans", "random"]);
@@ -309,5 +309,30 @@ describe("tabs of two versions sharing storage", () => {
     expect(stored.outbox.map((e) => e.clientOffset)).toEqual(["from-new-tab", ...v1.state.outbox.map((e) => e.clientOffset as string)]);
     expect(stored.settled).toEqual(v1.state.settled);
     expect(storedVersion(storage)).toBe(STORAGE_VERSION);
+  });
+});
+
+describe("a client of this version loading what version 3 stored", () => {
+  const message = (id: number) => ({
+    id,
+    channel: "general",
+    content: `m${id}`,
+    clientOffset: `co-${id}`,
+    author: { id: "u1", name: "Ann" },
+    createdAt: new Date(1_700_000_000_000 + id).toISOString(),
+  });
+
+  it("keeps only the newest page of each channel's cache, and the offset it reaches", async () => {
+    const cached = Array.from({ length: 100 }, (_, i) => message(i + 1));
+    const v3 = { version: 3, state: { ...snapshot({ serverOffset: 100 }), cache: { general: cached } } };
+    const storage = storageHolding(JSON.stringify(v3));
+    const state = (await loadStore(storage)).getState();
+
+    expect(state.serverOffset).toBe(100);
+    expect(state.channels.general?.ids).toEqual(cached.slice(-CACHED_MESSAGES_PER_CHANNEL).map((m) => m.id));
+    expect(state.channels.general?.hasMoreOlder).toBe(true);
+    expect(storedVersion(storage)).toBe(4);
+    expect(readPersisted(storage)!.cache.general).toHaveLength(CACHED_MESSAGES_PER_CHANNEL);
+    expect(warn).not.toHaveBeenCalled();
   });
 });

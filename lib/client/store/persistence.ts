@@ -14,7 +14,7 @@ import { GENERAL_CHANNEL } from "../../shared/limits";
 import { emptyChannel, mergeMessages, newestMessages, type ChannelMessages } from "../message-index";
 import { mergeOutboxes } from "../outbox";
 import { migrateToCurrent } from "./migrations";
-import { parsePersistedState, type PersistedState } from "./persisted-state";
+import { CACHED_MESSAGES_PER_CHANNEL, parsePersistedState, type PersistedState } from "./persisted-state";
 import { GUEST_STORAGE_KEY, storageKey } from "./storage-key";
 import type { TetherState } from "./types";
 
@@ -23,12 +23,14 @@ export type { PersistedState } from "./persisted-state";
 
 /** The entry's default name; the page's identity chooses the one actually used (storage-key.ts). */
 export const STORAGE_KEY = GUEST_STORAGE_KEY;
-export const CACHED_MESSAGES_PER_CHANNEL = 100;
+export { CACHED_MESSAGES_PER_CHANNEL };
 
 export function partializeState(state: TetherState, perChannel = CACHED_MESSAGES_PER_CHANNEL): PersistedState {
   const cache: Record<string, ChatMessage[]> = {};
   for (const [name, channel] of Object.entries(state.channels)) {
-    if (channel.ids.length > 0) cache[name] = newestMessages(channel, perChannel);
+    // Only what reaches the live end without a gap: a reload then pages back from it and skips nothing.
+    const newest = newestMessages(channel, perChannel);
+    if (newest.length > 0) cache[name] = newest;
   }
   return {
     displayName: state.displayName,
