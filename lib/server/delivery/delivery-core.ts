@@ -316,7 +316,7 @@ export function createDeliveryCore(options: DeliveryCoreOptions): DeliveryCore {
       // read) is not ahead of the store. Wait until they are delivered here rather than take it for a database reset,
       // which would replay nothing.
       await tail.whenDelivered(fromOffset, LAGGING_TAIL_WAIT_MS);
-      if (connection.phase === "closed") return;
+      if (!socket.connected) return;
     }
     // A fresh client (offset 0) reads history instead of a replay; a client ahead of the store (its database was
     // reset or restored from a backup) has nothing to catch up: it learns the store's latest id below.
