@@ -3,6 +3,7 @@
 import { useState, type FormEvent, type KeyboardEvent } from "react";
 import { channelTitle } from "../lib/client/channel-directory";
 import { sendMessage } from "../lib/client/chat-client";
+import { useReplyDraft } from "../lib/client/reply-draft";
 import { useTetherStore } from "../lib/client/store";
 import { countCharacters } from "../lib/shared/limits";
 
@@ -18,9 +19,14 @@ export function Composer() {
   const length = countCharacters(text);
   const tooLong = length > maxLength;
   const empty = text.trim().length === 0;
+  const replying = useReplyDraft((s) => s.byChannel[channel]);
+  const setReply = useReplyDraft((s) => s.replyTo);
 
   function submit() {
-    if (sendMessage(channel, text)) setText("");
+    if (sendMessage(channel, text, replying?.id)) {
+      setText("");
+      setReply(channel, undefined);
+    }
   }
 
   function onSubmit(event: FormEvent) {
@@ -33,11 +39,22 @@ export function Composer() {
     if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       submit();
+    } else if (event.key === "Escape" && replying) {
+      event.preventDefault();
+      setReply(channel, undefined);
     }
   }
 
   return (
-    <form className="composer" onSubmit={onSubmit}>
+    <form className={`composer${replying ? " composer-replying" : ""}`} onSubmit={onSubmit}>
+      {replying && (
+        <div className="replying-to">
+          <span>Replying to {replying.authorName}</span>
+          <button type="button" className="button-quiet" onClick={() => setReply(channel, undefined)}>
+            Cancel reply
+          </button>
+        </div>
+      )}
       <textarea
         aria-label="Message"
         aria-describedby="composer-counter"
