@@ -4,6 +4,7 @@ import { useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { channelTitle } from "../lib/client/channel-directory";
 import { draftChanged, sendMessage } from "../lib/client/chat-client";
 import { applyMention, mentionQueryAt, suggestMentions, type MentionQuery } from "../lib/client/mention-query";
+import { useReplyDraft } from "../lib/client/reply-draft";
 import { useTetherStore } from "../lib/client/store";
 import { countCharacters } from "../lib/shared/limits";
 import { useChannelMembers } from "./use-channel-members";
@@ -27,6 +28,8 @@ export function Composer() {
   const length = countCharacters(text);
   const tooLong = length > maxLength;
   const empty = text.trim().length === 0;
+  const replying = useReplyDraft((s) => s.byChannel[channel]);
+  const setReply = useReplyDraft((s) => s.replyTo);
 
   // The `@username` at the caret, its suggestions, and which one is chosen; Escape dismisses that one `@`.
   const input = useRef<HTMLTextAreaElement>(null);
@@ -54,9 +57,10 @@ export function Composer() {
   }
 
   function submit() {
-    if (sendMessage(channel, text)) {
+    if (sendMessage(channel, text, replying?.id)) {
       setText("");
       setQuery(null);
+      setReply(channel, undefined);
     }
   }
 
@@ -88,11 +92,22 @@ export function Composer() {
     if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       submit();
+    } else if (event.key === "Escape" && replying) {
+      event.preventDefault();
+      setReply(channel, undefined);
     }
   }
 
   return (
-    <form className="composer" onSubmit={onSubmit}>
+    <form className={`composer${replying ? " composer-replying" : ""}`} onSubmit={onSubmit}>
+      {replying && (
+        <div className="replying-to">
+          <span>Replying to {replying.authorName}</span>
+          <button type="button" className="button-quiet" onClick={() => setReply(channel, undefined)}>
+            Cancel reply
+          </button>
+        </div>
+      )}
       <div className="composer-input">
         {open && (
           <ul id="mention-suggestions" role="listbox" aria-label="Mention suggestions" className="mention-suggestions">

@@ -31,7 +31,8 @@ export function ConnectionStatus() {
   const browserOnline = useTetherStore((s) => s.browserOnline);
   const ready = useTetherStore((s) => s.ready);
   const lastSession = useTetherStore((s) => s.lastSession);
-  const waiting = useTetherStore((s) => s.outbox.filter((e) => e.status === "pending").length);
+  const waiting = useTetherStore((s) => s.outbox.filter((e) => e.status === "pending" && e.kind === "send").length);
+  const changesWaiting = useTetherStore((s) => s.outbox.filter((e) => e.status === "pending" && e.kind !== "send").length);
   const { label, detail, tone } = describe({ phase, attempt, browserOnline, ready, lastSession });
 
   return (
@@ -41,6 +42,7 @@ export function ConnectionStatus() {
         <span className="connection-label">{label}</span>
         {detail && <span className="connection-detail"> · {detail}</span>}
         {waiting > 0 && <span className="connection-detail"> · {plural(waiting, "message")} waiting to send</span>}
+        {changesWaiting > 0 && <span className="connection-detail"> · {plural(changesWaiting, "change")} waiting to be saved</span>}
       </div>
       <button type="button" className="button-secondary" onClick={toggleConnection}>
         {phase === "disconnected" ? "Connect" : "Disconnect"}

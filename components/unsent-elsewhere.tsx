@@ -5,6 +5,8 @@ import { discardMessage } from "../lib/client/chat-client";
 import { useTetherStore } from "../lib/client/store";
 import { DM_NAME_PATTERN } from "../lib/shared/schemas";
 
+const CHANGE_LABEL_ELSEWHERE = { delete: "a deletion", react: "a reaction", unreact: "a reaction removed" } as const;
+
 const STATUS = { pending: "Waiting to send", sent: "Sent", failed: "Not sent" } as const;
 
 /**
@@ -26,7 +28,9 @@ export function UnsentElsewhere() {
             <span className="unsent-where">
               {STATUS[entry.status]} to {DM_NAME_PATTERN.test(entry.channel) ? "a direct conversation you left" : `#${entry.channel}`}:
             </span>{" "}
-            <span className="unsent-content">{entry.content}</span>
+            <span className="unsent-content">
+              {entry.kind === "send" || entry.kind === "edit" ? entry.content : CHANGE_LABEL_ELSEWHERE[entry.kind]}
+            </span>
             {entry.status === "failed" && (
               <span className="unsent-reason" role="alert">
                 {entry.error?.message ?? "The server refused this message."}

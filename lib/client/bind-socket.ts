@@ -3,7 +3,7 @@
  * matching `off`, so binding, unbinding and binding again (React Strict Mode) leaves exactly one of each.
  */
 import { isAckError } from "../shared/ack";
-import type { Channel, ChannelReadState, ChatMessage, Gap, PresenceNotice, SessionReady, TypingNotice } from "../shared/dto";
+import type { Channel, ChannelReadState, ChatMessage, Gap, MessageUpdate, PresenceNotice, SessionReady, TypingNotice } from "../shared/dto";
 import { isSameIdentity, type PageIdentity } from "../shared/page-identity";
 import { loadOlderMessages } from "./history";
 import { applyDisplayName } from "./profile";
@@ -94,6 +94,7 @@ export function bindSocketToStore(
     if (isNew) hooks.onLiveMessage?.(message);
   };
   const onMessageBatch = (messages: ChatMessage[]) => receive(messages);
+  const onMessageUpdate = (update: MessageUpdate) => state().receiveUpdate(update);
   // Recorded before the replay that follows raises the offset past them (docs/protocol.md, "Bounded catch-up").
   const onMessageGaps = (gaps: Gap[]) => {
     const skipped = state().receiveGaps(gaps);
@@ -212,6 +213,7 @@ export function bindSocketToStore(
   socket.on("message:new", onMessageNew);
   socket.on("message:gaps", onMessageGaps);
   socket.on("message:batch", onMessageBatch);
+  socket.on("message:update", onMessageUpdate);
   socket.on("channel:created", onChannelCreated);
   socket.on("channel:joined", onChannelJoined);
   socket.on("channel:left", onChannelLeft);
@@ -233,6 +235,7 @@ export function bindSocketToStore(
     socket.off("message:new", onMessageNew);
     socket.off("message:gaps", onMessageGaps);
     socket.off("message:batch", onMessageBatch);
+    socket.off("message:update", onMessageUpdate);
     socket.off("channel:created", onChannelCreated);
     socket.off("channel:joined", onChannelJoined);
     socket.off("channel:left", onChannelLeft);

@@ -19,6 +19,7 @@ import { createTypingSender, type TypingSender } from "./typing-sender";
 import { applyDisplayName } from "./profile";
 import { closeSocket, getSocket, request, REQUEST_TIMEOUT_MS, type AckDataOf, type PayloadOf } from "./socket";
 import { useTetherStore } from "./store";
+import type { ChangeRequest } from "./store/outbox-slice";
 import { selectStorageFor, storageKeyFor } from "./store/storage-key";
 
 let sender: OutboxSender | null = null;
@@ -54,6 +55,7 @@ function presence(): PresenceTracker {
  * without a second connection.
  */
 export function startChatClient(identity: PageIdentity): () => void {
+  pageIdentity = identity;
   const socket = getSocket();
   // Before hydrating: this identity's entry, never another's (storage-key.ts).
   useTetherStore.persist.setOptions({ name: selectStorageFor(identity) });
@@ -127,16 +129,52 @@ export async function signOutAndLeave(identity: PageIdentity, { everywhere = fal
   return null;
 }
 
-export function sendMessage(channel: string, content: string): boolean {
+export function sendMessage(channel: string, content: string, replyTo?: number): boolean {
   const { maxMessageLength } = useTetherStore.getState();
   if (content.trim().length === 0 || countCharacters(content) > maxMessageLength) return false;
-  useTetherStore.getState().enqueue(channel, content);
+  useTetherStore.getState().enqueue(channel, content, replyTo);
   outboxSender().requestDrain();
   typing().stopped(channel);
   // What one writes belongs at the live end: a view reading the past goes back to it.
   void jumpToLatest(channel);
   return true;
 }
+
+/** A message a change is about: by id once the server gave it one, else by its clientOffset (still in the outbox). */
+export interface MessageRef {
+  channel: string;
+  id?: number;
+  clientOffset: string;
+}
+
+function queueChange(change: ChangeRequest): void {
+  useTetherStore.getState().enqueueChange(change);
+  outboxSender().requestDrain();
+}
+
+/** Queues an edit (shown at once); false when the text cannot be sent. */
+export function editMessage(message: MessageRef, content: string): boolean {
+  const { maxMessageLength } = useTetherStore.getState();
+  if (content.trim().length === 0 || countCharacters(content) > maxMessageLength) return false;
+  queueChange({ kind: "edit", channel: message.channel, messageId: message.id, target: message.clientOffset, content });
+  return true;
+}
+
+export function deleteMessage(message: MessageRef): void {
+  queueChange({ kind: "delete", channel: message.channel, messageId: message.id, target: message.clientOffset });
+}
+
+/** Adds this person's reaction, or removes it (`on` false). */
+export function setReaction(message: MessageRef, emoji: string, on: boolean): void {
+  queueChange({ kind: on ? "react" : "unreact", channel: message.channel, messageId: message.id, target: message.clientOffset, emoji });
+}
+
+/** Whether this page's person is the workspace admin (who may delete anyone's message). */
+export function isAdmin(): boolean {
+  return pageIdentity?.kind === "account" && pageIdentity.isAdmin;
+}
+
+let pageIdentity: PageIdentity | null = null;
 
 export function retryMessage(clientOffset: string): void {
   useTetherStore.getState().retry(clientOffset);

@@ -19,6 +19,7 @@
  * which is bounded (`MAX_HELD_PER_CHANNEL`), never in everything the channel ever received.
  */
 import type { ChatMessage } from "../shared/dto";
+import { isNewerState } from "./message-changes";
 
 /** The most messages held per channel; farther ones are dropped and paged back when the person scrolls to them. */
 export const MAX_HELD_PER_CHANNEL = 1500;
@@ -82,14 +83,23 @@ export function emptyChannel(): ChannelMessages {
 export function mergeMessages(channel: ChannelMessages, incoming: readonly ChatMessage[]): { channel: ChannelMessages; added: ChatMessage[] } {
   const added: ChatMessage[] = [];
   const seen = new Set<number>();
+  // A message held already may come with a newer state (a history page, a catch-up): the version rule decides.
+  const newer: ChatMessage[] = [];
   // A catch-up batch holds up to a thousand messages: look repeats up in a set, not by scanning `added`.
   for (const message of incoming) {
-    if (channel.byId[message.id] !== undefined || seen.has(message.id)) continue;
+    const held = channel.byId[message.id];
+    if (held !== undefined) {
+      if (isNewerState(held, message)) newer.push(message);
+      continue;
+    }
+    if (seen.has(message.id)) continue;
     seen.add(message.id);
     added.push(message);
   }
-  if (added.length === 0) return { channel, added };
+  if (added.length === 0 && newer.length === 0) return { channel, added };
   const byId = { ...channel.byId };
+  for (const message of newer) if (isNewerState(byId[message.id], message)) byId[message.id] = message;
+  if (added.length === 0) return { channel: { ...channel, byId }, added };
   for (const message of added) byId[message.id] = message;
   const addedIds = added.map((m) => m.id).sort((a, b) => a - b);
   const first = channel.ids[0];

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ChatMessage } from "../shared/dto";
 import { emptyChannel, mergeMessages } from "./message-index";
 import { buildMessageRows } from "./message-rows";
-import type { OutboxEntry } from "./outbox";
+import type { SendEntry } from "./outbox";
 
 const me = { id: "me", name: "Me" };
 const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 12, minute)).toISOString();
@@ -19,7 +19,7 @@ const message = (id: number, authorId: string, minute: number): ChatMessage => (
   reactions: [],
   replyTo: null,
 });
-const pending = (clientOffset: string, extra: Partial<OutboxEntry> = {}): OutboxEntry => ({
+const pending = (clientOffset: string, extra: Partial<SendEntry> = {}): SendEntry => ({
   kind: "send",
   clientOffset,
   channel: "general",

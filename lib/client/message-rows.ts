@@ -3,9 +3,10 @@
  * server has not delivered back yet (outbox), in send order. Consecutive messages by one author within a few
  * minutes are grouped under one name.
  */
-import type { ChatMessage } from "../shared/dto";
+import type { ChatMessage, Reaction } from "../shared/dto";
+import { applyPending, CHANGE_LABEL, changeTargets } from "./message-changes";
 import { topGap, type ChannelMessages, type HeldGap } from "./message-index";
-import type { OutboxEntry, OutboxStatus } from "./outbox";
+import type { ChangeEntry, OutboxEntry, OutboxStatus } from "./outbox";
 
 export const GROUP_WINDOW_MS = 5 * 60_000;
 
@@ -23,6 +24,41 @@ export interface MessageRow {
   clientOffset: string;
   /** Same author as the row above, shortly after: shown without the name. */
   continuesGroup: boolean;
+  /** As shown: the held state with this person's pending changes applied (message-changes.ts). */
+  editedAt: string | null;
+  deleted: boolean;
+  reactions: Reaction[];
+  /** The answered message: its author and text (null when deleted); `quote` undefined when it is not held. */
+  replyTo: number | null;
+  quote?: { authorName: string; text: string | null };
+  /** This person's changes to the message wait in the outbox. */
+  changePending: boolean;
+  /** The latest refused change, with the server's reason. */
+  changeError?: { clientOffset: string; label: string; message: string };
+}
+
+/** Applies this person's changes (pending ones shown, the latest refused one reported) to a row. */
+function withChanges(row: MessageRow, changes: readonly ChangeEntry[], meId: string | null): MessageRow {
+  const mine = changes.filter((c) => changeTargets(c, row));
+  if (mine.length === 0) return row;
+  const pending = mine.filter((c) => c.status === "pending");
+  const refused = mine.filter((c) => c.status === "failed").pop();
+  const shown = applyPending(row, pending, meId);
+  return {
+    ...row,
+    ...shown,
+    changePending: pending.length > 0,
+    changeError: refused && {
+      clientOffset: refused.clientOffset,
+      label: CHANGE_LABEL[refused.kind],
+      message: refused.error?.message ?? "The server refused this change.",
+    },
+  };
+}
+
+function quoteOf(message: ChatMessage | undefined): MessageRow["quote"] {
+  if (!message) return undefined;
+  return { authorName: message.author.name, text: message.deletedAt ? null : message.content };
 }
 
 export function buildMessageRows(
@@ -44,11 +80,17 @@ export function buildMessageRows(
     status: me && m.author.id === me.id ? "sent" : undefined,
     clientOffset: m.clientOffset,
     continuesGroup: false,
+    editedAt: m.editedAt,
+    deleted: m.deletedAt !== null,
+    reactions: m.reactions,
+    replyTo: m.replyTo,
+    quote: m.replyTo === null ? undefined : quoteOf(channel!.byId[m.replyTo]),
+    changePending: false,
   }));
   const waiting: MessageRow[] = [];
   // Unsent messages belong at the live end: a detached window (a jump into the past) does not show them.
   for (const entry of channel?.hasMoreNewer ? [] : outbox) {
-    if (entry.channel !== channelName || storedOffsets.has(entry.clientOffset)) continue;
+    if (entry.kind !== "send" || entry.channel !== channelName || storedOffsets.has(entry.clientOffset)) continue;
     const row: MessageRow = {
       key: `o${entry.clientOffset}`,
       id: entry.id,
@@ -60,6 +102,12 @@ export function buildMessageRows(
       error: entry.error,
       clientOffset: entry.clientOffset,
       continuesGroup: false,
+      editedAt: null,
+      deleted: false,
+      reactions: [],
+      replyTo: entry.replyTo ?? null,
+      quote: entry.replyTo === undefined ? undefined : quoteOf(channel?.byId[entry.replyTo]),
+      changePending: false,
     };
     if (entry.id === undefined) {
       waiting.push(row);
@@ -70,6 +118,10 @@ export function buildMessageRows(
     rows.splice(at === -1 ? rows.length : at, 0, row);
   }
   rows.push(...waiting);
+  const changes = outbox.filter((e): e is ChangeEntry => e.kind !== "send" && e.channel === channelName);
+  if (changes.length > 0) {
+    for (let i = 0; i < rows.length; i++) rows[i] = withChanges(rows[i]!, changes, me?.id ?? null);
+  }
   for (let i = 1; i < rows.length; i++) {
     const previous = rows[i - 1]!;
     const row = rows[i]!;

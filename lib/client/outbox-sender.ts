@@ -12,11 +12,11 @@
  * the algorithm with fakes; `createOutboxSender` wires the real ones.
  */
 import { isAckError, type Ack } from "../shared/ack";
-import type { SendMessageResult } from "../shared/dto";
-import type { SendMessagePayload } from "../shared/events";
+import type { MessageChangeResult, SendMessageResult } from "../shared/dto";
+import type { MessageDeletePayload, MessageEditPayload, ReactionPayload, SendMessagePayload } from "../shared/events";
 import { RETRYABLE_ERROR_CODES } from "../shared/errors";
 import { readAcknowledged, recordAcknowledged } from "./ack-journal";
-import { nextPending, type OutboxEntry } from "./outbox";
+import { nextPending, type ChangeEntry, type OutboxEntry } from "./outbox";
 import { request, REQUEST_TIMEOUT_MS, type TetherClientSocket } from "./socket";
 import type { TetherStore } from "./store";
 import { readPersisted } from "./store/persistence";
@@ -26,6 +26,26 @@ const BACKOFF_MAX_MS = 15_000;
 const OUTBOX_LOCK = "tether:outbox";
 
 type Outcome = "next" | "retry" | "stop";
+
+/** What goes on the wire for a change entry. */
+export type ChangeRequestOnWire =
+  | { event: "message:edit"; payload: MessageEditPayload }
+  | { event: "message:delete"; payload: MessageDeletePayload }
+  | { event: "reaction:add" | "reaction:remove"; payload: ReactionPayload };
+
+function wireRequest(entry: ChangeEntry, id: number): ChangeRequestOnWire {
+  const { clientOffset } = entry;
+  switch (entry.kind) {
+    case "edit":
+      return { event: "message:edit", payload: { id, content: entry.content, clientOffset } };
+    case "delete":
+      return { event: "message:delete", payload: { id, clientOffset } };
+    case "react":
+      return { event: "reaction:add", payload: { id, emoji: entry.emoji, clientOffset } };
+    case "unreact":
+      return { event: "reaction:remove", payload: { id, emoji: entry.emoji, clientOffset } };
+  }
+}
 
 export interface OutboxSender {
   /** Starts draining, or makes a running drain look again. Safe to call any time. */
@@ -37,6 +57,8 @@ export interface OutboxSocket {
   readonly connected: boolean;
   /** `message:send` with its ack; rejects when no ack arrives in time. */
   sendMessage(payload: SendMessagePayload): Promise<Ack<SendMessageResult>>;
+  /** A change to a message with its ack; rejects when no ack arrives in time. */
+  changeMessage(request: ChangeRequestOnWire): Promise<Ack<MessageChangeResult>>;
   once(event: "disconnect", listener: () => void): void;
   off(event: "disconnect", listener: () => void): void;
 }
@@ -77,16 +99,24 @@ function pause({ socket, after }: OutboxSenderDeps, ms: number): Promise<boolean
 }
 
 /** The ack, or null when it timed out or the connection dropped first (either way: send again later). */
-function sendOnce(socket: OutboxSocket, entry: OutboxEntry): Promise<Ack<SendMessageResult> | null> {
+function sendOnce(socket: OutboxSocket, entry: OutboxEntry, messageId: number): Promise<Ack<SendMessageResult | MessageChangeResult> | null> {
   return new Promise((resolve) => {
     const onDisconnect = () => resolve(null);
     socket.once("disconnect", onDisconnect);
-    socket
-      .sendMessage({ channel: entry.channel, content: entry.content, clientOffset: entry.clientOffset })
+    const sent: Promise<Ack<SendMessageResult | MessageChangeResult>> =
+      entry.kind === "send"
+        ? socket.sendMessage({
+            channel: entry.channel,
+            content: entry.content,
+            clientOffset: entry.clientOffset,
+            ...(entry.replyTo !== undefined && { replyTo: entry.replyTo }),
+          })
+        : socket.changeMessage(wireRequest(entry, messageId));
+    sent
       .then(
         (ack) => resolve(ack),
         (error: unknown) => {
-          console.warn("message:send got no ack in time; retrying", entry.clientOffset, error);
+          console.warn(`${entry.kind} got no ack in time; retrying`, entry.clientOffset, error);
           resolve(null);
         },
       )
@@ -109,6 +139,7 @@ export function createOutboxSender(socket: TetherClientSocket, store: TetherStor
         return socket.connected;
       },
       sendMessage: (payload) => request(socket, REQUEST_TIMEOUT_MS, "message:send", payload),
+      changeMessage: (change) => request(socket, REQUEST_TIMEOUT_MS, change.event, change.payload),
       once: (event, listener) => void socket.once(event, listener),
       off: (event, listener) => void socket.off(event, listener),
     },
@@ -128,11 +159,27 @@ export function createOutboxSenderWith(store: TetherStore, deps: OutboxSenderDep
   let again = false;
   let failures = 0;
 
+  /** The id of the message a change is about: known, or found by its send's clientOffset (sent before it). */
+  function targetId(entry: ChangeEntry): number | undefined {
+    if (entry.messageId !== undefined) return entry.messageId;
+    const s = store.getState();
+    const send = s.outbox.find((e) => e.kind === "send" && e.clientOffset === entry.target);
+    if (send?.kind === "send" && send.id !== undefined) return send.id;
+    return Object.values(s.channels[entry.channel]?.byId ?? {}).find((m) => m.clientOffset === entry.target)?.id;
+  }
+
   async function deliver(entry: OutboxEntry): Promise<Outcome> {
-    const ack = await sendOnce(socket, entry);
+    const messageId = entry.kind === "send" ? 0 : targetId(entry);
+    if (messageId === undefined) {
+      // Its message was never sent (refused or discarded): the change has nothing to apply to.
+      store.getState().markFailed(entry.clientOffset, { code: "unknown_message", message: "Its message was not sent." });
+      return "next";
+    }
+    const ack = await sendOnce(socket, entry, messageId);
     if (ack && !isAckError(ack)) {
       failures = 0;
-      store.getState().markSent(entry.clientOffset, ack.data.id);
+      if ("id" in ack.data) store.getState().markSent(entry.clientOffset, ack.data.id);
+      else store.getState().markChanged(entry.clientOffset);
       await deps.journal.record(entry.clientOffset);
       return "next";
     }

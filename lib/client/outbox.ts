@@ -9,7 +9,8 @@ export type OutboxStatus = "pending" | "sent" | "failed";
 
 /**
  * A new message to send. The `kind` discriminates what an outbox entry asks of the server: edits, deletions and
- * reactions will join `OutboxEntry` as kinds of their own, sharing the fields that identify and order an entry.
+ * reactions are kinds of their own (`ChangeEntry`), sharing the fields that identify and order an entry, so that
+ * everything the person does goes out in the order they did it.
  */
 export interface SendEntry {
   kind: "send";
@@ -23,9 +24,37 @@ export interface SendEntry {
   /** Server id once acknowledged. */
   id?: number;
   error?: Pick<AckError, "code" | "message">;
+  /** The message (same channel) this one answers. */
+  replyTo?: number;
 }
 
-export type OutboxEntry = SendEntry;
+/** A change to a message: `message:edit`, `message:delete`, `reaction:add`, `reaction:remove`. */
+interface ChangeFields {
+  clientOffset: string;
+  channel: string;
+  createdAt: number;
+  seq: number;
+  /** A change is removed once acknowledged (its `message:update` came first), so it is never "sent". */
+  status: OutboxStatus;
+  error?: Pick<AckError, "code" | "message">;
+  /** The message's id; absent while the message itself waits in the outbox (it is filled in by its ack). */
+  messageId?: number;
+  /** The message's clientOffset: how a change made to a message still unsent finds it. */
+  target: string;
+}
+
+export type ChangeEntry =
+  | (ChangeFields & { kind: "edit"; content: string })
+  | (ChangeFields & { kind: "delete" })
+  | (ChangeFields & { kind: "react" | "unreact"; emoji: string });
+
+export type ChangeKind = ChangeEntry["kind"];
+
+export type OutboxEntry = SendEntry | ChangeEntry;
+
+export function isSendEntry(entry: OutboxEntry): entry is SendEntry {
+  return entry.kind === "send";
+}
 
 /** How many settled clientOffsets are remembered: far more than a person can have in flight. */
 export const SETTLED_MEMORY = 500;
@@ -91,4 +120,13 @@ export function mergeOutboxes(
     if (!known.has(entry.clientOffset) && !settledSet.has(entry.clientOffset) && entry.status !== "sent") outbox.push(entry);
   }
   return { outbox: outbox.sort(bySendOrder), settled };
+}
+
+/**
+ * Gives the changes made to messages that were still unsent their message's id, once it is known (from the ack or
+ * from the message arriving). Returns the same array when nothing changed.
+ */
+export function resolveTargets(outbox: OutboxEntry[], ids: ReadonlyMap<string, number>): OutboxEntry[] {
+  if (ids.size === 0 || !outbox.some((e) => e.kind !== "send" && e.messageId === undefined && ids.has(e.target))) return outbox;
+  return outbox.map((e) => (e.kind !== "send" && e.messageId === undefined && ids.has(e.target) ? { ...e, messageId: ids.get(e.target)! } : e));
 }

@@ -1,7 +1,8 @@
-import type { ChatMessage, Gap } from "../../shared/dto";
+import type { ChatMessage, Gap, MessageUpdate } from "../../shared/dto";
 import { GENERAL_CHANNEL } from "../../shared/limits";
 import { emptyChannel, MAX_HELD_PER_CHANNEL, mergeMessages, recordGaps, trimOldest, unreadBoundary, type ChannelMessages } from "../message-index";
-import { rememberSettled } from "../outbox";
+import { isNewerState } from "../message-changes";
+import { rememberSettled, resolveTargets } from "../outbox";
 import type { SliceCreator } from "./types";
 
 export interface MessagesSlice {
@@ -19,6 +20,11 @@ export interface MessagesSlice {
   followingLatest: boolean;
   /** Live or catch-up messages; returns how many were new. */
   receiveMessages(messages: readonly ChatMessage[]): number;
+  /**
+   * A message changed (`message:update`): its state replaces a held one of lower version; a message not held is
+   * not kept (history pages bring current states). Either way the update's offset is processed.
+   */
+  receiveUpdate(update: MessageUpdate): void;
   /**
    * A bounded catch-up's skipped ranges, recorded before its messages arrive (and so before the offset passes
    * them); they count as unread in channels that are not open. Returns how many messages they hold.
@@ -56,6 +62,7 @@ export const createMessagesSlice: SliceCreator<MessagesSlice> = (set, get) => ({
     let newCount = 0;
     let highest = s.serverOffset;
     const arrivedOffsets: string[] = [];
+    const ownIds = new Map<string, number>();
     const byChannel = new Map<string, ChatMessage[]>();
     for (const message of messages) {
       const list = byChannel.get(message.channel);
@@ -75,9 +82,12 @@ export const createMessagesSlice: SliceCreator<MessagesSlice> = (set, get) => ({
       for (const message of list) {
         highest = Math.max(highest, message.id);
         arrivedOffsets.push(message.clientOffset);
+        if (message.author.id === s.me?.id) ownIds.set(message.clientOffset, message.id);
       }
     }
     const arrived = new Set(arrivedOffsets);
+    // Changes made to own messages before they were sent need their id, whether or not their ack came first.
+    const outbox = resolveTargets(s.outbox, ownIds);
     // A message proves the channel readable now, even before channel:joined describes it (that event can come
     // second): a channel list requested earlier must not drop it.
     const unknown = [...byChannel.keys()].filter((name) => !(name in s.channelInfo));
@@ -90,7 +100,7 @@ export const createMessagesSlice: SliceCreator<MessagesSlice> = (set, get) => ({
       }),
       serverOffset: highest,
       // Own messages that arrived need no outbox entry any more, whether or not their ack came first.
-      outbox: s.outbox.some((e) => arrived.has(e.clientOffset)) ? s.outbox.filter((e) => !arrived.has(e.clientOffset)) : s.outbox,
+      outbox: outbox.some((e) => arrived.has(e.clientOffset)) ? outbox.filter((e) => !arrived.has(e.clientOffset)) : outbox,
       settled: s.outbox.some((e) => arrived.has(e.clientOffset))
         ? rememberSettled(
             s.settled,
@@ -99,6 +109,17 @@ export const createMessagesSlice: SliceCreator<MessagesSlice> = (set, get) => ({
         : s.settled,
     });
     return newCount;
+  },
+  receiveUpdate: ({ offset, message }) => {
+    const s = get();
+    const channel = s.channels[message.channel];
+    const held = channel?.byId[message.id];
+    const apply = channel !== undefined && held !== undefined && isNewerState(held, message);
+    if (!apply && offset <= s.serverOffset) return;
+    set({
+      ...(apply && { channels: { ...s.channels, [message.channel]: { ...channel, byId: { ...channel.byId, [message.id]: message } } } }),
+      serverOffset: Math.max(s.serverOffset, offset),
+    });
   },
   receiveGaps: (gaps) => {
     const s = get();

@@ -35,6 +35,10 @@ const MIGRATIONS: readonly Migration[] = [
         )
       : state.cache,
   }),
+  // 4 → 5: the outbox also holds changes to messages (edit, delete, react, unreact) and a send may answer a
+  // message (`replyTo`). Every version-4 entry is a send as it was: the shape only grew, so nothing is reshaped;
+  // the version says that a version-4 client must not read these entries as messages to send.
+  (state) => state,
 ];
 
 /** The version this code writes. Version 1 is the first Tether ever stored. */

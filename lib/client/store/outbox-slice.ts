@@ -1,5 +1,14 @@
 import type { AckError } from "../../shared/errors";
-import { mergeOutboxes, newClientOffset, rememberSettled, storageLacksUnsent, type OutboxEntry } from "../outbox";
+import {
+  mergeOutboxes,
+  newClientOffset,
+  rememberSettled,
+  resolveTargets,
+  storageLacksUnsent,
+  type ChangeEntry,
+  type OutboxEntry,
+  type SendEntry,
+} from "../outbox";
 import type { SliceCreator } from "./types";
 
 export interface OutboxSlice {
@@ -7,8 +16,12 @@ export interface OutboxSlice {
   outbox: OutboxEntry[];
   /** clientOffsets that are done (acknowledged or discarded), shared with other tabs through storage. */
   settled: string[];
-  enqueue(channel: string, content: string): OutboxEntry;
+  enqueue(channel: string, content: string, replyTo?: number): SendEntry;
+  /** A change to a message (by its id, or by its clientOffset while it waits in the outbox), queued after all before it. */
+  enqueueChange(change: ChangeRequest): ChangeEntry;
   markSent(clientOffset: string, id: number): void;
+  /** A change was acknowledged: its `message:update` (which came first) shows it; the entry is done. */
+  markChanged(clientOffset: string): void;
   markFailed(clientOffset: string, error: Pick<AckError, "code" | "message">): void;
   retry(clientOffset: string): void;
   discard(clientOffset: string): void;
@@ -19,13 +32,19 @@ export interface OutboxSlice {
   adoptOutbox(theirs: { outbox: OutboxEntry[]; settled: string[] }): void;
 }
 
+/** What a change asks, without the fields every entry gets. */
+export type ChangeRequest =
+  | { kind: "edit"; channel: string; messageId?: number; target: string; content: string }
+  | { kind: "delete"; channel: string; messageId?: number; target: string }
+  | { kind: "react" | "unreact"; channel: string; messageId?: number; target: string; emoji: string };
+
 let seq = 0;
 
 export const createOutboxSlice: SliceCreator<OutboxSlice> = (set, get) => ({
   outbox: [],
   settled: [],
-  enqueue: (channel, content) => {
-    const entry: OutboxEntry = {
+  enqueue: (channel, content, replyTo) => {
+    const entry: SendEntry = {
       kind: "send",
       clientOffset: newClientOffset(),
       channel,
@@ -33,18 +52,30 @@ export const createOutboxSlice: SliceCreator<OutboxSlice> = (set, get) => ({
       createdAt: Date.now(),
       seq: seq++,
       status: "pending",
+      ...(replyTo !== undefined && { replyTo }),
     };
     set((s) => ({ outbox: [...s.outbox, entry] }));
     return entry;
   },
+  enqueueChange: (change) => {
+    const entry = { ...change, clientOffset: newClientOffset(), createdAt: Date.now(), seq: seq++, status: "pending" } as ChangeEntry;
+    set((s) => ({ outbox: [...s.outbox, entry] }));
+    return entry;
+  },
+  markChanged: (clientOffset) =>
+    set((s) => ({
+      outbox: s.outbox.filter((e) => e.clientOffset !== clientOffset),
+      settled: rememberSettled(s.settled, [clientOffset]),
+    })),
   markSent: (clientOffset, id) =>
     set((s) => {
       const delivered = s.channels[s.outbox.find((e) => e.clientOffset === clientOffset)?.channel ?? ""]?.byId[id] !== undefined;
+      const outbox = resolveTargets(s.outbox, new Map([[clientOffset, id]]));
       return {
         // Once the message itself is here it speaks for itself; until then the entry shows it as sent.
         outbox: delivered
-          ? s.outbox.filter((e) => e.clientOffset !== clientOffset)
-          : s.outbox.map((e) => (e.clientOffset === clientOffset ? { ...e, status: "sent" as const, id, error: undefined } : e)),
+          ? outbox.filter((e) => e.clientOffset !== clientOffset)
+          : outbox.map((e) => (e.clientOffset === clientOffset && e.kind === "send" ? { ...e, status: "sent" as const, id, error: undefined } : e)),
         settled: rememberSettled(s.settled, [clientOffset]),
       };
     }),

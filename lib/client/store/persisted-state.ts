@@ -81,8 +81,28 @@ const sendEntrySchema = z.object({
     .catch(undefined),
 });
 
+const changeFields = {
+  clientOffset: z.string().min(1),
+  channel: z.string().min(1),
+  createdAt: z.number(),
+  seq: z.number(),
+  // A change is removed once acknowledged: a stored one is pending (or refused).
+  status: z.enum(["pending", "failed"]).catch("pending"),
+  error: z
+    .object({ code: z.enum(ERROR_CODES), message: z.string() })
+    .optional()
+    .catch(undefined),
+  messageId: z.number().int().positive().optional().catch(undefined),
+  target: z.string().min(1),
+};
+
 /** One outbox entry of any kind; later kinds join this union. */
-export const outboxEntrySchema = z.discriminatedUnion("kind", [sendEntrySchema]) satisfies z.ZodType<OutboxEntry>;
+export const outboxEntrySchema = z.discriminatedUnion("kind", [
+  sendEntrySchema.extend({ replyTo: z.number().int().positive().optional().catch(undefined) }),
+  z.object({ kind: z.literal("edit"), content: z.string(), ...changeFields }),
+  z.object({ kind: z.literal("delete"), ...changeFields }),
+  z.object({ kind: z.enum(["react", "unreact"]), emoji: z.string().min(1), ...changeFields }),
+]) satisfies z.ZodType<OutboxEntry>;
 
 /** The state of a client that has stored nothing. */
 export function emptyPersistedState(): PersistedState {
