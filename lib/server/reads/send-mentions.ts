@@ -11,7 +11,7 @@ import type { Channel } from "../../shared/dto";
 import type { Identity } from "../../shared/identity";
 import { parseMentions } from "../../shared/mentions";
 import { EVERYONE_MENTIONED } from "../../storage/read-state-store";
-import { TokenBucket } from "../limits/token-bucket";
+import { createKeyedTokenBuckets } from "../limits/keyed-token-buckets";
 
 export interface SendMentions {
   /** The identities to store as mentioned, or the refusal of an `@channel` over the limit. */
@@ -25,23 +25,7 @@ export interface SendMentionsOptions {
 }
 
 export function createSendMentions({ users, channelMentionLimit }: SendMentionsOptions): SendMentions {
-  const buckets = new Map<string, TokenBucket>();
-  // Full buckets are forgotten now and then: nothing to remember about an identity that has not used it lately.
-  const sweep = setInterval(() => {
-    for (const [key, bucket] of buckets) if (bucket.isFull()) buckets.delete(key);
-  }, 60_000);
-  sweep.unref();
-
-  function takeChannelMention(identityId: string): { retryAfterMs: number } | null {
-    if (channelMentionLimit.perSecond === 0) return null;
-    let bucket = buckets.get(identityId);
-    if (!bucket) {
-      bucket = new TokenBucket(channelMentionLimit.burst, channelMentionLimit.perSecond);
-      buckets.set(identityId, bucket);
-    }
-    const taken = bucket.take();
-    return taken.ok ? null : { retryAfterMs: taken.retryAfterMs };
-  }
+  const channelMentions = createKeyedTokenBuckets(channelMentionLimit.burst, channelMentionLimit.perSecond);
 
   return {
     async resolve(author, channel, content) {
@@ -49,7 +33,7 @@ export function createSendMentions({ users, channelMentionLimit }: SendMentionsO
       const parsed = parseMentions(content);
       const mentioned: string[] = [];
       if (parsed.channel) {
-        const limited = takeChannelMention(author.id);
+        const limited = channelMentions.take(author.id);
         if (limited) {
           return {
             ok: false,
