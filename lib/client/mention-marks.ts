@@ -2,20 +2,17 @@
  * Mentions in shown text: the parts of a text that say `@username` or `@channel` (by the rule of
  * lib/shared/mentions.ts), so that they can be highlighted, and the ones meaning the reader stand out.
  */
-import { CHANNEL_MENTION } from "../shared/mentions";
+import { CHANNEL_MENTION, findMentions } from "../shared/mentions";
 
 export type TextPart = { kind: "text"; text: string } | { kind: "mention"; text: string; username: string };
-
-const MENTION = /(^|[^\p{L}\p{N}_@.-])(@([A-Za-z0-9_-]{3,32}))(?![A-Za-z0-9_-])/gu;
 
 export function splitMentions(text: string): TextPart[] {
   const parts: TextPart[] = [];
   let last = 0;
-  for (const match of text.matchAll(MENTION)) {
-    const start = match.index + match[1]!.length;
-    if (start > last) parts.push({ kind: "text", text: text.slice(last, start) });
-    parts.push({ kind: "mention", text: match[2]!, username: match[3]!.toLowerCase() });
-    last = start + match[2]!.length;
+  for (const mention of findMentions(text)) {
+    if (mention.index > last) parts.push({ kind: "text", text: text.slice(last, mention.index) });
+    parts.push({ kind: "mention", text: mention.text, username: mention.username });
+    last = mention.index + mention.text.length;
   }
   if (last < text.length) parts.push({ kind: "text", text: text.slice(last) });
   return parts;

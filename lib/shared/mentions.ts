@@ -22,11 +22,27 @@ export interface ParsedMentions {
   channel: boolean;
 }
 
+export interface FoundMention {
+  /** Where the `@` is. */
+  index: number;
+  /** As written, e.g. `@Ann`. */
+  text: string;
+  /** Lower-cased, without the `@` (`channel` for `@channel`). */
+  username: string;
+}
+
+/** Every mention in `content`, in order, by the one rule the server and every client read mentions with. */
+export function* findMentions(content: string): Generator<FoundMention> {
+  for (const match of content.matchAll(MENTION)) {
+    const text = `@${match[1]!}`;
+    yield { index: match.index + match[0].length - text.length, text, username: match[1]!.toLowerCase() };
+  }
+}
+
 export function parseMentions(content: string): ParsedMentions {
   const usernames: string[] = [];
   let channel = false;
-  for (const match of content.matchAll(MENTION)) {
-    const name = match[1]!.toLowerCase();
+  for (const { username: name } of findMentions(content)) {
     if (name === CHANNEL_MENTION) channel = true;
     else if (!usernames.includes(name) && usernames.length < MAX_MENTIONS_PER_MESSAGE) usernames.push(name);
   }
