@@ -179,6 +179,24 @@ export default defineConfig([
       ],
     },
   },
+  {
+    // Specs take `test` from e2e/support/test.ts, which closes the browser contexts each test opens (see there).
+    files: ["e2e/**/*.spec.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [
+            {
+              name: "@playwright/test",
+              importNames: ["test"],
+              message: "Import `test` from ./support/test: it closes the browser contexts a test opens.",
+            },
+          ],
+        },
+      ],
+    },
+  },
 
   // Last: turn off every stylistic rule that would fight Prettier.
   prettier,

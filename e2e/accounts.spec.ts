@@ -3,7 +3,8 @@
  * two devices, sign-out, the settings page (sessions and tokens), and the rule for what a browser keeps: one
  * identity's local state is never shown to, nor sent as, another.
  */
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { fillAccountForm, signIn, signUp, signedInDevice, storageKeys } from "./support/account-pages";
 import { ChatPage } from "./support/chat-page";
 import { connectWithToken } from "./support/script-client";

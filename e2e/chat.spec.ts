@@ -2,7 +2,8 @@
  * Chatting as people do: two people in two channels, a long history read by scrolling up, and hostile text
  * shown as text. Each test checks the page and the SQLite file.
  */
-import { expect, test, type Browser } from "@playwright/test";
+import type { Browser } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { ChatPage, openPerson } from "./support/chat-page";
 import { createChannel, sendAll, withScriptClient } from "./support/script-client";
 import { serverForThisFile } from "./support/tether-server";

@@ -3,7 +3,7 @@
  * holds a higher offset: the page drops the conversation the server no longer has, and chatting works again,
  * from the new ids on.
  */
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { openPerson } from "./support/chat-page";
 import { serverForThisFile } from "./support/tether-server";
 

@@ -1,7 +1,8 @@
 /**
  * A connection cut between a send and its ack, and the Disconnect/Connect toggle.
  */
-import { expect, test, type Browser } from "@playwright/test";
+import type { Browser } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { ChatPage, openPerson } from "./support/chat-page";
 import { serverForThisFile } from "./support/tether-server";
 

@@ -1,5 +1,5 @@
 /** GUEST_ACCESS=false: a workspace for accounts only, in Chromium against the production server. */
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { io } from "socket.io-client";
 import { signUp } from "./support/account-pages";
 import { serverForThisFile } from "./support/tether-server";

@@ -4,7 +4,8 @@
  * every message once, in order; unread counts stay exact; "Jump to latest" and search with jump-to-message work;
  * a reload shows the cached conversation at once.
  */
-import { expect, test, type Browser, type BrowserContext } from "@playwright/test";
+import type { Browser, BrowserContext } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { ChatPage } from "./support/chat-page";
 import { createChannel, sendAll, withScriptClient } from "./support/script-client";
 import { serverForThisFile } from "./support/tether-server";

@@ -3,7 +3,8 @@
  * offline and after a reload; made offline, they wait in the outbox (through a reload) and are applied once, in the
  * order made; a refused edit rolls back and says why.
  */
-import { expect, test, type Browser, type BrowserContext, type Locator, type Page } from "@playwright/test";
+import type { Browser, BrowserContext, Locator, Page } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { signUp } from "./support/account-pages";
 import { ChatPage } from "./support/chat-page";
 import { serverForThisFile } from "./support/tether-server";

@@ -2,7 +2,8 @@
  * Going offline, for the receiver and for the sender, reloading with unsent messages, and two tabs sharing one
  * outbox. The network is cut with `context.setOffline`, which the client notices at once at 127.0.0.1.
  */
-import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
+import type { Browser, BrowserContext, Page } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { ChatPage } from "./support/chat-page";
 import { serverForThisFile } from "./support/tether-server";
 

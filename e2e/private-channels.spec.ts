@@ -3,7 +3,8 @@
  * production server: what members see at once (without reloading), and what everyone else never receives — checked
  * on the WebSocket frames their browsers got, not only on the screen.
  */
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import type { Browser, Page } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { signUp, signedInDevice } from "./support/account-pages";
 import { ChatPage, openPerson } from "./support/chat-page";
 import { serverForThisFile } from "./support/tether-server";

@@ -2,7 +2,7 @@
  * With the flood limits on, the web client backs off as the server asks (retryAfterMs) instead of hammering it,
  * and still delivers every message once, in order.
  */
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { openPerson } from "./support/chat-page";
 import { serverForThisFile } from "./support/tether-server";
 

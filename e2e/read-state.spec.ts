@@ -1,32 +1,19 @@
 /**
  * Read state, mentions, notifications, typing and presence as people see them, in Chromium against the production
- * server: one account on two devices (two browser contexts) never shows as unread what it read on the other; a
- * mention reaches a hidden tab as a system notification and the title count; a muted channel shows its mentions
- * only; the typing line and presence dots follow the other person.
+ * server: one account on two devices (two browser contexts) never shows as unread what it read on the other; a muted
+ * channel shows its mentions only; the typing line and presence dots follow the other person. System notifications
+ * are in notifications.spec.ts (they need the full Chromium).
  */
-import { expect, test, type Browser } from "@playwright/test";
-import { signIn, signUp } from "./support/account-pages";
-import { clickNotification, recordNotifications, setTabHidden, shownNotifications } from "./support/attention";
-import type { ChatPage } from "./support/chat-page";
+import type { Browser } from "@playwright/test";
+import { expect, test } from "./support/test";
+import { setTabHidden } from "./support/attention";
+import { openDevice, post, type DeviceOptions } from "./support/devices";
 import { serverForThisFile } from "./support/tether-server";
 
 const server = serverForThisFile();
 
 /** A device of its own (a browser context) for `username`: signed up the first time, signed in after that. */
-async function device(browser: Browser, username: string, { first = false, notifications = false } = {}): Promise<ChatPage> {
-  const context = await browser.newContext();
-  if (notifications) await recordNotifications(context, server.url);
-  const page = await context.newPage();
-  const password = `${username}-password`;
-  return first ? signUp(page, server.url, username, password) : signIn(page, server.url, username, password);
-}
-
-/** Sends in `channel` and waits until the server stored it. */
-async function post(chat: ChatPage, channel: string, text: string): Promise<void> {
-  await chat.switchTo(channel);
-  await chat.send(text);
-  await expect(chat.item(text)).toHaveAttribute("data-status", "sent");
-}
+const device = (browser: Browser, username: string, options?: DeviceOptions) => openDevice(browser, server.url, username, options);
 
 test("reading on one device clears the badge and the title count on the other", async ({ browser }) => {
   const laptop = await device(browser, "rhea", { first: true });
@@ -63,42 +50,6 @@ test("reading on one device clears the badge and the title count on the other", 
   await phone.switchTo("planning");
   await expect(phone.item("one more thing")).toBeVisible();
   await expect(laptop.channel("planning")).toHaveAccessibleName("planning");
-});
-
-test("a mention in a hidden tab shows one notification per conversation, counts in the title, and opens its message when clicked", async ({
-  browser,
-}) => {
-  const ula = await device(browser, "ula", { first: true, notifications: true });
-  const vic = await device(browser, "vic", { first: true });
-  await vic.createChannel("launch");
-  await expect(ula.channel("launch")).toBeVisible();
-  // Permission is granted by the browser (the test); the button shows notifications are on, and never asked on load.
-  await expect(ula.page.getByRole("button", { name: "Enable notifications" })).toHaveAttribute("aria-pressed", "true");
-
-  await setTabHidden(ula.page, true);
-  await post(vic, "launch", "no mention here");
-  await post(vic, "launch", "@ula the build is green");
-  await post(vic, "launch", "@ula and the release notes?");
-  await expect(ula.channel("launch")).toHaveAccessibleName("launch, 3 unread, 2 mentions");
-  await expect(ula.page).toHaveTitle("(2) Tether");
-  await expect
-    .poll(() => shownNotifications(ula.page))
-    .toEqual([
-      { title: "vic in #launch", body: "@ula the build is green", tag: "launch" },
-      { title: "vic in #launch", body: "@ula and the release notes?", tag: "launch" },
-    ]);
-  // A hidden tab reads nothing: the counts stay.
-  await expect(ula.channel("launch")).toHaveAccessibleName("launch, 3 unread, 2 mentions");
-
-  await setTabHidden(ula.page, false);
-  await clickNotification(ula.page, 0);
-  await expect(ula.channel("launch")).toHaveAttribute("aria-current", "page");
-  await expect(ula.item("@ula the build is green")).toHaveAttribute("aria-current", "true");
-  await expect(ula.page).toHaveTitle("Tether");
-  // Visible again: no notification for what is on screen.
-  await post(vic, "launch", "@ula seen it?");
-  await expect(ula.item("@ula seen it?")).toBeVisible();
-  expect(await shownNotifications(ula.page)).toHaveLength(2);
 });
 
 test("a muted channel shows no unread count on any device, only its mentions", async ({ browser }) => {

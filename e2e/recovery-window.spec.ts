@@ -8,7 +8,8 @@
  * counted as a recovery that succeeded or missed. "Longer than the window" is made certain by a window of 1 ms
  * on a server of its own, rather than by waiting for a longer window to pass.
  */
-import { expect, test, type Browser, type BrowserContext } from "@playwright/test";
+import type { Browser, BrowserContext } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { ChatPage, openPerson } from "./support/chat-page";
 import { serverForThisFile, type TetherServer } from "./support/tether-server";
 

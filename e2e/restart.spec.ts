@@ -2,7 +2,7 @@
  * The server is killed with SIGKILL (no shutdown code runs) and started again on the same SQLite file while two
  * people keep typing.
  */
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { openPerson } from "./support/chat-page";
 import { serverForThisFile } from "./support/tether-server";
 

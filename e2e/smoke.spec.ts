@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { TetherServer } from "./support/tether-server";
 
 const server = new TetherServer();

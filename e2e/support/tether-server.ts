@@ -3,7 +3,7 @@
  * and can kill it with SIGKILL and start it again on the same file.
  */
 import Database from "better-sqlite3";
-import { test } from "@playwright/test";
+import { test } from "./test";
 import { attachConnectionDiaries } from "./connection-diary";
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";

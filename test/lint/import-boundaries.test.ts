@@ -28,7 +28,7 @@ async function lint(file: string, code: string): Promise<Linter.LintMessage[]> {
 
 const RESTRICTED_PATH = "import/no-restricted-paths";
 const NODE_BUILTIN = "import/no-nodejs-modules";
-const SERVER_ONLY = "no-restricted-imports";
+const RESTRICTED_IMPORT = "no-restricted-imports";
 
 const violations: { boundary: string; file: string; code: string; rule: string }[] = [
   // components/ and lib/client/ never import lib/server/, db/ or server.ts.
@@ -143,9 +143,16 @@ const violations: { boundary: string; file: string; code: string; rule: string }
     rule: NODE_BUILTIN,
   },
   // `server-only` throws in the modules server.ts loads outside Next's bundler.
-  { boundary: "server-only in lib/server", file: "lib/server/probe.ts", code: `import "server-only";\n`, rule: SERVER_ONLY },
-  { boundary: "server-only in db", file: "db/probe.ts", code: `import "server-only";\n`, rule: SERVER_ONLY },
-  { boundary: "server-only in server.ts", file: "server.ts", code: `import "server-only";\n`, rule: SERVER_ONLY },
+  { boundary: "server-only in lib/server", file: "lib/server/probe.ts", code: `import "server-only";\n`, rule: RESTRICTED_IMPORT },
+  { boundary: "server-only in db", file: "db/probe.ts", code: `import "server-only";\n`, rule: RESTRICTED_IMPORT },
+  { boundary: "server-only in server.ts", file: "server.ts", code: `import "server-only";\n`, rule: RESTRICTED_IMPORT },
+  // Specs take `test` from e2e/support/test.ts, which closes the browser contexts each test opens.
+  {
+    boundary: "a spec taking `test` from @playwright/test",
+    file: "e2e/probe.spec.ts",
+    code: `import { test } from "@playwright/test";\ntest("t", () => {});\n`,
+    rule: RESTRICTED_IMPORT,
+  },
 ];
 
 const allowed: { direction: string; file: string; code: string }[] = [
@@ -180,6 +187,11 @@ const allowed: { direction: string; file: string; code: string }[] = [
     code: `import type { ChatMessage } from "../lib/shared/dto";\nexport type M = ChatMessage;\n`,
   },
   { direction: "server.ts → lib/server", file: "server.ts", code: `import { loadEnv } from "./lib/server/env";\nloadEnv();\n` },
+  {
+    direction: "a spec → e2e/support/test and Playwright's types",
+    file: "e2e/probe.spec.ts",
+    code: `import type { Page } from "@playwright/test";\nimport { test } from "./support/test";\ntest("t", ({ page }: { page: Page }) => page);\n`,
+  },
 ];
 
 describe("import boundaries", () => {
