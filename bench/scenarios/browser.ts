@@ -10,13 +10,13 @@
  * - scrolling up through 5,000 older messages a screen at a time: each shown once, in order, none missing, and how
  *   far (px) the content moved other than by the scroll itself (0: no visible jump).
  */
-import fs from "node:fs";
 import { chromium, type Browser, type Page } from "@playwright/test";
 import type { Ack } from "../../lib/shared/ack";
 import { GENERAL_CHANNEL } from "../../lib/shared/limits";
 import { connectClient, sendMessage, type BenchSocket } from "../support/clients";
 import { round } from "../support/stats";
 import { startTether, type Target } from "../support/targets";
+import { systemChromium } from "../../scripts/system-chromium.mjs";
 
 export interface BrowserResult {
   missed: number;
@@ -39,15 +39,6 @@ export interface BrowserResult {
 const OTHER_CHANNEL = "elsewhere";
 const SENDERS = 4;
 const SEND_WINDOW = 32;
-
-function chromiumPath(): string | undefined {
-  try {
-    if (fs.existsSync(chromium.executablePath())) return undefined;
-  } catch {
-    // no browser managed by Playwright: the system's below
-  }
-  return fs.existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined;
-}
 
 /** Sends `count` messages to `channel` over several connections, each keeping a window of unacknowledged sends. */
 async function sendMany(sockets: readonly BenchSocket[], channel: string, count: number, prefix: string): Promise<number[]> {
@@ -289,7 +280,7 @@ async function oneRun(browser: Browser, missed: number, otherMissed: number, log
 }
 
 export async function runBrowser(options: { sizes: number[]; other: number }, log: (text: string) => void): Promise<BrowserResult[]> {
-  const executablePath = chromiumPath();
+  const executablePath = systemChromium();
   const browser = await chromium.launch({
     executablePath,
     args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--enable-precise-memory-info"],
