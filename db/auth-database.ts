@@ -63,14 +63,17 @@ export function openAccountsStore(databaseUrl: string): AccountsStore {
       );
       return new Map(found.map((user) => [user.id, user]));
     },
-    listUsers: (limit) => selectUsers(database, sql`1 = 1 ORDER BY username LIMIT ${limit}`),
+    listUsers: (limit) => selectUsers(database, sql`1 = 1`, sql`ORDER BY username LIMIT ${limit}`),
     close: () => database.close(),
   };
 }
 
-/** Accounts (users with a username) matching a condition, as members of channels see them. */
-async function selectUsers(database: AuthDatabase, where: SQL): Promise<Member[]> {
-  const statement = sql`SELECT id, username, name FROM users WHERE username IS NOT NULL AND (${where})`;
+/**
+ * Accounts (users with a username) matching a condition, as members of channels see them. `order` (ORDER BY,
+ * LIMIT) goes after the parenthesised condition: inside it, it would be a syntax error.
+ */
+async function selectUsers(database: AuthDatabase, where: SQL, order: SQL = sql``): Promise<Member[]> {
+  const statement = sql`SELECT id, username, name FROM users WHERE username IS NOT NULL AND (${where}) ${order}`;
   const rows: Member[] =
     database.dialect === "sqlite"
       ? database.db.all<Member>(statement)

@@ -176,6 +176,15 @@ describe.each(testBackends())("on %s", (backend) => {
         expect.objectContaining({ username: "alice", role: "member" }),
       ]);
     });
+
+    it("of general are every account, by username (what @ suggests there)", async () => {
+      const carol = await as("carol");
+      expect((await carol.request<{ members: Member[] }>("channel:members", { channel: "general" })).data!.members.map((m) => m.username)).toEqual([
+        "alice",
+        "bob",
+        "carol",
+      ]);
+    });
   });
 
   describe("a removal racing a catch-up", () => {
