@@ -52,6 +52,47 @@ test("reading on one device clears the badge and the title count on the other", 
   await expect(laptop.channel("planning")).toHaveAccessibleName("planning");
 });
 
+test("@ suggests the channel's members: arrow keys and Enter pick one, Escape dismisses, and a mention of you stands out", async ({ browser }) => {
+  const jon = await device(browser, "jon", { first: true });
+  const joy = await device(browser, "joy", { first: true });
+  const ivy = await device(browser, "ivy", { first: true });
+  const suggestions = ivy.page.getByRole("listbox", { name: "Mention suggestions" });
+  const option = (username: string) => suggestions.getByRole("option", { name: new RegExp(`^@${username}\\b`) });
+
+  // Escape dismisses the suggestions for that `@` and leaves the text alone.
+  await ivy.messageInput.pressSequentially("cc @j");
+  await expect(suggestions.getByRole("option")).toHaveText([/^@jon/, /^@joy/]);
+  await ivy.messageInput.press("Escape");
+  await expect(suggestions).toBeHidden();
+  await expect(ivy.messageInput).toHaveValue("cc @j");
+  await ivy.messageInput.clear();
+
+  // Members other than oneself, matching what follows the `@`; the first is chosen, arrows move and wrap round.
+  await ivy.messageInput.pressSequentially("thanks @j");
+  await expect(suggestions.getByRole("option")).toHaveText([/^@jon/, /^@joy/]);
+  await expect(option("jon")).toHaveAttribute("aria-selected", "true");
+  await ivy.messageInput.press("ArrowDown");
+  await expect(option("joy")).toHaveAttribute("aria-selected", "true");
+  await expect(option("jon")).toHaveAttribute("aria-selected", "false");
+  await ivy.messageInput.press("ArrowDown");
+  await expect(option("jon")).toHaveAttribute("aria-selected", "true");
+  await ivy.messageInput.press("ArrowUp");
+  await expect(option("joy")).toHaveAttribute("aria-selected", "true");
+  // Enter picks (it does not send), and the caret is after the inserted mention.
+  await ivy.messageInput.press("Enter");
+  await expect(suggestions).toBeHidden();
+  await expect(ivy.messageInput).toHaveValue("thanks @joy ");
+  await ivy.messageInput.pressSequentially("for the review");
+  await expect(ivy.messageInput).toHaveValue("thanks @joy for the review");
+  await ivy.messageInput.press("Enter");
+  await expect(ivy.item("thanks @joy for the review")).toHaveAttribute("data-status", "sent");
+
+  // Highlighted for everyone; it stands out only for the person mentioned.
+  for (const reader of [jon, joy, ivy]) await expect(reader.item("thanks @joy for the review").locator(".mention")).toHaveText("@joy");
+  await expect(joy.item("thanks @joy for the review").locator(".mention-me")).toHaveText("@joy");
+  for (const reader of [jon, ivy]) await expect(reader.item("thanks @joy for the review").locator(".mention-me")).toHaveCount(0);
+});
+
 test("a muted channel shows no unread count on any device, only its mentions", async ({ browser }) => {
   const laptop = await device(browser, "wes", { first: true });
   const phone = await device(browser, "wes");
