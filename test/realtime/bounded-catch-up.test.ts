@@ -71,6 +71,7 @@ describe.each(testBackends())("on %s", (backend) => {
     expect(returning.events).toEqual(["session:ready"]);
     returning.socket.disconnect();
     await whileAway();
+    await server.allDelivered();
     returning.socket.connect();
     await returning.ready(2);
     return returning;
@@ -134,6 +135,7 @@ describe.each(testBackends())("on %s", (backend) => {
   it("gives a fresh client (offset 0) that asks for a bound no replay and no gaps", async () => {
     server = await start({ backend });
     await seed(server.store, { general: 50 });
+    await server.allDelivered();
     const fresh = client({ replay: { perChannel: 5 } });
     await fresh.ready();
     expect(fresh.events).toEqual(["session:ready"]);
@@ -160,6 +162,7 @@ describe.each(testBackends())("on %s", (backend) => {
     await server.realtime.delivery.ready();
     await createChannels("random");
     await seed(server.store, { general: 1500, random: 400 });
+    await server.allDelivered();
     const through = await server.store.getLatestOffset();
     const sender = client({ name: "Sender" });
     await sender.ready();
@@ -200,6 +203,7 @@ describe.each(testBackends())("on %s", (backend) => {
     await createChannels("random");
     const first = (await server.store.getLatestOffset()) + 1;
     await seed(server.store, { general: 8000, random: 2000 });
+    await server.allDelivered();
     const late = client({ serverOffset: first, replay: { perChannel: 50 } });
     await late.ready();
     expect(late.wire).toHaveLength(100);

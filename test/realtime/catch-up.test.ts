@@ -61,6 +61,7 @@ describe.each(testBackends())("on %s", (backend) => {
     it("sends a fresh client no replay at all", async () => {
       server = await start({ backend });
       await seed(server.store, 20);
+      await server.allDelivered();
       const fresh = client();
       await fresh.ready();
       expect(fresh.sessions[0]).toMatchObject({ recovered: false, replayed: 0, latestId: expect.any(Number) });
@@ -71,6 +72,7 @@ describe.each(testBackends())("on %s", (backend) => {
     it("replays a large backlog in several batches, ascending, none missing", async () => {
       server = await start({ backend, replayBatchSize: 100 });
       const ids = await seed(server.store, 1050);
+      await server.allDelivered();
       const offset = ids[49]!;
       const late = client({ serverOffset: offset });
       await late.ready();

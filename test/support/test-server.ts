@@ -93,6 +93,12 @@ export interface TestServer {
   httpServer: HttpServer;
   /** Stored messages, all or those with one clientOffset, counted directly in the database. */
   countMessages(clientOffset?: string): Promise<number>;
+  /**
+   * Resolves once the delivery core has delivered everything stored so far. Messages written straight to `store`
+   * reach the core through its commit listener — on PostgreSQL + Redis through the log tail, which may read the store
+   * first — so a client that connects before then is caught up to an earlier position and gets the rest live.
+   */
+  allDelivered(timeoutMs?: number): Promise<void>;
   /** Rows of one read-only SQL query (same text on both dialects), read directly from the database. */
   rows<T extends Record<string, unknown>>(sql: string): Promise<T[]>;
   close(): Promise<void>;
@@ -238,6 +244,14 @@ export async function startTestServer(overrides: StartTestServerOptions = {}): P
     httpServer,
     countMessages,
     rows,
+    async allDelivered(timeoutMs = 10_000) {
+      const latest = await store.getLatestOffset();
+      const deadline = Date.now() + timeoutMs;
+      while (realtime.delivery.deliveredThrough() < latest) {
+        if (Date.now() > deadline) throw new Error(`the delivery core did not deliver through ${latest} within ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
     async close() {
       await tether.close();
       await authDatabase.close();
