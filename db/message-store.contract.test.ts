@@ -694,6 +694,25 @@ function messageStoreContract(backend: Backend, skipReason: string | null = null
           { channel: GENERAL_CHANNEL, readUpTo: ids[0], muted: false, unread: 3, mentions: 2 },
         ]);
       });
+
+      it("leaves a deleted message out of every count, and counts whom an edited message mentions now", async () => {
+        const actor = { id: "author-1", isAdmin: false };
+        const pinged = (await store.insertMessage(by("author-1", "pinged", GENERAL_CHANNEL, [reader]))).message.id;
+        const plain = (await store.insertMessage(by("author-1", "plain"))).message.id;
+        const own = (await store.insertMessage(by(reader, "own-to-delete"))).message.id;
+        const counts = async () => (await store.getReadStates(reader, [GENERAL_CHANNEL], Number.MAX_SAFE_INTEGER, 1000))[0];
+        expect(await counts()).toMatchObject({ unread: 2, mentions: 1 });
+
+        await store.changeMessage({ kind: "delete", messageId: pinged, clientOffset: "del-pinged", actor });
+        expect(await counts()).toMatchObject({ unread: 1, mentions: 0 });
+        await store.changeMessage({ kind: "edit", messageId: plain, content: "now @reader", mentions: [reader], clientOffset: "edit-plain", actor });
+        expect(await counts()).toMatchObject({ unread: 1, mentions: 1 });
+        await store.changeMessage({ kind: "edit", messageId: plain, content: "nobody", mentions: [], clientOffset: "edit-plain-2", actor });
+        expect(await counts()).toMatchObject({ unread: 1, mentions: 0 });
+        // A reader's own deleted message was never counted, and its deletion takes nothing from the others.
+        await store.changeMessage({ kind: "delete", messageId: own, clientOffset: "del-own", actor: { id: reader, isAdmin: false } });
+        expect(await counts()).toMatchObject({ unread: 1, mentions: 0 });
+      });
     });
 
     it("answers ping while the database is reachable", async () => {

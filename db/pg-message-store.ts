@@ -234,6 +234,13 @@ async function changeIn(
     .update(messages)
     .set({ ...state, version: offset })
     .where(eq(messages.id, current.id));
+  if (request.kind === "edit" || request.kind === "delete") {
+    // The counts follow the content: an edited message mentions whom its new content names, a deleted one nobody.
+    await tx.delete(messageMentions).where(eq(messageMentions.messageId, current.id));
+    const rows =
+      request.kind === "edit" && request.mentions?.length ? mentionRows(current.id, current.channel, current.author.id, request.mentions) : [];
+    if (rows.length > 0) await tx.insert(messageMentions).values(rows);
+  }
   const message = changedMessage(current, decision, offset, now);
   return { result: { status: "applied", offset, message }, entries: [{ offset, update: { offset, message } }] };
 }

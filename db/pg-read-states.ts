@@ -57,8 +57,9 @@ export function createPgReadStates(pool: Pool): ReadStateStore {
 
     async getReadStates(identityId, channels, asOf, cap, floor = 0) {
       if (channels.length === 0) return [];
-      // One round trip for every channel; each count walks one index. Own messages first, so the total can stop
-      // at exactly `cap` messages of others.
+      // One round trip for every channel; each count walks one index (partial: messages not deleted, so a deleted
+      // message counts for nobody; its mention rows went with it). Own messages first, so the total can stop at
+      // exactly `cap` messages of others.
       const { rows } = await pool.query<{ channel: string; read_up_to: string; muted: boolean; total: string; own: string; mentions: string }>(
         `SELECT c.channel, greatest(coalesce(r.read_up_to, 0), $6) AS read_up_to, coalesce(r.muted, false) AS muted, own.n AS own, total.n AS total,
                 (SELECT count(*) FROM (SELECT DISTINCT mm.message_id FROM message_mentions mm
@@ -67,9 +68,9 @@ export function createPgReadStates(pool: Pool): ReadStateStore {
            FROM unnest($1::text[]) WITH ORDINALITY AS c(channel, position)
            LEFT JOIN read_states r ON r.identity_id = $2 AND r.channel = c.channel
            CROSS JOIN LATERAL (SELECT count(*) AS n FROM (SELECT 1 FROM messages m WHERE m.author_id = $2 AND m.channel = c.channel
-                                 AND m.id > greatest(coalesce(r.read_up_to, 0), $6) AND m.id <= $3 LIMIT $4) t) own
+                                 AND m.id > greatest(coalesce(r.read_up_to, 0), $6) AND m.id <= $3 AND m.deleted_at IS NULL LIMIT $4) t) own
            CROSS JOIN LATERAL (SELECT count(*) AS n FROM (SELECT 1 FROM messages m WHERE m.channel = c.channel
-                                 AND m.id > greatest(coalesce(r.read_up_to, 0), $6) AND m.id <= $3 LIMIT $4 + own.n) t) total
+                                 AND m.id > greatest(coalesce(r.read_up_to, 0), $6) AND m.id <= $3 AND m.deleted_at IS NULL LIMIT $4 + own.n) t) total
           ORDER BY c.position`,
         [channels, identityId, asOf, cap, EVERYONE_MENTIONED, floor],
       );

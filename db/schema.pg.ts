@@ -40,8 +40,15 @@ export const messages = pgTable(
   (table) => [
     // History pages: newest messages of one channel, below an id.
     index("messages_channel_id_idx").on(table.channel, table.id),
-    // Unread counts: a reader's own messages in a range of a channel, counted on the index alone.
-    index("messages_author_channel_id_idx").on(table.authorId, table.channel, table.id),
+    // Unread counts (db/pg-read-states.ts) count messages not deleted, on these indexes alone (index-only scans: the
+    // partial condition's column need not be in the index on PostgreSQL): all of a channel's in a range, and a
+    // reader's own. Partial, so a deleted message drops out of them; the queries repeat the condition.
+    index("messages_live_channel_id_idx")
+      .on(table.channel, table.id)
+      .where(sql`deleted_at IS NULL`),
+    index("messages_live_author_channel_id_idx")
+      .on(table.authorId, table.channel, table.id)
+      .where(sql`deleted_at IS NULL`),
     // Full-text search (searchMessages in pg-message-store.ts): the query must repeat this expression exactly.
     index("messages_content_search_idx").using("gin", sql`to_tsvector('english', ${table.content})`),
   ],

@@ -40,8 +40,16 @@ export const messages = sqliteTable(
   (table) => [
     // History pages: newest messages of one channel, below an id.
     index("messages_channel_id_idx").on(table.channel, table.id),
-    // Unread counts: a reader's own messages in a range of a channel, counted on the index alone.
-    index("messages_author_channel_id_idx").on(table.authorId, table.channel, table.id),
+    // Unread counts (db/sqlite-read-states.ts) count messages not deleted, on these indexes alone: all of a channel's
+    // in a range, and a reader's own. Partial, so a deleted message drops out of them; the queries repeat the
+    // condition. deleted_at is a column too (always NULL here) because SQLite covers a query with an index only when
+    // the index holds every column the query names, the partial condition's included.
+    index("messages_live_channel_id_idx")
+      .on(table.channel, table.id, table.deletedAt)
+      .where(sql`deleted_at IS NULL`),
+    index("messages_live_author_channel_id_idx")
+      .on(table.authorId, table.channel, table.id, table.deletedAt)
+      .where(sql`deleted_at IS NULL`),
     // Full-text search is the FTS5 table messages_fts, which drizzle cannot describe: it is created, filled and kept
     // by triggers in the hand-written migration 0002_search.sql.
   ],

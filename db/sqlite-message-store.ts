@@ -170,7 +170,7 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
   // of channel:list requests (the bench's bystander) cost more than the list itself.
   const selectChannels = db.select().from(channels).orderBy(asc(channels.id)).prepare();
 
-  const { insertMentions, ...readStates } = createSqliteReadStates(sqlite);
+  const { insertMentions, deleteMentions, ...readStates } = createSqliteReadStates(sqlite);
 
   const insertOne = (input: NewMessage): { result: InsertMessageResult; entries: LogEntry[] } => {
     const createdAt = Date.now();
@@ -253,9 +253,15 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
           ? null
           : JSON.stringify({ emoji: request.emoji });
     insertChange.run(offset, current.id, current.channel, request.kind, request.actor.id, data, request.clientOffset, now);
-    if (request.kind === "edit") updateEdited.run(decision.content, now, offset, current.id);
-    else if (request.kind === "delete") updateDeleted.run(now, offset, current.id);
-    else updateReactions.run(encodeReactions(decision.reactions), offset, current.id);
+    if (request.kind === "edit") {
+      updateEdited.run(decision.content, now, offset, current.id);
+      // The counts follow the content: who the edited message mentions now.
+      deleteMentions(current.id);
+      if (request.mentions?.length) insertMentions(current.id, current.channel, current.author.id, request.mentions);
+    } else if (request.kind === "delete") {
+      updateDeleted.run(now, offset, current.id);
+      deleteMentions(current.id);
+    } else updateReactions.run(encodeReactions(decision.reactions), offset, current.id);
     const message = changedMessage(current, decision, offset, now);
     return { result: { status: "applied", offset, message }, entries: [{ offset, update: { offset, message } }] };
   };

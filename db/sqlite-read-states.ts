@@ -1,7 +1,7 @@
 /**
  * Read positions, mutes and mentions on SQLite (ReadStateStore): prepared statements on the store's own connection.
  * Positions are upserts outside the log (they order nothing); mentions are written by the message insert, in its
- * transaction (`insertMentions`).
+ * transaction (`insertMentions`), and replaced or removed by an edit or a delete in theirs (`deleteMentions`).
  */
 import type Database from "better-sqlite3";
 import type { ReadStateCounts, ReadStateStore, StoredReadState } from "../lib/storage/read-state-store";
@@ -10,6 +10,8 @@ import { EVERYONE_MENTIONED } from "../lib/storage/read-state-store";
 export interface SqliteReadStates extends ReadStateStore {
   /** Stores who a message mentions; runs inside the transaction that inserts the message. */
   insertMentions: (messageId: number, channel: string, authorId: string, mentioned: readonly string[]) => void;
+  /** Forgets who a message mentions (it was edited or deleted); runs inside the transaction of the change. */
+  deleteMentions: (messageId: number) => void;
 }
 
 interface StateRow {
@@ -27,6 +29,7 @@ export function createSqliteReadStates(sqlite: Database.Database): SqliteReadSta
   const insertMention = sqlite.prepare<[number, string, string, string]>(
     "INSERT INTO message_mentions (message_id, channel, mentioned, author_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
   );
+  const deleteMentions = sqlite.prepare<[number]>("DELETE FROM message_mentions WHERE message_id = ?");
   // Clamped to the channel's newest message in the same statement, and raised only (max).
   const markRead = sqlite.prepare<[string, string, number, string, number], StateRow>(
     `INSERT INTO read_states (identity_id, channel, read_up_to, muted, updated_at)
@@ -40,16 +43,17 @@ export function createSqliteReadStates(sqlite: Database.Database): SqliteReadSta
      RETURNING read_up_to, muted`,
   );
   const selectState = sqlite.prepare<[string, string], StateRow>("SELECT read_up_to, muted FROM read_states WHERE identity_id = ? AND channel = ?");
-  // Each count walks one index only ((channel, id), (author_id, channel, id), (mentioned, channel, message_id)),
-  // never the message rows, and stops at the cap.
+  // Each count walks one index only (the partial (channel, id) and (author_id, channel, id) of messages not deleted,
+  // (mentioned, channel, message_id)), never the message rows, and stops at the cap. A deleted message counts for
+  // nobody: it drops out of the partial indexes, and its mention rows are deleted with it.
   const countRange = sqlite
     .prepare<[string, number, number, number], number>(
-      "SELECT count(*) FROM (SELECT 1 FROM messages WHERE channel = ? AND id > ? AND id <= ? LIMIT ?)",
+      "SELECT count(*) FROM (SELECT 1 FROM messages WHERE channel = ? AND id > ? AND id <= ? AND deleted_at IS NULL LIMIT ?)",
     )
     .pluck();
   const countOwn = sqlite
     .prepare<[string, string, number, number, number], number>(
-      "SELECT count(*) FROM (SELECT 1 FROM messages WHERE author_id = ? AND channel = ? AND id > ? AND id <= ? LIMIT ?)",
+      "SELECT count(*) FROM (SELECT 1 FROM messages WHERE author_id = ? AND channel = ? AND id > ? AND id <= ? AND deleted_at IS NULL LIMIT ?)",
     )
     .pluck();
   const countMentions = sqlite
@@ -62,6 +66,10 @@ export function createSqliteReadStates(sqlite: Database.Database): SqliteReadSta
   return {
     insertMentions(messageId, channel, authorId, mentioned) {
       for (const who of mentioned) if (who !== authorId) insertMention.run(messageId, channel, who, authorId);
+    },
+
+    deleteMentions(messageId) {
+      deleteMentions.run(messageId);
     },
 
     async markRead(identityId, channel, upTo) {

@@ -24,7 +24,17 @@ export type MessageChangeRequest = {
   messageId: number;
   clientOffset: string;
   actor: { id: string; isAdmin: boolean };
-} & ({ kind: "edit"; content: string } | { kind: "delete" } | { kind: "reaction_add"; emoji: string } | { kind: "reaction_remove"; emoji: string });
+} & (
+  | {
+      kind: "edit";
+      content: string;
+      /** Who the new content mentions (as NewMessage.mentions): they replace the message's mentions, in the same transaction. */
+      mentions?: readonly string[];
+    }
+  | { kind: "delete" }
+  | { kind: "reaction_add"; emoji: string }
+  | { kind: "reaction_remove"; emoji: string }
+);
 
 export type MessageChangeKind = MessageChangeRequest["kind"];
 
