@@ -162,6 +162,55 @@ describe.each(testBackends())("on %s", (backend) => {
       expect(bob.joined.map((c) => c.name)).toContain("secret");
     });
 
+    it("leaves deleted messages out of the counts, follows whom an edit mentions, and sends every reader the new counts", async () => {
+      const alice = await as("alice");
+      const bob = await as("bob");
+      const laptop = await as("carol");
+      const phone = await as("carol");
+      const ping = await send(bob, "general", "@alice @carol ping");
+      const plain = await send(bob, "general", "plain");
+      const later = await send(bob, "general", "later");
+      await waitFor(() => [alice, laptop, phone].every((c) => c.messages.has(later)), 5_000, "the messages");
+      for (const reader of [alice, laptop, phone]) expect(reader.countsOf("general")).toEqual({ readUpTo: 0, unread: 3, mentions: 1, muted: false });
+
+      // A delete: one unread and its mention fewer, on every connection of every reader, and for a new connection.
+      const readStatesBefore = bob.readStates.length;
+      expect(await bob.delete(ping, "delete-ping")).toMatchObject({ data: { duplicate: false } });
+      for (const reader of [alice, laptop, phone]) {
+        await waitFor(() => reader.countsOf("general")?.unread === 2, 5_000, "the counts after the delete");
+        expect(reader.countsOf("general")).toEqual({ readUpTo: 0, unread: 2, mentions: 0, muted: false });
+      }
+      expect(await freshCounts("carol", "general")).toEqual({ readUpTo: 0, unread: 2, mentions: 0, muted: false });
+
+      // An edit that names carol mentions her (and not alice); one that drops her mention no longer does.
+      expect(await bob.edit(plain, "plain, @carol", "edit-plain")).toMatchObject({ data: { duplicate: false } });
+      for (const carol of [laptop, phone]) await waitFor(() => carol.countsOf("general")?.mentions === 1, 5_000, "the mention an edit added");
+      expect(await freshCounts("carol", "general")).toEqual({ readUpTo: 0, unread: 2, mentions: 1, muted: false });
+      expect(await freshCounts("alice", "general")).toEqual({ readUpTo: 0, unread: 2, mentions: 0, muted: false });
+      expect(await bob.edit(plain, "plain again", "edit-plain-again")).toMatchObject({ data: { duplicate: false } });
+      for (const carol of [laptop, phone]) await waitFor(() => carol.countsOf("general")?.mentions === 0, 5_000, "the mention an edit removed");
+      expect(await freshCounts("carol", "general")).toEqual({ readUpTo: 0, unread: 2, mentions: 0, muted: false });
+
+      // The author's counts never included their own messages, and a deleted message is no mention row any more.
+      expect(await freshCounts("bob", "general")).toEqual({ readUpTo: 0, unread: 0, mentions: 0, muted: false });
+      expect(bob.readStates.length).toBe(readStatesBefore);
+      const rows = await server.rows<{ message_id: number }>("SELECT message_id FROM message_mentions");
+      expect(rows).toEqual([]);
+    });
+
+    it("keeps an @channel through an edit without a second token, and refuses a new one over the limit", async () => {
+      await server.close();
+      await startServer({ channelMentionRateLimit: { burst: 1, perSecond: 0.001 } });
+      const alice = await as("alice");
+      const carol = await as("carol");
+      const everyone = await send(alice, "general", "@channel standup at 10");
+      const plain = await send(alice, "general", "agenda soon");
+      expect(await alice.edit(everyone, "@channel standup at 11", "fix-time")).toMatchObject({ data: { duplicate: false } });
+      expect(await alice.edit(plain, "@channel agenda soon", "add-channel")).toMatchObject({ error: { code: "rate_limited" } });
+      await waitFor(() => carol.messages.get(everyone)?.content === "@channel standup at 11", 5_000, "the edit");
+      expect(await freshCounts("carol", "general")).toEqual({ readUpTo: 0, unread: 2, mentions: 1, muted: false });
+    });
+
     it("refuses an @channel over its limit and stores nothing", async () => {
       await server.close();
       await startServer({ channelMentionRateLimit: { burst: 1, perSecond: 0.001 } });

@@ -80,6 +80,27 @@ describe.skipIf(skipReason !== null)(`read state, typing and presence across ins
     }
   });
 
+  it("sends fresh counts to readers on the other instance when a message is deleted or an edit changes its mentions", async () => {
+    const bob = await as("bob", a.url);
+    expect(await bob.request("channel:create", { name: "notices" })).toMatchObject({ data: {} });
+    const laptop = await as("carol", a.url);
+    const phone = await as("carol", b.url);
+    const ping = await send(bob, "notices", "@carol ping");
+    const plain = await send(bob, "notices", "plain");
+    await waitFor(() => [laptop, phone].every((c) => c.messages.has(plain)), 10_000, "the messages on both instances");
+    for (const carol of [laptop, phone]) expect(carol.countsOf("notices")).toEqual({ readUpTo: 0, unread: 2, mentions: 1, muted: false });
+
+    expect(await bob.delete(ping, `delete-${ping}`)).toMatchObject({ data: { duplicate: false } });
+    for (const carol of [laptop, phone]) {
+      await waitFor(() => carol.countsOf("notices")?.unread === 1, 10_000, "the counts after the delete");
+      expect(carol.countsOf("notices")).toEqual({ readUpTo: 0, unread: 1, mentions: 0, muted: false });
+    }
+    expect(await bob.edit(plain, "plain, @carol", `edit-${plain}`)).toMatchObject({ data: { duplicate: false } });
+    for (const carol of [laptop, phone]) await waitFor(() => carol.countsOf("notices")?.mentions === 1, 10_000, "the mention the edit added");
+    const returning = await as("carol", b.url);
+    expect(returning.countsOf("notices")).toEqual({ readUpTo: 0, unread: 1, mentions: 1, muted: false });
+  });
+
   it("carries typing to the other instance, to the channel's readers only", async () => {
     const alice = await as("alice", a.url);
     const bob = await as("bob", b.url);

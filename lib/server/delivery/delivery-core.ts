@@ -102,7 +102,10 @@ export interface DeliveryCore {
   whenDelivered(id: number, timeoutMs: number): Promise<void>;
   /** The phase of this instance's connection with that socket id, if it has one. */
   phaseOf(socketId: string): DeliveryPhase | undefined;
-  /** Messages delivered here with an id above `offset`, ascending; null when the in-memory window no longer holds them all. */
+  /**
+   * Messages delivered here with an id above `offset`, ascending, but those a later entry of the window deleted; null
+   * when the in-memory window no longer holds them all.
+   */
   deliveredAfter(offset: number): ChatMessage[] | null;
   /**
    * Whether a user with a connection on this instance may read this message, as the log has told this instance so
@@ -378,7 +381,13 @@ export function createDeliveryCore(options: DeliveryCoreOptions): DeliveryCore {
 
     phaseOf: (socketId) => connections.get(socketId)?.phase,
 
-    deliveredAfter: (offset) => window?.after(offset)?.flatMap((entry) => (entry.message ? [entry.message] : [])) ?? null,
+    deliveredAfter(offset) {
+      const entries = window?.after(offset);
+      if (!entries) return null;
+      // A message deleted since counts for nobody (read-states.ts): it is left out, as the store's counts leave it.
+      const deleted = new Set(entries.flatMap((entry) => (entry.update?.message.deletedAt ? [entry.update.message.id] : [])));
+      return entries.flatMap((entry) => (entry.message && !deleted.has(entry.message.id) ? [entry.message] : []));
+    },
     mayRead: (userId, message) => audiences.mayReplay(userId, message.channel, message.id),
     mayReadChannel: (userId, channel) => audiences.mayRead(userId, channel),
     visibilityOf: (channel) => audiences.visibilityOf(channel),

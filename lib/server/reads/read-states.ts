@@ -11,6 +11,11 @@
  *
  * A read state changed elsewhere reaches this instance as `tether:read` (cluster only); every instance computes the
  * states of its own connections. Pushes for one identity are serialised, so its connections see them in order.
+ *
+ * An edit or a delete changes counts without a message arriving (a deleted message counts for nobody; an edit
+ * changes whom it mentions), which no client can count on its own — it may not even hold the message. So every
+ * reader of the channel followed here (its author aside) is sent that channel's state afresh (`countsChanged`, and
+ * `tether:recount` from the other instances); a push already waiting for the same channel covers it.
  */
 import type { ChannelReadState } from "../../shared/dto";
 import type { Identity } from "../../shared/identity";
@@ -43,6 +48,8 @@ interface FollowedIdentity {
 }
 
 export interface ReadStates extends SessionReadStates {
+  /** A message of `channel` by `authorId` was edited or deleted (here): fresh counts to its readers, on every instance. */
+  countsChanged(channel: string, authorId: string): void;
   /** A read state of `identityId` changed on this instance (a mark, a mute): pushes it here and on the other instances. */
   changed(identityId: string, channel: string): void;
   /** `identityId` can now read `channel` (called after its `channel:joined`): pushes that channel's state here. */
@@ -109,6 +116,26 @@ export function createReadStates({ io, store, delivery, logger, cluster }: ReadS
     }
   }
 
+  /** `identity:channel` recounts queued and not yet begun: a burst of deletes in one channel costs one count each. */
+  const recountsWaiting = new Set<string>();
+
+  function recountHere(channel: string, authorId: string): void {
+    const core = delivery();
+    for (const [identityId, entry] of followed) {
+      if (identityId === authorId || !core.mayReadChannel(identityId, channel)) continue;
+      const key = `${identityId}\u0000${channel}`;
+      if (recountsWaiting.has(key)) continue;
+      recountsWaiting.add(key);
+      entry.changes++;
+      void enqueue(identityId, () => {
+        recountsWaiting.delete(key);
+        return computeAndSend(entry.identity, [channel], (states) => {
+          for (const state of states) io.local.to(userRoom(identityId)).emit("read:state", state);
+        });
+      });
+    }
+  }
+
   function pushHere(identityId: string, channels?: readonly string[]): Promise<void> {
     const entry = followed.get(identityId);
     if (!entry) return Promise.resolve();
@@ -124,6 +151,10 @@ export function createReadStates({ io, store, delivery, logger, cluster }: ReadS
     io.on("tether:read", (notice: unknown) => {
       const { identityId, channel } = (notice ?? {}) as { identityId?: unknown; channel?: unknown };
       if (typeof identityId === "string" && typeof channel === "string") void pushHere(identityId, [channel]);
+    });
+    io.on("tether:recount", (notice: unknown) => {
+      const { channel, authorId } = (notice ?? {}) as { channel?: unknown; authorId?: unknown };
+      if (typeof channel === "string" && typeof authorId === "string") recountHere(channel, authorId);
     });
   }
 
@@ -167,6 +198,11 @@ export function createReadStates({ io, store, delivery, logger, cluster }: ReadS
     changed(identityId, channel) {
       void pushHere(identityId, [channel]);
       if (cluster) io.serverSideEmit("tether:read", { identityId, channel });
+    },
+
+    countsChanged(channel, authorId) {
+      recountHere(channel, authorId);
+      if (cluster) io.serverSideEmit("tether:recount", { channel, authorId });
     },
 
     joined: (identityId, channel) => pushHere(identityId, [channel]),

@@ -14,8 +14,16 @@ import { EVERYONE_MENTIONED } from "../../storage/read-state-store";
 import { createKeyedTokenBuckets } from "../limits/keyed-token-buckets";
 
 export interface SendMentions {
-  /** The identities to store as mentioned, or the refusal of an `@channel` over the limit. */
-  resolve(author: Identity, channel: Channel, content: string): Promise<{ ok: true; mentioned: string[] } | { ok: false; error: AckError }>;
+  /**
+   * The identities to store as mentioned, or the refusal of an `@channel` over the limit. `hadChannelMention`: the
+   * content replaces one (an edit) that already mentioned `@channel`, which then takes no token again.
+   */
+  resolve(
+    author: Identity,
+    channel: Channel,
+    content: string,
+    options?: { hadChannelMention?: boolean },
+  ): Promise<{ ok: true; mentioned: string[] } | { ok: false; error: AckError }>;
 }
 
 export interface SendMentionsOptions {
@@ -28,12 +36,12 @@ export function createSendMentions({ users, channelMentionLimit }: SendMentionsO
   const channelMentions = createKeyedTokenBuckets(channelMentionLimit.burst, channelMentionLimit.perSecond);
 
   return {
-    async resolve(author, channel, content) {
+    async resolve(author, channel, content, { hadChannelMention = false } = {}) {
       if (channel.visibility === "dm") return { ok: true, mentioned: [] };
       const parsed = parseMentions(content);
       const mentioned: string[] = [];
       if (parsed.channel) {
-        const limited = channelMentions.take(author.id);
+        const limited = hadChannelMention ? null : channelMentions.take(author.id);
         if (limited) {
           return {
             ok: false,

@@ -169,6 +169,11 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
   const rateLimiter = createSendRateLimiter(options.rateLimit.burst, options.rateLimit.perSecond);
   const searchRateLimiter = createSendRateLimiter(options.searchRateLimit.burst, options.searchRateLimit.perSecond);
   const connectionLimiter = createConnectionLimiter(options.maxConnectionsPerIp);
+  // One `@channel` limit per identity, whether the mention comes with a send or an edit.
+  const mentions = createSendMentions({
+    users: accounts,
+    channelMentionLimit: options.channelMentionRateLimit ?? DEFAULT_CHANNEL_MENTION_RATE_LIMIT,
+  });
   const messages = createMessageHandlers({
     store,
     access,
@@ -178,7 +183,7 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     maxMessageLength: options.maxMessageLength,
     whenDeliveredLocally: (id) => delivery.whenDelivered(id, LOCAL_DELIVERY_WAIT_MS),
     onSent: (socket, channel) => typing.sent(socket, channel),
-    mentions: createSendMentions({ users: accounts, channelMentionLimit: options.channelMentionRateLimit ?? DEFAULT_CHANNEL_MENTION_RATE_LIMIT }),
+    mentions,
   });
   const readHandlers = createReadHandlers({ store, access, readStates });
   const typing = createTyping({ io, access, expireMs: typingExpireMs });
@@ -197,6 +202,8 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     rateLimiter,
     maxMessageLength: options.maxMessageLength,
     whenDeliveredLocally: (offset) => delivery.whenDelivered(offset, LOCAL_DELIVERY_WAIT_MS),
+    mentions,
+    countsChanged: (channel, authorId) => readStates.countsChanged(channel, authorId),
   });
   const channelHandlers = createChannelHandlers({ store, access, users: accounts });
   const profileHandlers = createProfileHandlers({ accounts });

@@ -5,15 +5,20 @@
  * as `message:update` to exactly the connections that may read the channel, in log order. A retry of a stored
  * clientOffset is acknowledged again with the original offset and `duplicate: true`; a call that changes nothing
  * stores and sends nothing (`offset: null`).
+ *
+ * An edit is stored with whom its new content mentions, and an applied edit or delete is told to `countsChanged`
+ * (lib/server/reads): it can change readers' unread and mention counts, which the server then sends afresh.
  */
 import { fail, ok, type Ack } from "../../shared/ack";
-import type { MessageChangeResult } from "../../shared/dto";
+import type { Channel, ChatMessage, MessageChangeResult } from "../../shared/dto";
 import type { Identity } from "../../shared/identity";
+import { parseMentions } from "../../shared/mentions";
 import { parseMessageDelete, parseMessageEdit, parseReaction } from "../../shared/schemas";
 import { StorageUnavailableError, type MessageChangeOutcome, type MessageChangeRequest, type MessageStore } from "../../storage/message-store";
 import type { SendRateLimiter } from "../limits/send-rate-limiter";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
+import type { SendMentions } from "../reads/send-mentions";
 import { pauseReading } from "../transport/pause-reading";
 import type { ChannelAccess } from "./channel-access";
 import type { TetherSocket } from "./types";
@@ -28,6 +33,10 @@ export interface MessageChangeHandlerDeps {
   maxMessageLength: number;
   /** Resolves once this offset has been delivered on this instance (at once on one instance; see the log tail). */
   whenDeliveredLocally: (offset: number) => Promise<void>;
+  /** Who an edited message mentions, as for a send. */
+  mentions: SendMentions;
+  /** An edit or a delete of a message of `channel` by `authorId` was applied: readers' counts may have changed. */
+  countsChanged: (channel: string, authorId: string) => void;
 }
 
 const REFUSALS = {
@@ -41,20 +50,36 @@ const REFUSALS = {
 type UnattributedChange = MessageChangeRequest extends infer R ? (R extends MessageChangeRequest ? Omit<R, "actor"> : never) : never;
 
 export function createMessageChangeHandlers(deps: MessageChangeHandlerDeps) {
-  const { store, access, logger, metrics, rateLimiter, maxMessageLength, whenDeliveredLocally } = deps;
+  const { store, access, logger, metrics, rateLimiter, maxMessageLength, whenDeliveredLocally, mentions, countsChanged } = deps;
 
-  /** Whether `user` may read the message: an id of a channel they cannot read is as unknown as a missing one. */
-  async function mayRead(user: Identity, messageId: number): Promise<boolean> {
+  /** The message and its channel if `user` may read it: an id of a channel they cannot read is as unknown as a missing one. */
+  async function readable(user: Identity, messageId: number): Promise<{ message: ChatMessage; channel: Channel } | null> {
     const message = await store.getMessage(messageId);
-    return message !== null && (await access.check(user, message.channel)).ok;
+    if (!message) return null;
+    const allowed = await access.check(user, message.channel);
+    return allowed.ok ? { message, channel: allowed.channel } : null;
   }
 
   async function change(socket: TetherSocket, request: UnattributedChange): Promise<Ack<MessageChangeResult>> {
     const user = socket.data.user;
-    if (!(await mayRead(user, request.messageId))) return fail("unknown_message", REFUSALS.unknown_message);
+    const found = await readable(user, request.messageId);
+    if (!found) return fail("unknown_message", REFUSALS.unknown_message);
+    let mentioned: string[] | undefined;
+    if (request.kind === "edit") {
+      // An `@channel` the message already had notified when it was sent: keeping it costs no second token.
+      const resolved = await mentions.resolve(user, found.channel, request.content, {
+        hadChannelMention: parseMentions(found.message.content).channel,
+      });
+      if (!resolved.ok) {
+        metrics.rateLimited.inc();
+        return { error: resolved.error };
+      }
+      mentioned = resolved.mentioned;
+    }
     let outcome: MessageChangeOutcome;
     try {
-      outcome = await store.changeMessage({ ...request, actor: { id: user.id, isAdmin: user.isAdmin } });
+      const attributed = { ...request, actor: { id: user.id, isAdmin: user.isAdmin } };
+      outcome = await store.changeMessage(attributed.kind === "edit" ? { ...attributed, mentions: mentioned } : attributed);
     } catch (error) {
       if (!(error instanceof StorageUnavailableError)) throw error;
       logger.error({ err: error, socketId: socket.id, clientOffset: request.clientOffset }, "change not stored");
@@ -65,6 +90,8 @@ export function createMessageChangeHandlers(deps: MessageChangeHandlerDeps) {
       case "applied":
         // As for a send: this connection has its message:update before the ack, on a cluster too.
         await whenDeliveredLocally(outcome.offset);
+        // After the update, so that readers here get their fresh counts after the message:update.
+        if (request.kind === "edit" || request.kind === "delete") countsChanged(outcome.message.channel, outcome.message.author.id);
         return ok({ offset: outcome.offset, duplicate: false });
       case "duplicate":
         metrics.duplicatesAbsorbed.inc();
