@@ -7,6 +7,7 @@ import type { Browser, BrowserContext, Locator, Page } from "@playwright/test";
 import { expect, test } from "./support/test";
 import { signUp } from "./support/account-pages";
 import { ChatPage } from "./support/chat-page";
+import { deleteMessage, editMessage, reactTo } from "./support/message-actions";
 import { serverForThisFile } from "./support/tether-server";
 
 const server = serverForThisFile({ env: { SOCKET_PING_INTERVAL_MS: "10000", SOCKET_PING_TIMEOUT_MS: "10000" } });
@@ -32,29 +33,6 @@ function recordMutations(page: Page, log: string[]): void {
   );
 }
 
-async function edit(chat: ChatPage, item: Locator, text: string): Promise<void> {
-  await item.hover();
-  await item.getByRole("button", { name: "Edit" }).click();
-  // The message's text becomes the textbox (one message is edited at a time).
-  const box = chat.log.getByRole("textbox", { name: "Edit message" });
-  await box.fill(text);
-  await box.press("Enter");
-}
-
-async function react(chat: ChatPage, item: Locator, emoji: string): Promise<void> {
-  await item.hover();
-  await item.getByRole("button", { name: "Add reaction" }).click();
-  const dialog = chat.page.getByRole("dialog", { name: "Choose a reaction" });
-  await dialog.getByRole("button", { name: emoji, exact: true }).click();
-  await expect(dialog).toBeHidden();
-}
-
-async function remove(chat: ChatPage, item: Locator): Promise<void> {
-  await item.hover();
-  await item.getByRole("button", { name: "Delete" }).click();
-  await chat.page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
-}
-
 /** A message by its server id: its text changes (or goes) with edits and deletion. */
 async function idOf(item: Locator): Promise<string> {
   await expect(item).toHaveAttribute("data-message-id", /^\d+$/);
@@ -74,16 +52,16 @@ test("edit, react, reply and delete while the other person is offline: seen when
 
   await bobContext.setOffline(true);
   await expect(bob.status).toContainText("Offline");
-  await edit(alice, alice.item("mc1 mine"), "mc1 mine, *changed*");
+  await editMessage(alice, alice.item("mc1 mine"), "mc1 mine, *changed*");
   await expect(alice.item("mc1 mine, changed").getByText("edited", { exact: true })).toBeVisible();
-  await react(alice, alice.item("mc1 hello"), "👍");
+  await reactTo(alice, alice.item("mc1 hello"), "👍");
   await expect(alice.item("mc1 hello").getByRole("button", { name: "👍 1" })).toHaveAttribute("aria-pressed", "true");
   await alice.item("mc1 hello").hover();
   await alice.item("mc1 hello").getByRole("button", { name: "Reply" }).click();
   await expect(alice.page.getByText("Replying to Bob")).toBeVisible();
   await alice.send("mc1 answer");
   await expect(alice.page.getByText("Replying to Bob")).toBeHidden();
-  await remove(alice, alice.item("mc1 doomed"));
+  await deleteMessage(alice, alice.item("mc1 doomed"));
   await expect(byId(alice, doomed)).toContainText("This message was deleted");
   await expect(alice.item("mc1 answer")).toHaveAttribute("data-status", "sent");
 
@@ -124,9 +102,9 @@ test("changes made offline wait in the outbox through a reload, then are applied
   await expect(alice.status).toContainText("Offline");
   await alice.send("mc2 draft");
   // A change to a message that is itself still unsent waits behind it.
-  await edit(alice, alice.item("mc2 draft"), "mc2 final");
-  await react(alice, alice.item("mc2 final"), "🎉");
-  await remove(alice, alice.item("mc2 old"));
+  await editMessage(alice, alice.item("mc2 draft"), "mc2 final");
+  await reactTo(alice, alice.item("mc2 final"), "🎉");
+  await deleteMessage(alice, alice.item("mc2 old"));
   await expect(alice.status).toContainText("3 changes waiting to be saved");
   await expect(alice.item("mc2 final").getByText("Saving…")).toBeVisible();
 
@@ -158,10 +136,10 @@ test("a refused edit rolls back with the reason; the admin may delete anyone's m
 
   await bob.page.getByRole("button", { name: "Disconnect" }).click();
   await expect(bob.status).toContainText("Offline");
-  await edit(bob, bob.item("mc3 by bob"), "mc3 edited offline");
+  await editMessage(bob, bob.item("mc3 by bob"), "mc3 edited offline");
   await expect(bob.item("mc3 edited offline")).toBeVisible();
 
-  await remove(admin, admin.item("mc3 by bob"));
+  await deleteMessage(admin, admin.item("mc3 by bob"));
   await expect(byId(admin, bobs)).toContainText("This message was deleted");
 
   await bob.page.getByRole("button", { name: "Connect" }).click();

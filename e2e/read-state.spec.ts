@@ -8,6 +8,7 @@ import type { Browser } from "@playwright/test";
 import { expect, test } from "./support/test";
 import { setTabHidden } from "./support/attention";
 import { openDevice, post, type DeviceOptions } from "./support/devices";
+import { deleteMessage, editMessage } from "./support/message-actions";
 import { serverForThisFile } from "./support/tether-server";
 
 const server = serverForThisFile();
@@ -91,6 +92,31 @@ test("@ suggests the channel's members: arrow keys and Enter pick one, Escape di
   for (const reader of [jon, joy, ivy]) await expect(reader.item("thanks @joy for the review").locator(".mention")).toHaveText("@joy");
   await expect(joy.item("thanks @joy for the review").locator(".mention-me")).toHaveText("@joy");
   for (const reader of [jon, ivy]) await expect(reader.item("thanks @joy for the review").locator(".mention-me")).toHaveCount(0);
+});
+
+test("a deleted mention leaves the badges on every device; an edit that names you adds one", async ({ browser }) => {
+  const laptop = await device(browser, "uma", { first: true });
+  const phone = await device(browser, "uma");
+  const lee = await device(browser, "lee", { first: true });
+
+  await lee.createChannel("launch");
+  await post(lee, "launch", "@uma the date moved");
+  await post(lee, "launch", "see the doc");
+  for (const uma of [laptop, phone]) await expect(uma.channel("launch")).toHaveAccessibleName("launch, 2 unread, 1 mention");
+
+  await deleteMessage(lee, lee.item("@uma the date moved"));
+  for (const uma of [laptop, phone]) {
+    await expect(uma.channel("launch")).toHaveAccessibleName("launch, 1 unread");
+    await expect(uma.page).toHaveTitle("Tether");
+  }
+  await editMessage(lee, lee.item("see the doc"), "see the doc, @uma");
+  for (const uma of [laptop, phone]) {
+    await expect(uma.channel("launch")).toHaveAccessibleName("launch, 1 unread, 1 mention");
+    await expect(uma.page).toHaveTitle("(1) Tether");
+  }
+  // From the server, not this browser: the same after a reload.
+  await phone.page.reload();
+  await expect(phone.channel("launch")).toHaveAccessibleName("launch, 1 unread, 1 mention");
 });
 
 test("a muted channel shows no unread count on any device, only its mentions", async ({ browser }) => {
