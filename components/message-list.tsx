@@ -148,7 +148,30 @@ export function MessageList() {
     reachEdges(false);
   }
 
-  const pinToBottom = useCallback((handle: VirtualizerHandle) => handle.scrollToIndex(rows.length - 1, { align: "end" }), [rows.length]);
+  /**
+   * Keeps the newest in view: one scroll to the bottom, now. Not virtua's scrollToIndex, which goes on scrolling to
+   * its target whenever rows are measured in the next moments — and so snapped someone who started scrolling up
+   * right after a send back to the bottom as the rows they scrolled onto were measured. Rows measured later (the
+   * newest one's real height) are followed by the observer below, which asks whether the view still follows first.
+   */
+  const pinToBottom = useCallback(() => {
+    const el = scroller.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  }, []);
+
+  // The list's height changes as virtua measures rows: while the view follows the newest, it stays at the bottom.
+  // Read from the store at that moment, not from this render: a scroll up a moment ago has already turned it off.
+  useEffect(() => {
+    const content = scroller.current?.querySelector(':scope > [role="list"]');
+    if (!content) return;
+    const observer = new ResizeObserver(() => {
+      const state = useTetherStore.getState();
+      const shown = state.channels[state.activeChannel];
+      if (state.followingLatest && !shown?.hasMoreNewer && (shown?.focusId ?? null) === null) pinToBottom();
+    });
+    observer.observe(content);
+    return () => observer.disconnect();
+  }, [layout, pinToBottom]);
 
   // The newest stays in view while following, and a jumped-to message is brought into view. In a microtask: a list
   // just laid out (another channel, a jump) attaches to its scroller in one, and must have before it scrolls.
@@ -165,7 +188,7 @@ export function MessageList() {
         }
         return;
       }
-      if (following && !hasMoreNewer) pinToBottom(handle);
+      if (following && !hasMoreNewer) pinToBottom();
     });
   }, [rows, following, hasMoreNewer, focusId, channelName, pinToBottom]);
 
@@ -173,9 +196,8 @@ export function MessageList() {
   useEffect(() => reachEdges(true), [reachEdges]);
 
   function onResize() {
-    const handle = list.current;
-    // Rows measured after they were first laid out (or a taller viewport) must not push the newest out of view.
-    if (handle && following && !hasMoreNewer && focusId === null && rows.length > 0) pinToBottom(handle);
+    // A taller or shorter viewport must not push the newest out of view.
+    if (following && !hasMoreNewer && focusId === null && rows.length > 0) pinToBottom();
   }
 
   function renderRow(row: ListRow) {

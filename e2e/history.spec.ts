@@ -148,3 +148,33 @@ test("a reload shows the cached conversation at once, many rows, the newest in v
   await expect.poll(async () => (await reader.shownTexts()).length).toBeGreaterThan(5);
   await reader.expectShown(contents, (text) => text.startsWith("r1 "));
 });
+
+test("scrolling up right after sending stays where the person scrolled to; what arrives then waits below", async ({ browser }) => {
+  await withScriptClient(server.url, "Script", async (socket) => {
+    await createChannel(socket, "rp-channel");
+    await sendAll(socket, "rp-channel", numbered("rp", 150), "rp");
+  });
+  const { chat: reader } = await person(browser, "Scroller");
+  await reader.switchTo("rp-channel");
+  await expect(reader.item("rp 150")).toBeInViewport();
+
+  // Up at once, while the row just sent is laid out, measured and then confirmed by the server.
+  await reader.messageInput.fill("rp mine");
+  await reader.messageInput.press("Enter");
+  await reader.scrollBy(-900);
+  await expect(reader.jumpToLatest).toBeVisible();
+  // Once "rp mine" is stored (its ack to the page follows at once), one more message arrives.
+  await withScriptClient(server.url, "Script", async (socket) => {
+    await expect
+      .poll(async () => JSON.stringify(await socket.history({ channel: "rp-channel" })), { message: "rp mine stored" })
+      .toContain('"rp mine"');
+    await sendAll(socket, "rp-channel", ["rp after"], "rp-after");
+  });
+  await expect(reader.jumpToLatest).toHaveAccessibleName("Jump to latest, 1 new message");
+  await expect(reader.item("rp mine")).not.toBeInViewport();
+  await expect(reader.item("rp after")).not.toBeInViewport();
+
+  await reader.jumpToLatest.click();
+  await expect(reader.item("rp after")).toBeInViewport();
+  await expect(reader.jumpToLatest).toBeHidden();
+});
