@@ -8,7 +8,9 @@
  * - time from pressing Enter on a new message to it showing as sent (acknowledged);
  * - whether the other channel's button names its unread count exactly;
  * - scrolling up through 5,000 older messages a screen at a time: each shown once, in order, none missing, and how
- *   far (px) the content moved other than by the scroll itself (0: no visible jump).
+ *   far (px) the content moved other than by the scroll itself (0: no visible jump). What is followed is a message's
+ *   text, what a person reads: a message's author line goes when an older page brings an earlier message of the
+ *   same author (they are grouped), and that takes the line away without moving the text.
  */
 import { chromium, type Browser, type Page } from "@playwright/test";
 import type { Ack } from "../../lib/shared/ack";
@@ -119,7 +121,7 @@ async function scrollBack(page: Page, wanted: number, expected: readonly number[
       // Rows virtua has laid out; one not measured yet is hidden at an estimated place.
       const rows = [...log.querySelectorAll<HTMLElement>("[data-message-id]")]
         .filter((el) => el.closest<HTMLElement>("[data-index]")?.style.visibility !== "hidden")
-        .map((el) => ({ id: Number(el.dataset.messageId), top: el.getBoundingClientRect().top }));
+        .map((el) => ({ id: Number(el.dataset.messageId), top: (el.querySelector(".message-body") ?? el).getBoundingClientRect().top }));
       rows.sort((a, b) => a.top - b.top);
       for (let i = 1; i < rows.length; i++) {
         if (rows[i]!.id === rows[i - 1]!.id) problems.push(`id ${rows[i]!.id} shown twice`);
