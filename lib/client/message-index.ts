@@ -57,6 +57,13 @@ export interface ChannelMessages {
   epoch: number;
   /** Where the "New messages" divider goes (before the first row with a higher id); set when the channel opens. */
   dividerAfterId: number | null;
+  /**
+   * Held messages shown with their author line that keep it though the message above is now one of the same author
+   * (message-rows.ts): the oldest held message when an older page came in above it, and the one below a gap's page.
+   * Losing the line would shrink a row that may be on screen as rows are added above it — virtua keeps the view still
+   * for rows added above, not for a row that changes height there, so what the person reads would move.
+   */
+  keepsAuthorLine: number[];
 }
 
 export function emptyChannel(): ChannelMessages {
@@ -76,6 +83,7 @@ export function emptyChannel(): ChannelMessages {
     highlightId: null,
     epoch: 0,
     dividerAfterId: null,
+    keepsAuthorLine: [],
   };
 }
 
@@ -173,6 +181,7 @@ export function applyGapPage(channel: ChannelMessages, requestedBefore: number, 
     ...merged,
     gaps,
     loadingGap: false,
+    keepsAuthorLine: keepAuthorLine(merged, requestedBefore),
     // Nothing older than the page exists: the window reaches the channel's start.
     hasMoreOlder: !hasMore && topGap(channel) === gap ? false : merged.hasMoreOlder,
   };
@@ -187,7 +196,18 @@ export function applyOlderPage(
 ): ChannelMessages {
   if (requestedBefore !== undefined && channel.ids[0] !== requestedBefore) return { ...channel, loadingOlder: false };
   const { channel: merged } = mergeMessages(channel, messages);
-  return { ...merged, hasMoreOlder: hasMore, loadingOlder: false };
+  const formerOldest = channel.ids[0];
+  return {
+    ...merged,
+    hasMoreOlder: hasMore,
+    loadingOlder: false,
+    keepsAuthorLine: formerOldest === undefined ? merged.keepsAuthorLine : keepAuthorLine(merged, formerOldest),
+  };
+}
+
+/** `keepsAuthorLine` with `id` added, and without ids no longer held (dropped from the window since). */
+function keepAuthorLine(channel: ChannelMessages, id: number): number[] {
+  return [...channel.keepsAuthorLine, id].filter((kept) => channel.byId[kept] !== undefined);
 }
 
 /** A newer page fetched `after: requestedAfter` (a detached window growing towards the live end). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ChatMessage } from "../shared/dto";
-import { emptyChannel, mergeMessages } from "./message-index";
+import { applyGapPage, applyOlderPage, emptyChannel, mergeMessages, replaceWindow } from "./message-index";
 import { buildMessageRows } from "./message-rows";
 import type { SendEntry } from "./outbox";
 
@@ -40,6 +40,35 @@ describe("buildMessageRows", () => {
       ["m3", false, "sent"],
       ["m4", false, undefined],
       ["new", false, "pending"],
+    ]);
+  });
+
+  it("keeps the author line of a message shown first when an older page or a gap's page brings one of the same author above it", () => {
+    const window = { ...mergeMessages(emptyChannel(), [message(10, "ann", 10), message(11, "ann", 10), message(20, "ann", 11)]).channel };
+    window.gaps = [{ afterId: 11, beforeId: 20, count: 2 }];
+    const shown = (c: typeof window) => buildMessageRows(c, [], "general", me, "Me").map((r) => [r.content, r.continuesGroup]);
+    expect(shown(window)).toEqual([
+      ["m10", false],
+      ["m11", true],
+      ["m20", true],
+    ]);
+
+    const older = applyOlderPage({ ...window, loadingOlder: true }, 10, [message(8, "ann", 9), message(9, "ann", 9)], true);
+    const filled = applyGapPage({ ...older, loadingGap: true }, 20, [message(18, "ann", 11), message(19, "ann", 11)], false);
+    expect(shown(filled)).toEqual([
+      ["m8", false],
+      ["m9", true],
+      ["m10", false],
+      ["m11", true],
+      ["m18", true],
+      ["m19", true],
+      ["m20", false],
+    ]);
+    // A window that starts over (a jump) groups afresh.
+    const jumped = replaceWindow(filled, [message(9, "ann", 9), message(10, "ann", 10)], { hasMoreBefore: true, hasMoreAfter: true, focusId: 10 });
+    expect(shown(jumped)).toEqual([
+      ["m9", false],
+      ["m10", true],
     ]);
   });
 

@@ -122,10 +122,12 @@ export function buildMessageRows(
   if (changes.length > 0) {
     for (let i = 0; i < rows.length; i++) rows[i] = withChanges(rows[i]!, changes, me?.id ?? null);
   }
+  const kept = new Set(channel?.keepsAuthorLine);
   for (let i = 1; i < rows.length; i++) {
     const previous = rows[i - 1]!;
     const row = rows[i]!;
     row.continuesGroup =
+      !(row.id !== undefined && kept.has(row.id)) &&
       previous.authorId === row.authorId &&
       previous.authorName === row.authorName &&
       Date.parse(row.createdAt) - Date.parse(previous.createdAt) < GROUP_WINDOW_MS;
