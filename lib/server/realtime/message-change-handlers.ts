@@ -65,7 +65,8 @@ export function createMessageChangeHandlers(deps: MessageChangeHandlerDeps) {
     const found = await readable(user, request.messageId);
     if (!found) return fail("unknown_message", REFUSALS.unknown_message);
     let mentioned: string[] | undefined;
-    if (request.kind === "edit") {
+    // Only the author's edit can be applied (the store refuses the others): no one else's @channel takes a token.
+    if (request.kind === "edit" && found.message.author.id === user.id) {
       // An `@channel` the message already had notified when it was sent: keeping it costs no second token.
       const resolved = await mentions.resolve(user, found.channel, request.content, {
         hadChannelMention: parseMentions(found.message.content).channel,
