@@ -246,11 +246,9 @@ export async function startTestServer(overrides: StartTestServerOptions = {}): P
     rows,
     async allDelivered(timeoutMs = 10_000) {
       const latest = await store.getLatestOffset();
-      const deadline = Date.now() + timeoutMs;
-      while (realtime.delivery.deliveredThrough() < latest) {
-        if (Date.now() > deadline) throw new Error(`the delivery core did not deliver through ${latest} within ${timeoutMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await realtime.delivery.whenDelivered(latest, timeoutMs);
+      if (realtime.delivery.deliveredThrough() < latest)
+        throw new Error(`the delivery core did not deliver through ${latest} within ${timeoutMs} ms`);
     },
     async close() {
       await tether.close();
