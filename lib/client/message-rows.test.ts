@@ -47,10 +47,11 @@ describe("buildMessageRows", () => {
     const window = { ...mergeMessages(emptyChannel(), [message(10, "ann", 10), message(11, "ann", 10), message(20, "ann", 11)]).channel };
     window.gaps = [{ afterId: 11, beforeId: 20, count: 2 }];
     const shown = (c: typeof window) => buildMessageRows(c, [], "general", me, "Me").map((r) => [r.content, r.continuesGroup]);
+    // Below a gap a message starts a group of its own: the message above it in the list is not the one before it.
     expect(shown(window)).toEqual([
       ["m10", false],
       ["m11", true],
-      ["m20", true],
+      ["m20", false],
     ]);
 
     const older = applyOlderPage({ ...window, loadingOlder: true }, 10, [message(8, "ann", 9), message(9, "ann", 9)], true);
@@ -67,6 +68,34 @@ describe("buildMessageRows", () => {
     // A window that starts over (a jump) groups afresh.
     const jumped = replaceWindow(filled, [message(9, "ann", 9), message(10, "ann", 10)], { hasMoreBefore: true, hasMoreAfter: true, focusId: 10 });
     expect(shown(jumped)).toEqual([
+      ["m9", false],
+      ["m10", true],
+    ]);
+  });
+
+  it("starts a group below each gap, and only there", () => {
+    const window = mergeMessages(
+      emptyChannel(),
+      [1, 2, 5, 6, 9, 10].map((id) => message(id, "ann", 0)),
+    ).channel;
+    const rows = buildMessageRows(
+      {
+        ...window,
+        gaps: [
+          { afterId: 2, beforeId: 5, count: 2 },
+          { afterId: 6, beforeId: 9, count: 2 },
+        ],
+      },
+      [],
+      "general",
+      me,
+      "Me",
+    );
+    expect(rows.map((r) => [r.content, r.continuesGroup])).toEqual([
+      ["m1", false],
+      ["m2", true],
+      ["m5", false],
+      ["m6", true],
       ["m9", false],
       ["m10", true],
     ]);

@@ -123,10 +123,22 @@ export function buildMessageRows(
     for (let i = 0; i < rows.length; i++) rows[i] = withChanges(rows[i]!, changes, me?.id ?? null);
   }
   const kept = new Set(channel?.keepsAuthorLine);
+  const gaps = channel?.gaps ?? [];
+  let nextGap = 0;
   for (let i = 1; i < rows.length; i++) {
     const previous = rows[i - 1]!;
     const row = rows[i]!;
+    // A message right below a gap starts a group: it keeps its author line while the gap is loaded (the gap's page
+    // then records it in keepsAuthorLine), so the row on screen does not grow as the gap fills.
+    let belowGap = false;
+    if (row.id !== undefined) {
+      while (nextGap < gaps.length && gaps[nextGap]!.beforeId <= row.id) {
+        if (previous.id !== undefined && gaps[nextGap]!.afterId >= previous.id) belowGap = true;
+        nextGap++;
+      }
+    }
     row.continuesGroup =
+      !belowGap &&
       !(row.id !== undefined && kept.has(row.id)) &&
       previous.authorId === row.authorId &&
       previous.authorName === row.authorName &&
