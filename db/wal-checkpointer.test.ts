@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -91,6 +92,18 @@ async function withCheckpointer(
 }
 
 describe("WAL checkpointer", () => {
+  it("finishes closing in a process that has nothing else to do, so the store's close completes on shutdown", () => {
+    // The thread is unref'd while idle; a close that waited for it unref'd let the process end mid-close, and
+    // server.ts's shutdown never reached the store's last close (which checkpoints and removes the WAL).
+    const file = tempFile();
+    const output = execFileSync(process.execPath, ["--import", "tsx", path.join(__dirname, "fixtures", "close-store-alone.ts"), file], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(output.trim()).toBe("closed");
+    expect(fs.existsSync(`${file}-wal`)).toBe(false);
+  });
+
   it("copies the whole WAL from its own thread, so the writer reuses the file instead of growing it", () =>
     withCheckpointer({ synchronous: "FULL" }, async (writer, checkpointer, file) => {
       writer.write(300);

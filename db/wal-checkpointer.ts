@@ -181,6 +181,9 @@ export function startWalCheckpointer(file: string, options: WalCheckpointerOptio
     },
     async close() {
       if (timer) clearTimeout(timer);
+      // Unref'd while idle, the thread must keep the process alive while it closes: otherwise a process with
+      // nothing else to do (server.ts shutting down) ends mid-close, before the store's last connection closes.
+      worker.ref();
       if (!failed && !closing) {
         closing = true;
         for (const waiter of waiters) waiter.reject(new Error("the WAL checkpointer is closing"));
