@@ -22,6 +22,7 @@ import {
   type Identity,
 } from "../../shared/identity";
 import type { ProxyTrust } from "../http/trust-proxy";
+import { readCookie } from "../identity/session-cookie";
 import type { Logger } from "../logger";
 import { accessTokens, hashAccessToken, looksLikeAccessToken } from "./access-tokens";
 import { accountSessions } from "./account-sessions";
@@ -211,7 +212,11 @@ export function createAccounts(options: AccountsOptions) {
     },
 
     async identifySession(headers) {
-      if (!headers.cookie) return null;
+      // No session cookie, no session to look up: a guest's page load or handshake costs no query, and does not
+      // enable better-auth's async-context storage on the thread that writes to sockets (pages-host.ts says why
+      // that matters).
+      const { authCookies } = await context;
+      if (readCookie(headers.cookie, authCookies.sessionToken.name) === undefined) return null;
       const found = await auth.api.getSession({ headers: toWebHeaders(headers) });
       return found ? toIdentity(found.user, { sessionId: found.session.id }) : null;
     },
