@@ -12,6 +12,13 @@ import { MessageItem } from "./message-item";
 
 /** Within this many pixels of the bottom counts as "at the bottom": new messages keep the view pinned there. */
 const PINNED_SLACK_PX = 48;
+/**
+ * Pixels rendered (and so measured) above and below the view. virtua's default, 200, is less than one Page Up: rows
+ * scrolled onto were then measured only once on screen, and a message row with its author line is twice the height
+ * of the estimate, so what the person was reading moved down (by 60 px for two such rows, in the bench's scroll
+ * back). Measured beforehand, above the view, their height is absorbed where nobody looks.
+ */
+const BUFFER_PX = 1200;
 /** Rows this close to the visible ones count as reached: older (or newer) history is asked for before it shows. */
 const EDGE_ROWS = 8;
 
@@ -261,6 +268,7 @@ export function MessageList() {
           scrollRef={scroller}
           data={rows}
           shift={edges.shift}
+          bufferSize={BUFFER_PX}
           as={ListContainer}
           item={RowSlot}
           onScroll={onScroll}

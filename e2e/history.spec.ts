@@ -178,3 +178,56 @@ test("scrolling up right after sending stays where the person scrolled to; what 
   await expect(reader.item("rp after")).toBeInViewport();
   await expect(reader.jumpToLatest).toBeHidden();
 });
+
+test("scrolling back a screen at a time, what the person reads moves with the scroll and nothing else", async ({ browser }) => {
+  test.setTimeout(120_000);
+  // Runs of five by two authors: every sixth row or so carries an author line, twice a continuation row's height.
+  await withScriptClient(server.url, "Ann", (ann) =>
+    withScriptClient(server.url, "Bob", async (bob) => {
+      await createChannel(ann, "sb-channel");
+      for (let run = 0; run < 40; run++) {
+        const contents = Array.from({ length: 5 }, (_, i) => `sb ${run * 5 + i + 1}`);
+        await sendAll(run % 2 === 0 ? ann : bob, "sb-channel", contents, `sb-${run}`);
+      }
+    }),
+  );
+  const { chat: reader } = await person(browser, "PageUp");
+  await reader.switchTo("sb-channel");
+  await expect(reader.item("sb 200")).toBeInViewport();
+
+  const moves = await reader.log.evaluate(async (log) => {
+    const frame = () => new Promise((done) => requestAnimationFrame(done));
+    const settled = async () => {
+      // Loaded pages and measured rows: not busy, and two frames for virtua to apply what it measured.
+      do await frame();
+      while (log.getAttribute("aria-busy") === "true");
+      await frame();
+      await frame();
+    };
+    const firstWhollyShown = () => {
+      const top = log.getBoundingClientRect().top;
+      return [...log.querySelectorAll<HTMLElement>("[data-message-id]")]
+        .map((el) => ({ id: el.dataset.messageId!, top: el.getBoundingClientRect().top }))
+        .filter((row) => row.top >= top)
+        .sort((a, b) => a.top - b.top)[0];
+    };
+    const found: string[] = [];
+    await settled();
+    let step = 0;
+    for (; step < 40 && log.scrollTop > 0; step++) {
+      const ref = firstWhollyShown()!;
+      const before = log.scrollTop;
+      log.scrollBy({ top: -log.clientHeight * 0.9 });
+      const scrolled = before - log.scrollTop;
+      await settled();
+      const now = log.querySelector<HTMLElement>(`[data-message-id="${ref.id}"]`)?.getBoundingClientRect().top;
+      // Moved by the scroll, give or take a pixel of rounding; a row measured on screen above it would add ~30.
+      if (now === undefined || Math.abs(now - ref.top - scrolled) > 8)
+        found.push(`step ${step}: row ${ref.id} moved ${now === undefined ? "away" : Math.round(now - ref.top - scrolled)} px`);
+    }
+    return { steps: step, found };
+  });
+  // The whole channel, 200 messages, a screen at a time: older pages load on the way.
+  expect(moves.steps).toBeGreaterThan(5);
+  expect(moves.found).toEqual([]);
+});
