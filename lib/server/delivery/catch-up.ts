@@ -45,16 +45,21 @@ export interface ReplaySources {
 }
 
 /**
- * Batches after the window first covers the rest, before the core finishes synchronously anyway: under a message
- * rate that refills each back-pressure wait with more than a batch, waiting for the remainder to shrink would
- * never end. The synchronous remainder is then bounded by the window's size.
+ * Batches from the window before the core may finish synchronously although more than a batch is left: under a
+ * message rate that refills each back-pressure wait with about a batch, waiting for the remainder to shrink would
+ * never end. Past these, batching goes on only while each batch shrinks what is left by at least half a batch
+ * (`MIN_PROGRESS`): a backlog that is simply large (10,000 missed, all in the window) is still sent a batch at a
+ * time, with other sockets served between batches, instead of 7,000 at once in one synchronous step. The
+ * synchronous remainder is bounded by the window's size either way.
  */
 const MAX_WINDOW_BATCHES = 3;
+const MIN_PROGRESS = 0.5;
 
 export async function replayMissed(socket: TetherSocket, fromOffset: number, sources: ReplaySources): Promise<Replay> {
   const { bounded } = sources;
   const replay: Replay = { sent: 0, fromStore: 0, sentThrough: fromOffset, aborted: false };
   let windowBatches = 0;
+  let leftBefore = Infinity;
   for (;;) {
     if (!socket.connected) return { ...replay, aborted: true };
     const upTo = sources.deliveredThrough();
@@ -66,7 +71,11 @@ export async function replayMissed(socket: TetherSocket, fromOffset: number, sou
       const held = sources.fromWindow(replay.sentThrough, sources.batchSize + 1, upTo);
       // What is left is in memory and fits in one batch (or has kept coming for a while): the core sends it in the
       // same synchronous step in which the connection goes live. Waiting once more would only let more arrive.
-      if (held !== null && (held.length <= sources.batchSize || windowBatches >= MAX_WINDOW_BATCHES)) return replay;
+      // What is left, as a span of the log (entries of channels this connection cannot read included).
+      const left = upTo - replay.sentThrough;
+      const stalled = windowBatches >= MAX_WINDOW_BATCHES && left > leftBefore - sources.batchSize * MIN_PROGRESS;
+      leftBefore = left;
+      if (held !== null && (held.length <= sources.batchSize || stalled)) return replay;
       if (held) {
         windowBatches++;
         const entries = held.slice(0, sources.batchSize);
