@@ -212,9 +212,9 @@ export function createAccounts(options: AccountsOptions) {
     },
 
     async identifySession(headers) {
-      // No session cookie, no session to look up: a guest's page load or handshake costs no query, and does not
-      // enable better-auth's async-context storage on the thread that writes to sockets (pages-host.ts says why
-      // that matters).
+      // No session cookie, no session to look up: a guest's page load or handshake costs no query (and enters none
+      // of better-auth's AsyncLocalStorage instances, whose hooks would then run for every async resource the
+      // process creates: docs/performance.md, "Server CPU per fan-out message").
       const { authCookies } = await context;
       if (readCookie(headers.cookie, authCookies.sessionToken.name) === undefined) return null;
       const found = await auth.api.getSession({ headers: toWebHeaders(headers) });
