@@ -223,7 +223,7 @@ test("scrolling back a screen at a time, what the person reads moves with the sc
       const now = log.querySelector<HTMLElement>(`[data-message-id="${ref.id}"]`)?.getBoundingClientRect().top;
       // Moved by the scroll, give or take a pixel of rounding; a row measured on screen above it would add ~30.
       if (now === undefined || Math.abs(now - ref.top - scrolled) > 8)
-        found.push(`step ${step}: row ${ref.id} moved ${now === undefined ? "away" : Math.round(now - ref.top - scrolled)} px`);
+        found.push(`step ${step}: row ${ref.id} ${now === undefined ? "left the list" : `moved ${Math.round(now - ref.top - scrolled)} px`}`);
     }
     return { steps: step, found };
   });
