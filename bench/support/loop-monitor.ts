@@ -4,12 +4,39 @@
  * `{ type: "eld:reset" }` starts a window; `{ type: "eld:read" }` replies with that window's percentiles (ms)
  * and the CPU time the process used in it — a figure far less disturbed by a busy machine than wall time.
  */
+import fs from "node:fs";
+import { Session } from "node:inspector";
+import path from "node:path";
 import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
+
+/**
+ * With BENCH_WINDOW_PROFILE_DIR set, each measured window is also CPU-profiled on its own (a .cpuprofile per
+ * window, read with bench/profile-summary.ts): unlike `--cpu-prof`, start-up and the scenarios' set-up stay out.
+ */
+function windowProfiler(dir: string | undefined) {
+  if (!dir) return { start() {}, stop() {} };
+  fs.mkdirSync(dir, { recursive: true });
+  const session = new Session();
+  session.connect();
+  let windows = 0;
+  return {
+    start() {
+      session.post("Profiler.enable", () => session.post("Profiler.start"));
+    },
+    stop() {
+      const file = path.join(dir, `${path.basename(process.argv[1] ?? "server", ".ts")}-${process.pid}-window${++windows}.cpuprofile`);
+      session.post("Profiler.stop", (error, result) => {
+        if (!error) fs.writeFileSync(file, JSON.stringify(result.profile));
+      });
+    },
+  };
+}
 
 if (process.send) {
   const histogram = monitorEventLoopDelay({ resolution: 5 });
   histogram.enable();
   let cpuAtReset = process.cpuUsage();
+  const profiler = windowProfiler(process.env.BENCH_WINDOW_PROFILE_DIR);
   // Garbage-collection pauses stop the loop like any other work; they are reported apart to tell them from it.
   let gcPauses: number[] = [];
   new PerformanceObserver((list) => {
@@ -20,10 +47,12 @@ if (process.send) {
       histogram.reset();
       cpuAtReset = process.cpuUsage();
       gcPauses = [];
+      profiler.start();
       process.send!({ type: "eld:reset:done" });
     } else if (request?.type === "eld:read") {
       const ms = (ns: number) => Math.round(ns / 1e4) / 100;
       const cpu = process.cpuUsage(cpuAtReset);
+      profiler.stop();
       const cpuMs = Math.round((cpu.user + cpu.system) / 1000);
       process.send!({
         type: "eld:read:done",
