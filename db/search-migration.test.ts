@@ -2,7 +2,6 @@
  * The search migration (0003_search) on a database that already holds messages, as every existing installation
  * does: they must be found once the store has opened (and migrated) it, and messages written afterwards too.
  */
-import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { drizzle as drizzleSqlite } from "drizzle-orm/better-sqlite3";
@@ -14,23 +13,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { MessageStore } from "../lib/storage/message-store";
 import { createTestDatabase, type TestDatabase } from "../test/support/scale-out-services";
 import { clusterSkipReason, makeTempDir } from "../test/support/test-server";
+import { migrationsBefore } from "./fixtures/migrations-before";
 import { openPgMessageStore } from "./pg-message-store";
 import { openSqliteMessageStore } from "./sqlite-message-store";
-
-/** A copy of a dialect's migrations folder that stops before `tag`: the schema of an older release. */
-function migrationsBefore(dialect: "sqlite" | "pg", tag: string): string {
-  const source = path.join(__dirname, "migrations", dialect);
-  const target = path.join(makeTempDir("tether-migrations-"), dialect);
-  fs.cpSync(source, target, { recursive: true });
-  const journalPath = path.join(target, "meta", "_journal.json");
-  const journal = JSON.parse(fs.readFileSync(journalPath, "utf8")) as { entries: Array<{ idx: number; tag: string }> };
-  const cut = journal.entries.findIndex((entry) => entry.tag === tag);
-  expect(cut).toBeGreaterThan(0);
-  for (const entry of journal.entries.slice(cut)) fs.rmSync(path.join(target, `${entry.tag}.sql`));
-  journal.entries = journal.entries.slice(0, cut);
-  fs.writeFileSync(journalPath, JSON.stringify(journal));
-  return target;
-}
 
 const OLD_MESSAGES = ["the old deploy notes", "lunch at noon", "another deploy tomorrow"];
 

@@ -71,6 +71,11 @@ export interface SqliteStoreOptions {
   /** Checkpoint the WAL on a worker thread after this many committed messages (default 1,000). */
   checkpointEveryRows?: number;
   onCheckpoint?: (result: CheckpointResult) => void;
+  /**
+   * How long after a commit new messages are added to the search index, at most (default 100 ms). A search indexes
+   * what is waiting first, so this decides only how the work is batched; tests set it high to control when.
+   */
+  searchIndexDelayMs?: number;
   /** Something went wrong that the store recovered from (the checkpoint thread failed). */
   onWarning?: (message: string, error: Error) => void;
 }
@@ -79,6 +84,12 @@ const DEFAULT_CACHED_MESSAGES = 100_000;
 /** SQLite's own automatic checkpoint, in WAL pages: its default, and the backstop while the worker checkpoints. */
 const INLINE_CHECKPOINT_PAGES = 1000;
 const BACKSTOP_CHECKPOINT_PAGES = 20_000;
+/**
+ * Search indexing (indexPending): at most this long after a commit, or at once when this many messages wait. Any
+ * search indexes what waits first, so neither figure decides what a search finds, only how the work is batched.
+ */
+const INDEX_DELAY_MS = 100;
+const INDEX_BATCH_ROWS = 2_000;
 
 /** The columns of a message, in the order `MessageColumns` (row-mapping.ts) expects them from a raw statement. */
 const MESSAGE_COLUMNS =
@@ -153,8 +164,8 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
       "SELECT min(id) FROM (SELECT id FROM messages WHERE channel = ? AND id > ? AND id <= ? ORDER BY id DESC LIMIT ?)",
     )
     .pluck();
-  // The FTS5 index (messages_fts, kept by triggers in the writing transaction: see the migration 0002_search)
-  // yields matches newest first, so the first page stops early; the join filters by channel and author.
+  // The FTS5 index (messages_fts: see the migrations 0003_search and 0007_search_indexed_in_batches) yields matches
+  // newest first, so the first page stops early; the join filters by channel and author.
   const selectMatches = sqlite
     .prepare<[{ match: string; before: number; channels: string; author: string | null; limit: number }], MessageColumns>(
       `SELECT ${MESSAGE_COLUMNS.split(", ")
@@ -387,6 +398,48 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
     },
   });
 
+  // Search indexing, in batches (0007_search_indexed_in_batches): new messages are added to the FTS5 index by one
+  // INSERT … SELECT a little after their commit, and before any search, instead of by a trigger inside each send's
+  // transaction. Edits and deletes of indexed messages still update the index in their own transaction (triggers).
+  const readIndexedThrough = sqlite.prepare<[], number>("SELECT indexed_through FROM search_index_state WHERE id = 1").pluck();
+  const indexRange = sqlite.prepare<[number, number]>(
+    "INSERT INTO messages_fts(rowid, content) SELECT id, content FROM messages WHERE id > ? AND id <= ?",
+  );
+  const writeIndexedThrough = sqlite.prepare<[number]>("UPDATE search_index_state SET indexed_through = ? WHERE id = 1");
+  const indexBatch = sqlite.transaction((from: number, through: number) => {
+    indexRange.run(from, through);
+    writeIndexedThrough.run(through);
+  });
+  let indexedThrough = readIndexedThrough.get() ?? 0;
+  let indexTimer: NodeJS.Timeout | null = null;
+  /** Indexes every committed message not in the search index yet. Synchronous: nothing commits meanwhile. */
+  const indexPending = () => {
+    if (indexTimer) clearTimeout(indexTimer);
+    indexTimer = null;
+    const through = nextOffset - 1;
+    if (through <= indexedThrough || !sqlite.open) return;
+    checkpointer.writing(() => indexBatch(indexedThrough, through));
+    indexedThrough = through;
+  };
+  /** For the paths where nobody waits on the index: a failure is retried later, and before every search. */
+  const indexPendingOrWarn = () => {
+    try {
+      indexPending();
+    } catch (error) {
+      options.onWarning?.("search indexing failed; retried later", error as Error);
+    }
+  };
+  /** After a commit that added messages: index them soon, in one batch with the messages committed meanwhile. */
+  const scheduleIndexing = () => {
+    if (nextOffset - 1 - indexedThrough >= INDEX_BATCH_ROWS) indexPendingOrWarn();
+    else if (!indexTimer) {
+      indexTimer = setTimeout(indexPendingOrWarn, options.searchIndexDelayMs ?? INDEX_DELAY_MS);
+      indexTimer.unref();
+    }
+  };
+  // Messages committed by a process that stopped before indexing them.
+  indexPending();
+
   const committed = createCommitListeners();
   const commits = createGroupCommit<Write, unknown>((batch) => {
     const offsetBefore = nextOffset;
@@ -407,6 +460,7 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
     recentChanges.append(changed.map((update) => ({ offset: update.offset, messageId: update.message.id })));
     checkpointer.committed(entries.length);
     committed.notify(entries);
+    if (added.length > 0) scheduleIndexing();
     return outcomes.map((outcome) => outcome.result);
   });
   const write = <T>(run: () => { result: T; entries: LogEntry[] }) => commits.submit(run) as Promise<T>;
@@ -477,6 +531,7 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
     async searchMessages({ text, channels: searched, authorId, before, limit }) {
       const terms = searchTerms(text);
       if (terms.length === 0 || searched.length === 0) return { messages: [], hasMore: false };
+      indexPending();
       const rows = selectMatches.all({
         match: fts5MatchQuery(terms),
         before: before ?? Number.MAX_SAFE_INTEGER,
@@ -566,6 +621,7 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
 
     async close() {
       await commits.drain();
+      indexPendingOrWarn();
       // The worker's connection goes first: the last connection to close checkpoints and removes the WAL.
       await checkpointer.close();
       sqlite.close();
