@@ -191,6 +191,16 @@ describe.each(testBackends())("on %s", (backend) => {
       for (const carol of [laptop, phone]) await waitFor(() => carol.countsOf("general")?.mentions === 0, 5_000, "the mention an edit removed");
       expect(await freshCounts("carol", "general")).toEqual({ readUpTo: 0, unread: 2, mentions: 0, muted: false });
 
+      // An edit that mentions no one, before or after, changes no count: readers are sent nothing for it. The next
+      // edit adds a mention, and its state is the first (and only) one to arrive.
+      const statesBefore = laptop.readStates.length;
+      expect(await bob.edit(later, "later, edited", "edit-later")).toMatchObject({ data: { duplicate: false } });
+      expect(await bob.edit(later, "later, @carol", "edit-later-mention")).toMatchObject({ data: { duplicate: false } });
+      await waitFor(() => laptop.countsOf("general")?.mentions === 1, 5_000, "the mention the second edit added");
+      expect(laptop.readStates.slice(statesBefore)).toEqual([{ channel: "general", readUpTo: 0, unread: 2, mentions: 1, muted: false }]);
+      expect(await bob.edit(later, "later", "edit-later-again")).toMatchObject({ data: { duplicate: false } });
+      await waitFor(() => laptop.countsOf("general")?.mentions === 0, 5_000, "the mention removed again");
+
       // The author's counts never included their own messages, and a deleted message is no mention row any more.
       expect(await freshCounts("bob", "general")).toEqual({ readUpTo: 0, unread: 0, mentions: 0, muted: false });
       expect(bob.readStates.length).toBe(readStatesBefore);

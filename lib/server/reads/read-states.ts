@@ -12,8 +12,9 @@
  * A read state changed elsewhere reaches this instance as `tether:read` (cluster only); every instance computes the
  * states of its own connections. Pushes for one identity are serialised, so its connections see them in order.
  *
- * An edit or a delete changes counts without a message arriving (a deleted message counts for nobody; an edit
- * changes whom it mentions), which no client can count on its own — it may not even hold the message. So every
+ * An edit or a delete changes counts without a message arriving (a deleted message counts for nobody; an edit may
+ * change whom it mentions — one that mentions no one before or after changes nothing, and is not told here), which
+ * no client can count on its own — it may not even hold the message. So every
  * reader of the channel followed here (its author aside) is sent that channel's state afresh (`countsChanged`, and
  * `tether:recount` from the other instances); a push already waiting for the same channel covers it.
  */

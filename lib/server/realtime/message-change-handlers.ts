@@ -6,8 +6,9 @@
  * clientOffset is acknowledged again with the original offset and `duplicate: true`; a call that changes nothing
  * stores and sends nothing (`offset: null`).
  *
- * An edit is stored with whom its new content mentions, and an applied edit or delete is told to `countsChanged`
- * (lib/server/reads): it can change readers' unread and mention counts, which the server then sends afresh.
+ * An edit is stored with whom its new content mentions. An applied delete, and an applied edit whose text mentioned
+ * or mentions someone, is told to `countsChanged` (lib/server/reads): it can change readers' unread and mention
+ * counts, which the server then sends afresh.
  */
 import { fail, ok, type Ack } from "../../shared/ack";
 import type { Channel, ChatMessage, MessageChangeResult } from "../../shared/dto";
@@ -92,7 +93,9 @@ export function createMessageChangeHandlers(deps: MessageChangeHandlerDeps) {
         // As for a send: this connection has its message:update before the ack, on a cluster too.
         await whenDeliveredLocally(outcome.offset);
         // After the update, so that readers here get their fresh counts after the message:update.
-        if (request.kind === "edit" || request.kind === "delete") countsChanged(outcome.message.channel, outcome.message.author.id);
+        if (request.kind === "delete" || (request.kind === "edit" && editMayChangeMentions(found.message.content, mentioned))) {
+          countsChanged(outcome.message.channel, outcome.message.author.id);
+        }
         return ok({ offset: outcome.offset, duplicate: false });
       case "duplicate":
         metrics.duplicatesAbsorbed.inc();
@@ -102,6 +105,16 @@ export function createMessageChangeHandlers(deps: MessageChangeHandlerDeps) {
       default:
         return fail(outcome.status, REFUSALS[outcome.status]);
     }
+  }
+
+  /**
+   * Whether an edit can change a count: only whom the message mentions can (it stays unread for whoever had it
+   * unread). Text that named no one, edited into text that mentions no one, leaves every count as it was, and
+   * recounting every reader of the channel for each such edit was most of the server's work under a stream of edits.
+   */
+  function editMayChangeMentions(contentBefore: string, mentionedAfter: readonly string[] | undefined): boolean {
+    const before = parseMentions(contentBefore);
+    return before.channel || before.usernames.length > 0 || (mentionedAfter?.length ?? 0) > 0;
   }
 
   /** The rate limit first, as for message:send: a flood is refused before it costs a parse or a read. */
