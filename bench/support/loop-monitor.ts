@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import { Session } from "node:inspector";
 import path from "node:path";
-import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
+import { constants, monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 
 /**
  * With BENCH_WINDOW_PROFILE_DIR set, each measured window is also CPU-profiled on its own (a .cpuprofile per
@@ -39,14 +39,26 @@ if (process.send) {
   const profiler = windowProfiler(process.env.BENCH_WINDOW_PROFILE_DIR);
   // Garbage-collection pauses stop the loop like any other work; they are reported apart to tell them from it.
   let gcPauses: number[] = [];
+  let longestGcKind = "";
+  /** perf_hooks' GC kinds: what was collected tells a young-generation scavenge from a full mark-compact. */
+  const GC_KINDS: Record<number, string> = {
+    [constants.NODE_PERFORMANCE_GC_MINOR]: "minor",
+    [constants.NODE_PERFORMANCE_GC_MAJOR]: "major",
+    [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: "incremental",
+    [constants.NODE_PERFORMANCE_GC_WEAKCB]: "weak callbacks",
+  };
   new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) gcPauses.push(entry.duration);
+    for (const entry of list.getEntries()) {
+      if (entry.duration > Math.max(0, ...gcPauses)) longestGcKind = GC_KINDS[(entry as { detail?: { kind?: number } }).detail?.kind ?? 0] ?? "other";
+      gcPauses.push(entry.duration);
+    }
   }).observe({ entryTypes: ["gc"] });
   process.on("message", (request: { type?: string }) => {
     if (request?.type === "eld:reset") {
       histogram.reset();
       cpuAtReset = process.cpuUsage();
       gcPauses = [];
+      longestGcKind = "";
       profiler.start();
       process.send!({ type: "eld:reset:done" });
     } else if (request?.type === "eld:read") {
@@ -61,6 +73,7 @@ if (process.send) {
         max: ms(histogram.max),
         cpuMs,
         gcMaxMs: Math.round(Math.max(0, ...gcPauses) * 100) / 100,
+        gcMaxKind: longestGcKind,
         gcTotalMs: Math.round(gcPauses.reduce((a, b) => a + b, 0)),
       });
     }

@@ -17,6 +17,8 @@ export interface LoopDelay {
   cpuMs: number;
   /** Longest and total garbage-collection pause in the window, ms. */
   gcMaxMs: number;
+  /** What the longest pause collected: "minor" (young generation), "major" (everything), … */
+  gcMaxKind: string;
   gcTotalMs: number;
 }
 
@@ -77,8 +79,8 @@ export class ServerProcess {
   }
 
   async readLoopDelay(): Promise<LoopDelay> {
-    const { p50, p99, max, cpuMs, gcMaxMs, gcTotalMs } = await this.request<LoopDelay>("eld:read");
-    return { p50, p99, max, cpuMs, gcMaxMs, gcTotalMs };
+    const { p50, p99, max, cpuMs, gcMaxMs, gcMaxKind, gcTotalMs } = await this.request<LoopDelay>("eld:read");
+    return { p50, p99, max, cpuMs, gcMaxMs, gcMaxKind, gcTotalMs };
   }
 
   /** Polls until `probe` succeeds, failing early with the server's output if it exits. */
