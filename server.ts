@@ -11,6 +11,7 @@ import { createAccounts } from "./lib/server/auth/create-accounts";
 import { envWarnings, loadEnv } from "./lib/server/env";
 import { createTetherServer } from "./lib/server/create-tether-server";
 import { createSessionSigner, resolveSessionSecret } from "./lib/server/identity/session-cookie";
+import { settleHeapBeforeServing } from "./lib/server/settle-heap";
 import { createLogger } from "./lib/server/logger";
 import { createMetrics } from "./lib/server/metrics";
 import { connectRedisStreamsAdapter } from "./lib/server/realtime/redis-streams-adapter";
@@ -51,6 +52,7 @@ async function main() {
     extraHealthChecks: cluster ? [{ name: "adapter", check: () => cluster.ping() }] : [],
     pages: { handle: (req, res) => void handlePage(req, res), dev },
   });
+  settleHeapBeforeServing();
   const port = await tether.listen(env.PORT, env.HOST);
   logger.info(
     { port, host: env.HOST ?? "*", database: redactUrl(env.DATABASE_URL), cluster: cluster !== null, dev },
