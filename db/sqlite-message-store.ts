@@ -493,6 +493,10 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
     },
 
     async getMessage(id) {
+      // Every change reads its message first (who may change it, in which channel): the newest ones from memory,
+      // where each commit keeps their current state.
+      const cached = recent.get(id);
+      if (cached) return cached;
       const columns = selectMessage.get(id);
       return columns ? chatMessageFromColumns(columns) : null;
     },
