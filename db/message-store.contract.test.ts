@@ -473,11 +473,11 @@ function messageStoreContract(backend: Backend, skipReason: string | null = null
       it("gives each change the next offset of the log's one sequence, with the message's state after it", async () => {
         const { message: first } = await store.insertMessage(message("m1", GENERAL_CHANNEL, "hello wrold"));
         const edited = await store.changeMessage({ kind: "edit", messageId: first.id, content: "hello world", clientOffset: "e1", actor: ada });
-        expect(edited).toMatchObject({ status: "applied", offset: first.id + 1 });
+        expect(edited).toMatchObject({ status: "applied", offset: first.id + 1, contentBefore: "hello wrold" });
         const { message: second } = await store.insertMessage(message("m2"));
         expect(second.id).toBe(first.id + 2);
         const reacted = await store.changeMessage({ kind: "reaction_add", messageId: first.id, emoji: "👍", clientOffset: "r1", actor: bob });
-        expect(reacted).toMatchObject({ status: "applied", offset: second.id + 1 });
+        expect(reacted).toMatchObject({ status: "applied", offset: second.id + 1, contentBefore: "hello world" });
         expect(await store.getLatestOffset()).toBe(second.id + 1);
 
         const current = await store.getMessage(first.id);

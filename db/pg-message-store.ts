@@ -242,7 +242,7 @@ async function changeIn(
     if (rows.length > 0) await tx.insert(messageMentions).values(rows);
   }
   const message = changedMessage(current, decision, offset, now);
-  return { result: { status: "applied", offset, message }, entries: [{ offset, update: { offset, message } }] };
+  return { result: { status: "applied", offset, message, contentBefore: current.content }, entries: [{ offset, update: { offset, message } }] };
 }
 
 const entriesOf = (events: Array<LogEvent | null>): LogEntry[] => events.flatMap((event) => (event ? [{ offset: event.offset, event }] : []));

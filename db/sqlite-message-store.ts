@@ -274,7 +274,7 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
       deleteMentions(current.id);
     } else updateReactions.run(encodeReactions(decision.reactions), offset, current.id);
     const message = changedMessage(current, decision, offset, now);
-    return { result: { status: "applied", offset, message }, entries: [{ offset, update: { offset, message } }] };
+    return { result: { status: "applied", offset, message, contentBefore: current.content }, entries: [{ offset, update: { offset, message } }] };
   };
 
   /** Appends an event at the next offset; runs inside a write transaction. */

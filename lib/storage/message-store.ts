@@ -44,7 +44,8 @@ export type MessageChangeKind = MessageChangeRequest["kind"];
  * `offset`. The others are refusals (nothing stored): see lib/storage/message-change-rules.ts.
  */
 export type MessageChangeOutcome =
-  | { status: "applied"; offset: number; message: ChatMessage }
+  /** `contentBefore`: the message's text just before this change, as the write transaction read it. */
+  | { status: "applied"; offset: number; message: ChatMessage; contentBefore: string }
   | { status: "unchanged" }
   | { status: "duplicate"; offset: number }
   | { status: "unknown_message" | "forbidden" | "message_deleted" | "too_many_reactions" };

@@ -93,7 +93,7 @@ export function createMessageChangeHandlers(deps: MessageChangeHandlerDeps) {
         // As for a send: this connection has its message:update before the ack, on a cluster too.
         await whenDeliveredLocally(outcome.offset);
         // After the update, so that readers here get their fresh counts after the message:update.
-        if (request.kind === "delete" || (request.kind === "edit" && editMayChangeMentions(found.message.content, mentioned))) {
+        if (request.kind === "delete" || (request.kind === "edit" && editMayChangeMentions(outcome.contentBefore, mentioned))) {
           countsChanged(outcome.message.channel, outcome.message.author.id);
         }
         return ok({ offset: outcome.offset, duplicate: false });
@@ -111,6 +111,8 @@ export function createMessageChangeHandlers(deps: MessageChangeHandlerDeps) {
    * Whether an edit can change a count: only whom the message mentions can (it stays unread for whoever had it
    * unread). Text that named no one, edited into text that mentions no one, leaves every count as it was, and
    * recounting every reader of the channel for each such edit was most of the server's work under a stream of edits.
+   * The text before is the store's, read in the edit's own transaction: another edit of the same message committed
+   * since this handler read it cannot make a change of mentions pass unseen.
    */
   function editMayChangeMentions(contentBefore: string, mentionedAfter: readonly string[] | undefined): boolean {
     const before = parseMentions(contentBefore);
