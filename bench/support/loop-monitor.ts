@@ -39,7 +39,7 @@ if (process.send) {
   const profiler = windowProfiler(process.env.BENCH_WINDOW_PROFILE_DIR);
   // Garbage-collection pauses stop the loop like any other work; they are reported apart to tell them from it.
   let gcPauses: number[] = [];
-  let longestGcKind = "";
+  let longestGc = { ms: 0, kind: "" };
   /** perf_hooks' GC kinds: what was collected tells a young-generation scavenge from a full mark-compact. */
   const GC_KINDS: Record<number, string> = {
     [constants.NODE_PERFORMANCE_GC_MINOR]: "minor",
@@ -49,8 +49,9 @@ if (process.send) {
   };
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
-      if (entry.duration > Math.max(0, ...gcPauses)) longestGcKind = GC_KINDS[(entry as { detail?: { kind?: number } }).detail?.kind ?? 0] ?? "other";
       gcPauses.push(entry.duration);
+      if (entry.duration <= longestGc.ms) continue;
+      longestGc = { ms: entry.duration, kind: GC_KINDS[(entry as { detail?: { kind?: number } }).detail?.kind ?? 0] ?? "other" };
     }
   }).observe({ entryTypes: ["gc"] });
   process.on("message", (request: { type?: string }) => {
@@ -58,7 +59,7 @@ if (process.send) {
       histogram.reset();
       cpuAtReset = process.cpuUsage();
       gcPauses = [];
-      longestGcKind = "";
+      longestGc = { ms: 0, kind: "" };
       profiler.start();
       process.send!({ type: "eld:reset:done" });
     } else if (request?.type === "eld:read") {
@@ -72,8 +73,8 @@ if (process.send) {
         p99: ms(histogram.percentile(99)),
         max: ms(histogram.max),
         cpuMs,
-        gcMaxMs: Math.round(Math.max(0, ...gcPauses) * 100) / 100,
-        gcMaxKind: longestGcKind,
+        gcMaxMs: Math.round(longestGc.ms * 100) / 100,
+        gcMaxKind: longestGc.kind,
         gcTotalMs: Math.round(gcPauses.reduce((a, b) => a + b, 0)),
       });
     }

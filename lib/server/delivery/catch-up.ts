@@ -69,12 +69,12 @@ export async function replayMissed(socket: TetherSocket, fromOffset: number, sou
       batch = await bounded.next(replay.sentThrough, sources.batchSize);
     } else {
       const held = sources.fromWindow(replay.sentThrough, sources.batchSize + 1, upTo);
-      // What is left is in memory and fits in one batch (or has kept coming for a while): the core sends it in the
-      // same synchronous step in which the connection goes live. Waiting once more would only let more arrive.
       // What is left, as a span of the log (entries of channels this connection cannot read included).
       const left = upTo - replay.sentThrough;
       const stalled = windowBatches >= MAX_WINDOW_BATCHES && left > leftBefore - sources.batchSize * MIN_PROGRESS;
       leftBefore = left;
+      // What is left is in memory and fits in one batch (or stopped shrinking): the core sends it in the same
+      // synchronous step in which the connection goes live. Waiting once more would only let more arrive.
       if (held !== null && (held.length <= sources.batchSize || stalled)) return replay;
       if (held) {
         windowBatches++;
