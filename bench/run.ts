@@ -15,7 +15,7 @@ import { runBrowser } from "./scenarios/browser";
 import { runCatchUp } from "./scenarios/catch-up";
 import { runColdStart } from "./scenarios/cold-start";
 import { runConnections } from "./scenarios/connections";
-import { runFanout, runIngest, runIngestAtRate } from "./scenarios/live";
+import { betterFanout, runFanout, runIngest, runIngestAtRate } from "./scenarios/live";
 import { runMixedCatchUp, runMixedIngest, type MixedIngestResult } from "./scenarios/mixed";
 import { betterPrivatePhases, runPrivateChannels } from "./scenarios/private-channels";
 import { renderChart } from "./support/chart";
@@ -53,10 +53,13 @@ async function main() {
   const busyWarning = `WARNING: load average ${loadAverageAtStart[0]!.toFixed(1)} on ${os.cpus().length} cores at start — other work is running; wall-clock figures will be off.`;
   if (busy) console.log(busyWarning);
 
-  // Live scenarios run in sessions ordered ceiling, Tether, Tether, ceiling (ABBA), each on a fresh server, and
-  // each figure keeps the better of a target's sessions: a busy machine only ever makes a run slower, and the
-  // order cancels a load that rises or falls during the run.
-  const sessions = options.quick ? options.targets : [...options.targets, ...[...options.targets].reverse()];
+  // Live scenarios run in rounds of one session per target, each on a fresh server, alternating the order (ceiling,
+  // Tether, Tether, ceiling, ceiling, Tether, …) so that a load that rises or falls during the run weighs on both
+  // alike. Each figure keeps the best of a target's sessions — a busy machine only ever makes a run slower — and
+  // fan-out keeps its two compared figures, delivery p99 and CPU per message, each from its own best session.
+  const sessions = Array.from({ length: options.liveRounds }, (_, round) =>
+    round % 2 === 0 ? options.targets : [...options.targets].reverse(),
+  ).flat();
   const better = <T>(current: T | undefined, next: T, score: (r: T) => number): T => (current && score(current) >= score(next) ? current : next);
   for (const name of sessions) {
     if (!options.scenarios.has("ingest") && !options.scenarios.has("fanout")) break;
@@ -70,7 +73,10 @@ async function main() {
       }
       if (options.scenarios.has("fanout")) {
         log(`${name}: fan-out`);
-        mine.fanout = better(mine.fanout, await runFanout(target, options.fanout), (r) => -r.deliveryLatency.p99);
+        const fanout = await runFanout(target, options.fanout);
+        const threads = Object.entries(fanout.serverLoop.cpuByThread ?? {}).map(([thread, ms]) => `${thread} ${Math.round(ms)}`);
+        log(`  delivery p99 ${fanout.deliveryLatency.p99} ms, server CPU ${fanout.serverCpuMsPerMessage} ms per message (${threads.join(", ")} ms)`);
+        mine.fanout = betterFanout(mine.fanout, fanout);
       }
     });
   }

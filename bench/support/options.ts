@@ -18,6 +18,8 @@ export interface BenchOptions {
   ingest: { clients: number; messagesPerClient: number; window: number; runs: number };
   rate: { clients: number; rate: number; durationMs: number };
   fanout: { receivers: number; rate: number; durationMs: number };
+  /** Rounds of the live scenarios (ingest, rate, fan-out): each round is one session per target, on a fresh server. */
+  liveRounds: number;
   privateChannels: { channels: number; members: number; rate: number; durationMs: number };
   catchUp: { sizes: number[]; runs: number };
   mixed: MixedOptions;
@@ -36,6 +38,7 @@ const HELP = `npm run bench -- [options]
   --ingest-clients=N --ingest-messages=N --ingest-window=N --ingest-runs=N
   --rate=N --rate-seconds=N          open-loop ingest (msgs/s over all ingest clients)
   --fanout-receivers=N --fanout-rate=N --fanout-seconds=N
+  --live-rounds=N          sessions per target of the live scenarios (default 3, 1 with --quick)
   --private-channels=N --private-members=N   private channels (Tether only), each of N members
   --catchup=N,N --catchup-runs=N     missed-message counts, repetitions of each
   --mixed-ops=N --mixed-catchup=N    mixed scenario (Tether): operations per ingest client, log entries missed
@@ -86,6 +89,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     },
     rate: { clients: num("ingest-clients", 20, 20), rate: num("rate", 1000, 1000), durationMs: num("rate-seconds", 5, 1) * 1000 },
     fanout: { receivers: num("fanout-receivers", 100, 20), rate: num("fanout-rate", 200, 200), durationMs: num("fanout-seconds", 8, 1) * 1000 },
+    liveRounds: num("live-rounds", 3, 1),
     privateChannels: {
       channels: num("private-channels", 100, 20),
       members: num("private-members", 10, 5),

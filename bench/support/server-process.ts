@@ -20,6 +20,38 @@ export interface LoopDelay {
   /** What the longest pause collected: "minor" (young generation), "major" (everything), … */
   gcMaxKind: string;
   gcTotalMs: number;
+  /**
+   * CPU time of the window, ms, by thread and user/system: "main.user" is the event loop's own work; the other threads
+   * (V8's GC and compiler helpers, worker threads) go by their name, e.g. "node.user".
+   */
+  cpuByThread?: Record<string, number>;
+}
+
+/** Each thread's CPU time (user + system) so far, by thread id, with its name — from /proc (Linux only). */
+function threadTimes(pid: number): Map<string, { name: string; ms: number }> {
+  const times = new Map<string, { name: string; ms: number }>();
+  let tids: string[];
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return times;
+  }
+  const msPerTick = 1000 / 100; // USER_HZ is 100 on Linux
+  for (const tid of tids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      // The name is in parentheses and may hold spaces; the fields after it are space-separated.
+      const close = stat.lastIndexOf(")");
+      const name = tid === String(pid) ? "main" : stat.slice(stat.indexOf("(") + 1, close);
+      const fields = stat.slice(close + 2).split(" ");
+      // utime and stime are fields 14 and 15 of stat(5); fields[0] here is field 3.
+      times.set(`${tid}u`, { name: `${name}.user`, ms: Number(fields[11]) * msPerTick });
+      times.set(`${tid}s`, { name: `${name}.sys`, ms: Number(fields[12]) * msPerTick });
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return times;
 }
 
 export async function freePort(): Promise<number> {
@@ -74,13 +106,21 @@ export class ServerProcess {
     });
   }
 
+  private threadsAtReset = new Map<string, { name: string; ms: number }>();
+
   resetLoopDelay(): Promise<unknown> {
+    this.threadsAtReset = threadTimes(this.child.pid!);
     return this.request("eld:reset");
   }
 
   async readLoopDelay(): Promise<LoopDelay> {
     const { p50, p99, max, cpuMs, gcMaxMs, gcMaxKind, gcTotalMs } = await this.request<LoopDelay>("eld:read");
-    return { p50, p99, max, cpuMs, gcMaxMs, gcMaxKind, gcTotalMs };
+    const cpuByThread: Record<string, number> = {};
+    for (const [tid, { name, ms }] of threadTimes(this.child.pid!)) {
+      const spent = ms - (this.threadsAtReset.get(tid)?.ms ?? 0);
+      if (spent > 0) cpuByThread[name] = (cpuByThread[name] ?? 0) + spent;
+    }
+    return { p50, p99, max, cpuMs, gcMaxMs, gcMaxKind, gcTotalMs, cpuByThread };
   }
 
   /** Polls until `probe` succeeds, failing early with the server's output if it exits. */
