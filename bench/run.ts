@@ -80,10 +80,10 @@ async function main() {
       }
     });
   }
-  // The Tether-only scenarios below run in two sessions too (one with --quick) and keep the better, like the live
+  // The Tether-only scenarios below run in as many sessions as the live rounds and keep the better, like the live
   // ones: their targets compare with a figure that already had that chance (the ceiling's best ingest session), or
   // are a ratio of two CPU figures each of which a busy moment can only inflate.
-  const tetherSessions = options.quick ? 1 : 2;
+  const tetherSessions = options.liveRounds;
   if (options.scenarios.has("private") && options.targets.includes("tether")) {
     for (let session = 1; session <= tetherSessions; session++) {
       log(`tether: ${options.privateChannels.channels} private channels (session ${session} of ${tetherSessions})`);

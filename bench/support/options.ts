@@ -38,7 +38,7 @@ const HELP = `npm run bench -- [options]
   --ingest-clients=N --ingest-messages=N --ingest-window=N --ingest-runs=N
   --rate=N --rate-seconds=N          open-loop ingest (msgs/s over all ingest clients)
   --fanout-receivers=N --fanout-rate=N --fanout-seconds=N
-  --live-rounds=N          sessions per target of the live scenarios (default 3, 1 with --quick)
+  --live-rounds=N          sessions per target of the live scenarios, and of the private and mixed ones (default 3, 1 with --quick)
   --private-channels=N --private-members=N   private channels (Tether only), each of N members
   --catchup=N,N --catchup-runs=N     missed-message counts, repetitions of each
   --mixed-ops=N --mixed-catchup=N    mixed scenario (Tether): operations per ingest client, log entries missed
