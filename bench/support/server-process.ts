@@ -27,9 +27,9 @@ export interface LoopDelay {
   cpuByThread?: Record<string, number>;
 }
 
-/** Each thread's CPU time (user + system) so far, by thread id, with its name — from /proc (Linux only). */
-function threadTimes(pid: number): Map<string, { name: string; ms: number }> {
-  const times = new Map<string, { name: string; ms: number }>();
+/** Each thread's CPU time so far, user and system apart, by thread id, with its name — from /proc (Linux only). */
+function threadTimes(pid: number): Map<string, { name: string; userMs: number; sysMs: number }> {
+  const times = new Map<string, { name: string; userMs: number; sysMs: number }>();
   let tids: string[];
   try {
     tids = fs.readdirSync(`/proc/${pid}/task`);
@@ -45,8 +45,7 @@ function threadTimes(pid: number): Map<string, { name: string; ms: number }> {
       const name = tid === String(pid) ? "main" : stat.slice(stat.indexOf("(") + 1, close);
       const fields = stat.slice(close + 2).split(" ");
       // utime and stime are fields 14 and 15 of stat(5); fields[0] here is field 3.
-      times.set(`${tid}u`, { name: `${name}.user`, ms: Number(fields[11]) * msPerTick });
-      times.set(`${tid}s`, { name: `${name}.sys`, ms: Number(fields[12]) * msPerTick });
+      times.set(tid, { name, userMs: Number(fields[11]) * msPerTick, sysMs: Number(fields[12]) * msPerTick });
     } catch {
       // The thread ended between the listing and the read.
     }
@@ -106,7 +105,7 @@ export class ServerProcess {
     });
   }
 
-  private threadsAtReset = new Map<string, { name: string; ms: number }>();
+  private threadsAtReset: ReturnType<typeof threadTimes> = new Map();
 
   resetLoopDelay(): Promise<unknown> {
     this.threadsAtReset = threadTimes(this.child.pid!);
@@ -116,9 +115,13 @@ export class ServerProcess {
   async readLoopDelay(): Promise<LoopDelay> {
     const { p50, p99, max, cpuMs, gcMaxMs, gcMaxKind, gcTotalMs } = await this.request<LoopDelay>("eld:read");
     const cpuByThread: Record<string, number> = {};
-    for (const [tid, { name, ms }] of threadTimes(this.child.pid!)) {
-      const spent = ms - (this.threadsAtReset.get(tid)?.ms ?? 0);
-      if (spent > 0) cpuByThread[name] = (cpuByThread[name] ?? 0) + spent;
+    const add = (key: string, spent: number) => {
+      if (spent > 0) cpuByThread[key] = (cpuByThread[key] ?? 0) + spent;
+    };
+    for (const [tid, now] of threadTimes(this.child.pid!)) {
+      const before = this.threadsAtReset.get(tid);
+      add(`${now.name}.user`, now.userMs - (before?.userMs ?? 0));
+      add(`${now.name}.sys`, now.sysMs - (before?.sysMs ?? 0));
     }
     return { p50, p99, max, cpuMs, gcMaxMs, gcMaxKind, gcTotalMs, cpuByThread };
   }
