@@ -520,6 +520,37 @@ function messageStoreContract(backend: Backend, skipReason: string | null = null
         expect(await store.getUpdatesAfter(0, 10)).toHaveLength(2);
       });
 
+      it("answers a retry as a duplicate even when applying it again would change the message", async () => {
+        const { message: first } = await store.insertMessage(message("m1"));
+        const add = { kind: "reaction_add", messageId: first.id, emoji: "🎉", clientOffset: "r1", actor: bob } as const;
+        const added = await store.changeMessage(add);
+        await store.changeMessage({ ...add, kind: "reaction_remove", clientOffset: "r2" });
+        const latest = await store.getLatestOffset();
+        expect(await store.changeMessage(add)).toEqual({ status: "duplicate", offset: added.status === "applied" ? added.offset : -1 });
+        expect((await store.getMessage(first.id))!.reactions).toEqual([]);
+        // Nothing stored, no offset taken: the next change comes right after the last one.
+        expect(await store.getLatestOffset()).toBe(latest);
+        const next = await store.changeMessage({ ...add, clientOffset: "r3" });
+        expect(next).toMatchObject({ status: "applied", offset: latest + 1 });
+      });
+
+      it("applies changes to one message written in one batch each on top of the one before", async () => {
+        const { message: first } = await store.insertMessage(message("m1"));
+        const outcomes = await Promise.all([
+          store.changeMessage({ kind: "reaction_add", messageId: first.id, emoji: "👍", clientOffset: "r1", actor: bob }),
+          store.changeMessage({ kind: "reaction_add", messageId: first.id, emoji: "👍", clientOffset: "r2", actor: ada }),
+          store.changeMessage({ kind: "edit", messageId: first.id, content: "edited", clientOffset: "e1", actor: ada }),
+          store.changeMessage({ kind: "reaction_add", messageId: first.id, emoji: "👍", clientOffset: "r3", actor: bob }),
+        ]);
+        expect(outcomes.map((outcome) => outcome.status)).toEqual(["applied", "applied", "applied", "unchanged"]);
+        const reactions = [{ emoji: "👍", count: 2, userIds: [bob.id, ada.id] }];
+        const last = outcomes[2].status === "applied" ? outcomes[2].message : null;
+        expect(last).toMatchObject({ content: "edited", reactions, version: first.id + 3 });
+        expect(await store.getMessage(first.id)).toEqual(last);
+        const updates = await store.getUpdatesAfter(first.id, 10);
+        expect(updates.map((update) => update.offset)).toEqual([first.id + 1, first.id + 2, first.id + 3]);
+      });
+
       it("applies the rules: the author edits, the author or the admin deletes, a deleted message takes no change", async () => {
         const { message: first } = await store.insertMessage(message("m1"));
         expect(await store.changeMessage({ kind: "edit", messageId: first.id, content: "x", clientOffset: "e1", actor: bob })).toEqual({

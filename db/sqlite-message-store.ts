@@ -22,7 +22,7 @@ import { historyPages, newestFirstPage } from "./history-pages";
 import { OffsetWindow } from "../lib/shared/offset-window";
 import { createRecentMessages } from "./recent-messages";
 import { passiveCheckpoint, startWalCheckpointer, type CheckpointResult } from "./wal-checkpointer";
-import type { Channel, ChannelVisibility, MessageUpdate } from "../lib/shared/dto";
+import type { Channel, ChannelVisibility, ChatMessage, MessageUpdate } from "../lib/shared/dto";
 import { decideChange, encodeReactions } from "../lib/storage/message-change-rules";
 import type {
   InsertMessageResult,
@@ -228,7 +228,7 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
   const selectMessage = sqlite.prepare<[number], MessageColumns>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?`).raw(true);
   const selectChangeByClientOffset = sqlite.prepare<[string], number>('SELECT "offset" FROM message_changes WHERE client_offset = ?').pluck();
   const insertChange = sqlite.prepare<[number, number, string, string, string, string | null, string, number]>(
-    'INSERT INTO message_changes ("offset", message_id, channel, kind, actor_id, data, client_offset, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO message_changes ("offset", message_id, channel, kind, actor_id, data, client_offset, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (client_offset) DO NOTHING',
   );
   const updateEdited = sqlite.prepare<[string, number, number, number]>("UPDATE messages SET content = ?, edited_at = ?, version = ? WHERE id = ?");
   const updateDeleted = sqlite.prepare<[number, number, number]>(
@@ -244,18 +244,31 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
     )
     .raw(true);
 
+  // A change reads its message's current state from memory when it can: the states changed earlier in the batch being
+  // written (the cache learns them only once that batch commits), then the cache of recent messages, which holds
+  // current states; the row otherwise. Cleared whatever the batch's outcome.
+  const changedInBatch = new Map<number, ChatMessage>();
+  const currentState = (id: number): ChatMessage | null => {
+    const known = changedInBatch.get(id) ?? recent.get(id);
+    if (known) return known;
+    const columns = selectMessage.get(id);
+    return columns ? chatMessageFromColumns(columns) : null;
+  };
+
   const changeOne = (request: MessageChangeRequest): { result: MessageChangeOutcome; entries: LogEntry[] } => {
-    const original = selectChangeByClientOffset.get(request.clientOffset);
-    if (original !== undefined) return { result: { status: "duplicate", offset: original }, entries: [] };
-    const columns = selectMessage.get(request.messageId);
-    if (!columns) return { result: { status: "unknown_message" }, entries: [] };
-    const current = chatMessageFromColumns(columns);
+    const duplicate = (): { result: MessageChangeOutcome; entries: LogEntry[] } | null => {
+      const original = selectChangeByClientOffset.get(request.clientOffset);
+      return original === undefined ? null : { result: { status: "duplicate", offset: original }, entries: [] };
+    };
+    const current = currentState(request.messageId);
+    if (!current) return duplicate() ?? { result: { status: "unknown_message" }, entries: [] };
     const decision = decideChange(
       { authorId: current.author.id, content: current.content, deleted: current.deletedAt !== null, reactions: current.reactions },
       request,
     );
-    if (decision.status !== "change") return { result: decision, entries: [] };
-    const offset = nextOffset++;
+    // A retry of a stored change usually finds it already reflected (nothing to change): it is still a duplicate.
+    if (decision.status !== "change") return duplicate() ?? { result: decision, entries: [] };
+    const offset = nextOffset;
     const now = Date.now();
     const data =
       request.kind === "edit"
@@ -263,7 +276,15 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
         : request.kind === "delete"
           ? null
           : JSON.stringify({ emoji: request.emoji });
-    insertChange.run(offset, current.id, current.channel, request.kind, request.actor.id, data, request.clientOffset, now);
+    // The unique clientOffset decides a retry that would change something again (a reaction removed since, say):
+    // refused by the index, it takes no offset and writes nothing.
+    const { changes } = insertChange.run(offset, current.id, current.channel, request.kind, request.actor.id, data, request.clientOffset, now);
+    if (changes === 0) {
+      const stored = duplicate();
+      if (!stored) throw new Error(`change ${request.clientOffset} conflicted but no row holds it`);
+      return stored;
+    }
+    nextOffset++;
     if (request.kind === "edit") {
       updateEdited.run(decision.content, now, offset, current.id);
       // The counts follow the content: who the edited message mentions now.
@@ -274,6 +295,7 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
       deleteMentions(current.id);
     } else updateReactions.run(encodeReactions(decision.reactions), offset, current.id);
     const message = changedMessage(current, decision, offset, now);
+    changedInBatch.set(message.id, message);
     return { result: { status: "applied", offset, message, contentBefore: current.content }, entries: [{ offset, update: { offset, message } }] };
   };
 
@@ -450,6 +472,8 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
       // Rolled back: the offsets it took were never committed.
       nextOffset = offsetBefore;
       throw error;
+    } finally {
+      changedInBatch.clear();
     }
     const entries = outcomes.flatMap((outcome) => outcome.entries);
     const added = entries.flatMap((entry) => (entry.message ? [entry.message] : []));
