@@ -222,8 +222,8 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
     return { result: { message: toChatMessage(original), duplicate: true }, entries: [] };
   };
 
-  // Changes to messages (issue 15): decided against the row's state inside the write transaction, stored at the next
-  // offset together with the row's new state. Updating `content` fires the FTS5 triggers (0003_search), so search
+  // Changes to messages (issue 15): decided against the message's current state inside the write transaction, stored
+  // at the next offset together with the row's new state. Updating `content` fires the FTS5 triggers (0003_search), so search
   // follows an edit or a delete in the same transaction.
   const selectMessage = sqlite.prepare<[number], MessageColumns>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?`).raw(true);
   const selectChangeByClientOffset = sqlite.prepare<[string], number>('SELECT "offset" FROM message_changes WHERE client_offset = ?').pluck();
