@@ -42,6 +42,12 @@ async function withTarget<T>(name: TargetName, options: BenchOptions, seed: numb
   }
 }
 
+/** A session's server CPU by thread, for the progress log: "main.user 950, main.sys 1180, …". */
+const threadSplit = (byThread: Record<string, number> | undefined) =>
+  Object.entries(byThread ?? {})
+    .map(([thread, ms]) => `${thread} ${Math.round(ms)}`)
+    .join(", ");
+
 async function main() {
   const options = parseOptions(process.argv.slice(2));
   const started = new Date();
@@ -76,15 +82,16 @@ async function main() {
       }
       if (options.scenarios.has("ingest")) {
         log(`${name}: ingest`);
-        mine.ingest = better(mine.ingest, await runIngest(target, options.ingest), (r) => r.ackedPerSecond);
+        const ingest = await runIngest(target, options.ingest);
+        log(`  ${ingest.ackedPerSecond} msgs/s, server CPU ${ingest.serverCpuMsPer1000} ms per 1,000 (${threadSplit(ingest.serverCpuByThread)} ms)`);
+        mine.ingest = better(mine.ingest, ingest, (r) => r.ackedPerSecond);
         log(`${name}: ingest at ${options.rate.rate} msgs/s`);
         mine.ingestAtRate = better(mine.ingestAtRate, await runIngestAtRate(target, options.rate), (r) => -r.ackLatency.p99);
       }
       if (options.scenarios.has("fanout")) {
         log(`${name}: fan-out`);
         const fanout = await runFanout(target, options.fanout);
-        const threads = Object.entries(fanout.serverLoop.cpuByThread ?? {}).map(([thread, ms]) => `${thread} ${Math.round(ms)}`);
-        log(`  delivery p99 ${fanout.deliveryLatency.p99} ms, server CPU ${fanout.serverCpuMsPerMessage} ms per message (${threads.join(", ")} ms)`);
+        log(`  delivery p99 ${fanout.deliveryLatency.p99} ms, server CPU ${fanout.serverCpuMsPerMessage} ms per message (${threadSplit(fanout.serverLoop.cpuByThread)} ms)`);
         mine.fanout = betterFanout(mine.fanout, fanout);
       }
     });

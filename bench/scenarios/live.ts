@@ -57,6 +57,8 @@ export interface IngestResult extends IngestOptions {
   ackLatency: LatencySummary;
   /** Server CPU time per 1,000 messages ingested and broadcast (ms). */
   serverCpuMsPer1000: number;
+  /** The same CPU time by thread and user/system (ms over all measured runs), to tell the loop from the rest. */
+  serverCpuByThread?: Record<string, number>;
 }
 
 export async function runIngest(target: Target, options: IngestOptions): Promise<IngestResult> {
@@ -82,7 +84,7 @@ export async function runIngest(target: Target, options: IngestOptions): Promise
       await waitUntil("ingest: delivery between runs", () => audience.recorders.every((r) => r.received.length >= sent.length), 120_000);
     }
 
-    const { cpuMs } = await target.server.readLoopDelay();
+    const { cpuMs, cpuByThread } = await target.server.readLoopDelay();
     await verifyDelivery("ingest", target, audience, "ingest-", sent);
     const rates = durations.map((d) => round((messages * 1000) / d, 0));
     return {
@@ -93,6 +95,7 @@ export async function runIngest(target: Target, options: IngestOptions): Promise
       ackedPerSecondRuns: rates,
       ackLatency: summarize(latencies),
       serverCpuMsPer1000: round((cpuMs * 1000) / (messages * options.runs), 1),
+      serverCpuByThread: cpuByThread,
     };
   } finally {
     closeAll(audience.sockets);
