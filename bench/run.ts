@@ -91,7 +91,9 @@ async function main() {
       if (options.scenarios.has("fanout")) {
         log(`${name}: fan-out`);
         const fanout = await runFanout(target, options.fanout);
-        log(`  delivery p99 ${fanout.deliveryLatency.p99} ms, server CPU ${fanout.serverCpuMsPerMessage} ms per message (${threadSplit(fanout.serverLoop.cpuByThread)} ms)`);
+        log(
+          `  delivery p99 ${fanout.deliveryLatency.p99} ms, server CPU ${fanout.serverCpuMsPerMessage} ms per message (${threadSplit(fanout.serverLoop.cpuByThread)} ms)`,
+        );
         mine.fanout = betterFanout(mine.fanout, fanout);
       }
     });
