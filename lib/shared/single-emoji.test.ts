@@ -14,6 +14,13 @@ describe("isSingleEmoji", () => {
     }
   });
 
+  it("answers the same for input it has seen, valid or not (valid emoji are remembered)", () => {
+    for (let round = 0; round < 2; round++) {
+      expect(["👍", "🇫🇷", "👨‍👩‍👧‍👦"].map(isSingleEmoji)).toEqual([true, true, true]);
+      expect(["👍👍", "🇫🇷🇩🇪", "👍 "].map(isSingleEmoji)).toEqual([false, false, false]);
+    }
+  });
+
   it("bounds the work on long input", () => {
     expect(isSingleEmoji("👍".repeat(10_000))).toBe(false);
   });
