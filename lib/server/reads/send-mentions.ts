@@ -13,17 +13,21 @@ import { parseMentions } from "../../shared/mentions";
 import { EVERYONE_MENTIONED } from "../../storage/read-state-store";
 import { createKeyedTokenBuckets } from "../limits/keyed-token-buckets";
 
+export type MentionsResolved = { ok: true; mentioned: string[] } | { ok: false; error: AckError };
+
 export interface SendMentions {
   /**
    * The identities to store as mentioned, or the refusal of an `@channel` over the limit. `hadChannelMention`: the
-   * content replaces one (an edit) that already mentioned `@channel`, which then takes no token again.
+   * content replaces one (an edit) that already mentioned `@channel`, which then takes no token again. A promise only
+   * when a `@username` has to be looked up: most messages name nobody, and the send path creates no promise it does
+   * not need (channel-access.ts, `checkKnownPublic`).
    */
   resolve(
     author: Identity,
     channel: Channel,
     content: string,
     options?: { hadChannelMention?: boolean },
-  ): Promise<{ ok: true; mentioned: string[] } | { ok: false; error: AckError }>;
+  ): MentionsResolved | Promise<MentionsResolved>;
 }
 
 export interface SendMentionsOptions {
@@ -36,7 +40,7 @@ export function createSendMentions({ users, channelMentionLimit }: SendMentionsO
   const channelMentions = createKeyedTokenBuckets(channelMentionLimit.burst, channelMentionLimit.perSecond);
 
   return {
-    async resolve(author, channel, content, { hadChannelMention = false } = {}) {
+    resolve(author, channel, content, { hadChannelMention = false } = {}) {
       if (channel.visibility === "dm") return { ok: true, mentioned: [] };
       const parsed = parseMentions(content);
       const mentioned: string[] = [];
@@ -50,11 +54,14 @@ export function createSendMentions({ users, channelMentionLimit }: SendMentionsO
         }
         mentioned.push(EVERYONE_MENTIONED);
       }
-      for (const username of parsed.usernames) {
-        const account = await users.findUserByUsername(username);
-        if (account && account.id !== author.id) mentioned.push(account.id);
-      }
-      return { ok: true, mentioned };
+      if (parsed.usernames.length === 0) return { ok: true, mentioned };
+      return (async (): Promise<MentionsResolved> => {
+        for (const username of parsed.usernames) {
+          const account = await users.findUserByUsername(username);
+          if (account && account.id !== author.id) mentioned.push(account.id);
+        }
+        return { ok: true, mentioned };
+      })();
     },
   };
 }

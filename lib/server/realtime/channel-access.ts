@@ -13,6 +13,12 @@ export type AccessCheck = { ok: true; channel: Channel } | { ok: false; error: A
 export interface ChannelAccess {
   /** The channel if `user` may read it now; otherwise `unknown_channel` or `forbidden`. */
   check(user: Identity, name: string): Promise<AccessCheck>;
+  /**
+   * What `check` would answer, when that needs no query: a channel already known to be public. Null otherwise (then
+   * ask `check`). The write paths ask this first: most writes go to public channels, and every promise a request
+   * creates runs Next.js's AsyncLocalStorage init hooks (docs/performance.md).
+   */
+  checkKnownPublic(name: string): AccessCheck | null;
   /** The channel as a client is told of it: a DM with its participants. Null when it does not exist. */
   describe(name: string): Promise<Channel | null>;
   /** Channels as a client is told of them. */
@@ -47,6 +53,10 @@ export function createChannelAccess(store: MessageStore, users: { getUsers(ids: 
       const membership = user.kind === "account" ? await store.getMembership(name, user.id) : null;
       if (membership?.current) return { ok: true, channel };
       return { ok: false, error: { code: "forbidden", message: "Only members can read this channel." } };
+    },
+    checkKnownPublic(name) {
+      const channel = known.get(name);
+      return channel?.visibility === "public" ? { ok: true, channel } : null;
     },
     async describe(name) {
       const channel = await lookup(name);

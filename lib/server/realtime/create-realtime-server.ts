@@ -170,6 +170,9 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
   const searchRateLimiter = createSendRateLimiter(options.searchRateLimit.burst, options.searchRateLimit.perSecond);
   const connectionLimiter = createConnectionLimiter(options.maxConnectionsPerIp);
   // One `@channel` limit per identity, whether the mention comes with a send or an edit.
+  /** Nothing to wait for when the core already delivered it (always, on one instance): no promise then. */
+  const whenDeliveredLocally = (offset: number) =>
+    offset <= delivery.deliveredThrough() ? null : delivery.whenDelivered(offset, LOCAL_DELIVERY_WAIT_MS);
   const mentions = createSendMentions({
     users: accounts,
     channelMentionLimit: options.channelMentionRateLimit ?? DEFAULT_CHANNEL_MENTION_RATE_LIMIT,
@@ -181,7 +184,7 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     metrics,
     rateLimiter,
     maxMessageLength: options.maxMessageLength,
-    whenDeliveredLocally: (id) => delivery.whenDelivered(id, LOCAL_DELIVERY_WAIT_MS),
+    whenDeliveredLocally,
     onSent: (socket, channel) => typing.sent(socket, channel),
     mentions,
   });
@@ -201,7 +204,7 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
     metrics,
     rateLimiter,
     maxMessageLength: options.maxMessageLength,
-    whenDeliveredLocally: (offset) => delivery.whenDelivered(offset, LOCAL_DELIVERY_WAIT_MS),
+    whenDeliveredLocally,
     mentions,
     countsChanged: (channel, authorId) => readStates.countsChanged(channel, authorId),
   });

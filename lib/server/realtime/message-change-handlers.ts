@@ -32,8 +32,8 @@ export interface MessageChangeHandlerDeps {
   /** The send limiter: a change costs what a send costs. */
   rateLimiter: SendRateLimiter;
   maxMessageLength: number;
-  /** Resolves once this offset has been delivered on this instance (at once on one instance; see the log tail). */
-  whenDeliveredLocally: (offset: number) => Promise<void>;
+  /** Resolves once this offset has been delivered on this instance (see the log tail); null when it already has been. */
+  whenDeliveredLocally: (offset: number) => Promise<void> | null;
   /** Who an edited message mentions, as for a send. */
   mentions: SendMentions;
   /** An edit or a delete of a message of `channel` by `authorId` was applied: readers' counts may have changed. */
@@ -57,7 +57,7 @@ export function createMessageChangeHandlers(deps: MessageChangeHandlerDeps) {
   async function readable(user: Identity, messageId: number): Promise<{ message: ChatMessage; channel: Channel } | null> {
     const message = await store.getMessage(messageId);
     if (!message) return null;
-    const allowed = await access.check(user, message.channel);
+    const allowed = access.checkKnownPublic(message.channel) ?? (await access.check(user, message.channel));
     return allowed.ok ? { message, channel: allowed.channel } : null;
   }
 
@@ -69,9 +69,10 @@ export function createMessageChangeHandlers(deps: MessageChangeHandlerDeps) {
     // Only the author's edit can be applied (the store refuses the others): no one else's @channel takes a token.
     if (request.kind === "edit" && found.message.author.id === user.id) {
       // An `@channel` the message already had notified when it was sent: keeping it costs no second token.
-      const resolved = await mentions.resolve(user, found.channel, request.content, {
+      const resolving = mentions.resolve(user, found.channel, request.content, {
         hadChannelMention: parseMentions(found.message.content).channel,
       });
+      const resolved = resolving instanceof Promise ? await resolving : resolving;
       if (!resolved.ok) {
         metrics.rateLimited.inc();
         return { error: resolved.error };
@@ -89,14 +90,16 @@ export function createMessageChangeHandlers(deps: MessageChangeHandlerDeps) {
       return fail("unavailable", "The change could not be saved right now; it will be retried.");
     }
     switch (outcome.status) {
-      case "applied":
+      case "applied": {
         // As for a send: this connection has its message:update before the ack, on a cluster too.
-        await whenDeliveredLocally(outcome.offset);
+        const delivering = whenDeliveredLocally(outcome.offset);
+        if (delivering) await delivering;
         // After the update, so that readers here get their fresh counts after the message:update.
         if (request.kind === "delete" || (request.kind === "edit" && editMayChangeMentions(outcome.contentBefore, mentioned))) {
           countsChanged(outcome.message.channel, outcome.message.author.id);
         }
         return ok({ offset: outcome.offset, duplicate: false });
+      }
       case "duplicate":
         metrics.duplicatesAbsorbed.inc();
         return ok({ offset: outcome.offset, duplicate: true });

@@ -23,8 +23,8 @@ export interface MessageHandlerDeps {
   metrics: Metrics;
   rateLimiter: SendRateLimiter;
   maxMessageLength: number;
-  /** Resolves once this id has been delivered on this instance (at once on one instance; see the log tail). */
-  whenDeliveredLocally: (id: number) => Promise<void>;
+  /** Resolves once this id has been delivered on this instance (see the log tail); null when it already has been. */
+  whenDeliveredLocally: (id: number) => Promise<void> | null;
   /** Who a message mentions, stored with it (lib/server/reads/send-mentions.ts). */
   mentions: SendMentions;
   /** A message of this connection's user was stored (or found stored) in a channel: its typing there stops. */
@@ -43,7 +43,9 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
     const parsed = parseSendMessage(payload, maxMessageLength);
     if (!parsed.ok) return { error: parsed.error };
     const { channel, content, clientOffset, replyTo } = parsed.value;
-    const allowed = await access.check(socket.data.user, channel);
+    // The synchronous answers first: with Next.js's AsyncLocalStorage hooks on, each promise a send creates costs
+    // (channel-access.ts, `checkKnownPublic`).
+    const allowed = access.checkKnownPublic(channel) ?? (await access.check(socket.data.user, channel));
     if (!allowed.ok) return { error: allowed.error };
     if (replyTo !== undefined) {
       // Messages are never removed from the store, so what is checked here still holds at the insert. Same channel,
@@ -51,7 +53,8 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
       const answered = await store.getMessage(replyTo);
       if (!answered || answered.channel !== channel) return fail("unknown_message", "The message replied to is not in this channel.");
     }
-    const mentioned = await mentions.resolve(socket.data.user, allowed.channel, content);
+    const resolving = mentions.resolve(socket.data.user, allowed.channel, content);
+    const mentioned = resolving instanceof Promise ? await resolving : resolving;
     if (!mentioned.ok) {
       metrics.rateLimited.inc();
       return { error: mentioned.error };
@@ -78,7 +81,8 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
     } else {
       metrics.messagesStored.inc();
       // Keeps "the sender's own copy arrives before its ack" true on a cluster too.
-      await whenDeliveredLocally(stored.message.id);
+      const delivering = whenDeliveredLocally(stored.message.id);
+      if (delivering) await delivering;
     }
     deps.onSent?.(socket, channel);
     return ok({ id: stored.message.id, duplicate: stored.duplicate });
