@@ -169,10 +169,10 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
   const rateLimiter = createSendRateLimiter(options.rateLimit.burst, options.rateLimit.perSecond);
   const searchRateLimiter = createSendRateLimiter(options.searchRateLimit.burst, options.searchRateLimit.perSecond);
   const connectionLimiter = createConnectionLimiter(options.maxConnectionsPerIp);
-  // One `@channel` limit per identity, whether the mention comes with a send or an edit.
   /** Nothing to wait for when the core already delivered it (always, on one instance): no promise then. */
   const whenDeliveredLocally = (offset: number) =>
     offset <= delivery.deliveredThrough() ? null : delivery.whenDelivered(offset, LOCAL_DELIVERY_WAIT_MS);
+  // One `@channel` limit per identity, whether the mention comes with a send or an edit.
   const mentions = createSendMentions({
     users: accounts,
     channelMentionLimit: options.channelMentionRateLimit ?? DEFAULT_CHANNEL_MENTION_RATE_LIMIT,
