@@ -121,6 +121,25 @@ describe.each(testBackends())("on %s", (backend) => {
       expect(await bob.request("history:fetch", { channel: SECRET })).toMatchObject({ data: { messages: [{ id: before }, { id: after }] } });
     });
 
+    it("refuses a removed member's writes as soon as the removal is acknowledged", async () => {
+      const alice = await as("alice");
+      const bob = await as("bob");
+      await secretWithBob(alice);
+      await waitFor(() => bob.joined.length === 1, 5_000, "bob to join");
+      // Bob writes first, so that the server already holds his membership when he writes again.
+      const mine = await send(bob, SECRET, "bob was here");
+      expect(await bob.react(mine, "👍", `bob-react-${Math.random()}`)).toMatchObject({ data: { duplicate: false } });
+
+      expect(await alice.request("channel:remove", { channel: SECRET, username: "bob" })).toMatchObject({ data: { username: "bob" } });
+      // Without waiting for channel:left: the refusal must not depend on the notice having arrived.
+      expect(await bob.send(SECRET, "still here?", `bob-late-${Math.random()}`)).toMatchObject({ error: { code: "forbidden" } });
+      expect(await bob.react(mine, "🎉", `bob-late-react-${Math.random()}`)).toMatchObject({ error: { code: "unknown_message" } });
+      expect(await bob.edit(mine, "edited after", `bob-late-edit-${Math.random()}`)).toMatchObject({ error: { code: "unknown_message" } });
+      expect((await alice.request<{ messages: { id: number }[] }>("history:fetch", { channel: SECRET })).data!.messages.map((m) => m.id)).toEqual([
+        mine,
+      ]);
+    });
+
     it("sends a removed member nothing more: not live, not through recovery, not in a catch-up", async () => {
       proxy = await startTcpProxy(server.port);
       const alice = await as("alice");

@@ -20,7 +20,7 @@ export interface SendMentions {
    * The identities to store as mentioned, or the refusal of an `@channel` over the limit. `hadChannelMention`: the
    * content replaces one (an edit) that already mentioned `@channel`, which then takes no token again. A promise only
    * when a `@username` has to be looked up: most messages name nobody, and the send path creates no promise it does
-   * not need (channel-access.ts, `checkKnownPublic`).
+   * not need (channel-access.ts, `checkKnown`).
    */
   resolve(
     author: Identity,

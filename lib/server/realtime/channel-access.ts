@@ -14,11 +14,12 @@ export interface ChannelAccess {
   /** The channel if `user` may read it now; otherwise `unknown_channel` or `forbidden`. */
   check(user: Identity, name: string): Promise<AccessCheck>;
   /**
-   * What `check` would answer, when that needs no query: a channel already known to be public. Null otherwise (then
-   * ask `check`). The write paths ask this first: most writes go to public channels, and every promise a request
-   * creates runs Next.js's AsyncLocalStorage init hooks (docs/performance.md).
+   * `check`'s answer when it is known without a query: a channel already known to be public, or one of which the
+   * user is known to be a member now (`ChannelAccessOptions.knownMember`). Null otherwise: then ask `check`, which
+   * alone refuses. The write paths ask this first: every promise a request creates runs Next.js's
+   * AsyncLocalStorage init hooks (docs/performance.md).
    */
-  checkKnownPublic(name: string): AccessCheck | null;
+  checkKnown(user: Identity, name: string): AccessCheck | null;
   /** The channel as a client is told of it: a DM with its participants. Null when it does not exist. */
   describe(name: string): Promise<Channel | null>;
   /** Channels as a client is told of them. */
@@ -27,7 +28,20 @@ export interface ChannelAccess {
   remember(channel: Channel): void;
 }
 
-export function createChannelAccess(store: MessageStore, users: { getUsers(ids: readonly string[]): Promise<Map<string, Member>> }): ChannelAccess {
+export interface ChannelAccessOptions {
+  /**
+   * Whether this user is a member of this private channel or DM now, where that is known exactly without a query —
+   * on one instance, the delivery core's view, which every committed membership change reaches before the next
+   * request runs. False when not known; never a reason to refuse.
+   */
+  knownMember?: (userId: string, channel: string) => boolean;
+}
+
+export function createChannelAccess(
+  store: MessageStore,
+  users: { getUsers(ids: readonly string[]): Promise<Map<string, Member>> },
+  options: ChannelAccessOptions = {},
+): ChannelAccess {
   const known = new Map<string, Channel>();
 
   async function lookup(name: string): Promise<Channel | null> {
@@ -54,9 +68,11 @@ export function createChannelAccess(store: MessageStore, users: { getUsers(ids: 
       if (membership?.current) return { ok: true, channel };
       return { ok: false, error: { code: "forbidden", message: "Only members can read this channel." } };
     },
-    checkKnownPublic(name) {
+    checkKnown(user, name) {
       const channel = known.get(name);
-      return channel?.visibility === "public" ? { ok: true, channel } : null;
+      if (!channel) return null;
+      if (channel.visibility === "public") return { ok: true, channel };
+      return user.kind === "account" && options.knownMember?.(user.id, name) ? { ok: true, channel } : null;
     },
     async describe(name) {
       const channel = await lookup(name);

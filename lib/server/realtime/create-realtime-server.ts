@@ -143,7 +143,10 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
         : undefined),
   });
   const { accounts, guestAccess } = options;
-  const access = createChannelAccess(store, accounts);
+  const access = createChannelAccess(store, accounts, {
+    // On a cluster another instance's membership change reaches this core a little later: there the store decides.
+    knownMember: cluster ? undefined : (userId, channel) => delivery.mayReadChannel(userId, channel),
+  });
   const readStates = createReadStates({ io, store, delivery: () => delivery, logger, cluster });
   const typingExpireMs = options.typingExpireMs ?? DEFAULT_TYPING_EXPIRE_MS;
   const delivery = createDeliveryCore({

@@ -57,7 +57,7 @@ export function createMessageChangeHandlers(deps: MessageChangeHandlerDeps) {
   async function readable(user: Identity, messageId: number): Promise<{ message: ChatMessage; channel: Channel } | null> {
     const message = await store.getMessage(messageId);
     if (!message) return null;
-    const allowed = access.checkKnownPublic(message.channel) ?? (await access.check(user, message.channel));
+    const allowed = access.checkKnown(user, message.channel) ?? (await access.check(user, message.channel));
     return allowed.ok ? { message, channel: allowed.channel } : null;
   }
 

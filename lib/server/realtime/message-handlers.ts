@@ -44,8 +44,8 @@ export function createMessageHandlers(deps: MessageHandlerDeps) {
     if (!parsed.ok) return { error: parsed.error };
     const { channel, content, clientOffset, replyTo } = parsed.value;
     // The synchronous answers first: with Next.js's AsyncLocalStorage hooks on, each promise a send creates costs
-    // (channel-access.ts, `checkKnownPublic`).
-    const allowed = access.checkKnownPublic(channel) ?? (await access.check(socket.data.user, channel));
+    // (channel-access.ts, `checkKnown`).
+    const allowed = access.checkKnown(socket.data.user, channel) ?? (await access.check(socket.data.user, channel));
     if (!allowed.ok) return { error: allowed.error };
     if (replyTo !== undefined) {
       // Messages are never removed from the store, so what is checked here still holds at the insert. Same channel,
