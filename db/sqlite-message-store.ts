@@ -180,6 +180,16 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
   // Prepared once: Drizzle builds and prepares the SQL of an unprepared query on every call, which made a stream
   // of channel:list requests (the bench's bystander) cost more than the list itself.
   const selectChannels = db.select().from(channels).orderBy(asc(channels.id)).prepare();
+  // The same for the list every connection asks for (channel:list, a bounded catch-up's channels).
+  const selectPublicChannels = db.select().from(channels).where(eq(channels.visibility, "public")).orderBy(asc(channels.id)).prepare();
+  const selectChannelsReadableBy = db
+    .select()
+    .from(channels)
+    .where(
+      sql`${channels.visibility} = 'public' OR ${channels.name} IN (SELECT channel FROM channel_members WHERE user_id = ${sql.placeholder("userId")} AND removed_at_offset IS NULL)`,
+    )
+    .orderBy(asc(channels.id))
+    .prepare();
 
   const { insertMentions, deleteMentions, ...readStates } = createSqliteReadStates(sqlite);
 
@@ -579,16 +589,7 @@ export function openSqliteMessageStore(filePath: string, options: SqliteStoreOpt
     },
 
     async listChannelsReadableBy(userId) {
-      const rows = db
-        .select()
-        .from(channels)
-        .where(
-          userId === null
-            ? eq(channels.visibility, "public")
-            : sql`${channels.visibility} = 'public' OR ${channels.name} IN (SELECT channel FROM channel_members WHERE user_id = ${userId} AND removed_at_offset IS NULL)`,
-        )
-        .orderBy(asc(channels.id))
-        .all();
+      const rows = userId === null ? selectPublicChannels.all() : selectChannelsReadableBy.all({ userId });
       return rows.map(toChannel);
     },
 

@@ -79,6 +79,10 @@ describe.each(testBackends())("on %s", (backend) => {
       for (const outsider of [carol, guest, bot]) expect(outsider.wire.filter((m) => m.channel === SECRET)).toEqual([]);
 
       // Lists, history, members, sending, inviting: refused or empty for everyone outside.
+      for (const member of [alice, bob]) {
+        const list = await member.request<{ channels: Channel[] }>("channel:list");
+        expect(list.data!.channels.map((channel) => channel.name)).toEqual(["general", SECRET]);
+      }
       for (const outsider of [carol, guest, bot]) {
         const list = await outsider.request<{ channels: Channel[] }>("channel:list");
         expect(list.data!.channels.map((channel) => channel.name)).not.toContain(SECRET);
