@@ -12,7 +12,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { runBrowser } from "./scenarios/browser";
-import { runCatchUp } from "./scenarios/catch-up";
+import { runCatchUps } from "./scenarios/catch-up";
 import { runColdStart } from "./scenarios/cold-start";
 import { runConnections } from "./scenarios/connections";
 import { betterFanout, runFanout, runIngest, runIngestAtRate } from "./scenarios/live";
@@ -47,6 +47,18 @@ const threadSplit = (byThread: Record<string, number> | undefined) =>
   Object.entries(byThread ?? {})
     .map(([thread, ms]) => `${thread} ${Math.round(ms)}`)
     .join(", ");
+
+/** Runs `work` with every one of `names` started (in that order), each on its own fresh server. */
+async function withTargets<T>(
+  names: readonly TargetName[],
+  options: BenchOptions,
+  seed: number,
+  work: (targets: Target[]) => Promise<T>,
+): Promise<T> {
+  const start = (rest: readonly TargetName[], started: Target[]): Promise<T> =>
+    rest.length === 0 ? work(started) : withTarget(rest[0]!, options, seed, (target) => start(rest.slice(1), [...started, target]));
+  return start(names, []);
+}
 
 async function main() {
   const options = parseOptions(process.argv.slice(2));
@@ -115,10 +127,9 @@ async function main() {
   }
   if (options.scenarios.has("catch-up")) {
     const backlog = Math.max(...options.catchUp.sizes) + 1;
-    for (const name of options.targets) {
-      log(`${name}: catch-up (backlog ${backlog})`);
-      results[name].catchUp = await withTarget(name, options, backlog, (target) => runCatchUp(target, { ...options.catchUp, backlog }));
-    }
+    log(`${options.targets.join(" and ")}: catch-up (backlog ${backlog}), by turns`);
+    const catchUps = await withTargets(options.targets, options, backlog, (targets) => runCatchUps(targets, { ...options.catchUp, backlog }));
+    options.targets.forEach((name, i) => (results[name].catchUp = catchUps[i]));
   }
   if (mixedIngest) {
     log(`tether: catch-up of ${options.mixed.catchUpEntries} mixed entries vs as many messages`);

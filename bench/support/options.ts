@@ -98,7 +98,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     },
     catchUp: {
       sizes: (flags.get("catchup") ?? (quick ? "1000,5000" : "10000,100000")).split(",").map(Number),
-      runs: num("catchup-runs", 3, 1),
+      runs: num("catchup-runs", 5, 1),
     },
     mixed: {
       clients: num("ingest-clients", 20, 20),
@@ -106,7 +106,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       window: num("ingest-window", 16, 16),
       runs: num("ingest-runs", 2, 1),
       catchUpEntries: num("mixed-catchup", 100_000, 5_000),
-      catchUpRuns: num("catchup-runs", 3, 1),
+      catchUpRuns: num("catchup-runs", 5, 1),
     },
     connections: { connections: num("connections", 5000, 200) },
     coldStart: { runs: num("cold-runs", 3, 1) },
