@@ -48,13 +48,18 @@ async function catchUpOnce(target: Target, backlog: number, missed: number): Pro
  * Each target's catch-ups, by turns (ceiling, Tether, Tether, ceiling, …) on servers kept up side by side: the
  * machine's speed drifts by up to 2× over minutes, and runs of one target after all of the other's compared two
  * different machines. A target's bystander round trips and event-loop figures are taken around its own runs only (the
- * other server is idle then, but shares the machine). Every target must have been started with a backlog of `backlog`
+ * other server and its probe are idle then, but share the machine). Every target must have been started with a backlog of `backlog`
  * messages (ids 1..backlog). Results are in the order of `targets`.
  */
 export async function runCatchUps(targets: Target[], options: { backlog: number; sizes: number[]; runs: number }): Promise<CatchUpResult[][]> {
   const probes: ProbeProcess[] = [];
   try {
-    for (const target of targets) probes.push(await ProbeProcess.start(target.url));
+    // A probe pings only during its own target's runs: the other server is idle then, and so is its probe.
+    for (const target of targets) {
+      const probe = await ProbeProcess.start(target.url);
+      probes.push(probe);
+      await probe.pause();
+    }
     for (const target of targets) await catchUpOnce(target, options.backlog, Math.min(1000, options.backlog - 1));
     const results = targets.map((): CatchUpResult[] => []);
     for (const missed of options.sizes) {
@@ -64,11 +69,13 @@ export async function runCatchUps(targets: Target[], options: { backlog: number;
         if (run % 2 === 1) order.reverse();
         for (const i of order) {
           const target = targets[i]!;
+          await probes[i]!.resume();
           await probes[i]!.newWindow();
           await target.server.resetLoopDelay();
           runs[i]!.times.push(await catchUpOnce(target, options.backlog, missed));
           runs[i]!.loops.push(await target.server.readLoopDelay());
           runs[i]!.rtts.push(...(await probes[i]!.collect()));
+          await probes[i]!.pause();
         }
       }
       runs.forEach(({ times, rtts, loops }, i) => {

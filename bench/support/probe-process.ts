@@ -50,6 +50,19 @@ export class ProbeProcess {
     return (await done).samples;
   }
 
+  /** Stops the round trips (after the one in flight) until `resume`. */
+  async pause(): Promise<void> {
+    const done = this.reply("pause:done");
+    this.child.send({ type: "pause" });
+    await done;
+  }
+
+  async resume(): Promise<void> {
+    const done = this.reply("resume:done");
+    this.child.send({ type: "resume" });
+    await done;
+  }
+
   async stop(): Promise<void> {
     if (this.child.exitCode !== null) return;
     const exited = new Promise((resolve) => this.child.once("exit", resolve));
