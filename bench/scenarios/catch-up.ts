@@ -47,9 +47,9 @@ async function catchUpOnce(target: Target, backlog: number, missed: number): Pro
 /**
  * Each target's catch-ups, by turns (ceiling, Tether, Tether, ceiling, …) on servers kept up side by side: the
  * machine's speed drifts by up to 2× over minutes, and runs of one target after all of the other's compared two
- * different machines. A target's bystander round trips and event-loop figures are taken around its own runs only (the
- * other server and its probe are idle then, but share the machine). Every target must have been started with a backlog of `backlog`
- * messages (ids 1..backlog). Results are in the order of `targets`.
+ * different machines. A target's bystander round trips and event-loop figures are taken around its own runs only
+ * (the other server and its probe are idle then, but share the machine). Every target must have been started with a
+ * backlog of `backlog` messages (ids 1..backlog). Results are in the order of `targets`.
  */
 export async function runCatchUps(targets: Target[], options: { backlog: number; sizes: number[]; runs: number }): Promise<CatchUpResult[][]> {
   const probes: ProbeProcess[] = [];

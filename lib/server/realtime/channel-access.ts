@@ -59,8 +59,18 @@ export function createChannelAccess(
     return { ...channel, members: members.flatMap((member) => accounts.get(member.userId) ?? []) };
   }
 
+  /** `checkKnown`: what is known without a query, or null. */
+  function checkKnown(user: Identity, name: string): AccessCheck | null {
+    const channel = known.get(name);
+    if (!channel) return null;
+    if (channel.visibility === "public") return { ok: true, channel };
+    return user.kind === "account" && options.knownMember?.(user.id, name) ? { ok: true, channel } : null;
+  }
+
   return {
     async check(user, name) {
+      const answer = checkKnown(user, name);
+      if (answer) return answer;
       const channel = await lookup(name);
       if (!channel) return { ok: false, error: { code: "unknown_channel", message: `There is no channel "${name}".` } };
       if (channel.visibility === "public") return { ok: true, channel };
@@ -68,12 +78,7 @@ export function createChannelAccess(
       if (membership?.current) return { ok: true, channel };
       return { ok: false, error: { code: "forbidden", message: "Only members can read this channel." } };
     },
-    checkKnown(user, name) {
-      const channel = known.get(name);
-      if (!channel) return null;
-      if (channel.visibility === "public") return { ok: true, channel };
-      return user.kind === "account" && options.knownMember?.(user.id, name) ? { ok: true, channel } : null;
-    },
+    checkKnown,
     async describe(name) {
       const channel = await lookup(name);
       return channel && withMembers(channel);
