@@ -35,6 +35,7 @@ const HELP = `npm run bench -- [options]
   --only=a,b               scenarios: ${SCENARIOS.join(", ")}
   --targets=a,b            ceiling, tether (default both)
   --cpu-prof               profile Tether's server process (.cpuprofile files in bench/results/profiles)
+  --node-flags=a,b         extra node flags for Tether's server, after those of \`npm start\` (to try a V8 setting)
   --ingest-clients=N --ingest-messages=N --ingest-window=N --ingest-runs=N
   --rate=N --rate-seconds=N          open-loop ingest (msgs/s over all ingest clients)
   --fanout-receivers=N --fanout-rate=N --fanout-seconds=N
@@ -122,6 +123,10 @@ export function parseOptions(argv: string[]): BenchOptions {
   if (flags.has("cpu-prof")) {
     used.add("cpu-prof");
     options.tetherNodeFlags = ["--cpu-prof", `--cpu-prof-dir=${path.join(ROOT, "bench", "results", "profiles")}`];
+  }
+  if (flags.has("node-flags")) {
+    used.add("node-flags");
+    options.tetherNodeFlags.push(...flags.get("node-flags")!.split(",").filter(Boolean));
   }
   for (const name of flags.keys()) if (!used.has(name)) throw new Error(`unknown option --${name}\n${HELP}`);
   options.isDefaultRun = [...flags.keys()].every((name) => name === "quick" || name === "strict");
