@@ -57,6 +57,25 @@ describe("rate limiting of message:send", () => {
     expect(answers.every((a) => "data" in a || a.error.code === "rate_limited")).toBe(true);
   });
 
+  it("reads again from a paused connection once the server closes it, so that its close handshake completes", async () => {
+    // A token every 1,000 s: the pause after the refused send would outlast the test.
+    server = await start({ rateLimit: { burst: 1, perSecond: 0.001 } });
+    const flooder = client();
+    await flooder.ready();
+    const serverSocket = server.realtime.io.of("/").sockets.get(flooder.socket.id!)!;
+    const serverSide = webSocketStream(serverSocket)!;
+    expect(await flooder.send("general", "one", "one")).toMatchObject({ data: { duplicate: false } });
+    expect(await flooder.send("general", "two", "two")).toMatchObject({ error: { code: "rate_limited" } });
+    expect(serverSide.isPaused()).toBe(true);
+    let closed = false;
+    serverSide.once("close", () => (closed = true));
+    // As on shutdown. Still paused, the socket would never read the client's close frame, and \`ws\` would wait
+    // 30 s for it before destroying the socket.
+    serverSocket.disconnect(true);
+    expect(serverSide.isPaused()).toBe(false);
+    await waitFor(() => closed, 10_000, "the TCP connection to close");
+  });
+
   it("limits an identity across its connections, and leaves other people alone", async () => {
     // A token every 1,000 s: no refill can slip in while the twelve sends run.
     server = await start({ rateLimit: { burst: 10, perSecond: 0.001 } });

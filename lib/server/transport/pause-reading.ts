@@ -25,8 +25,14 @@ export function pauseReading(socket: TetherSocket, ms: number): void {
   const stream = webSocketStream(socket);
   if (!stream || stream.isPaused() || stream.destroyed) return;
   stream.pause();
-  const timer = setTimeout(() => {
+  const resume = () => {
+    clearTimeout(timer);
+    socket.off("disconnect", resume);
     if (!stream.destroyed) stream.resume();
-  }, ms);
+  };
+  const timer = setTimeout(resume, ms);
   timer.unref();
+  // A connection closed while paused (the server shutting down, or a timeout) must still read its peer's close
+  // frame: `ws` waits up to 30 s for it before destroying the socket, and held the server's close that long.
+  socket.once("disconnect", resume);
 }
