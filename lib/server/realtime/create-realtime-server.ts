@@ -16,6 +16,7 @@ import { createConnectionLimiter } from "../limits/connection-limiter";
 import { createSendRateLimiter } from "../limits/send-rate-limiter";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
+import { coalesceFlushedWrites } from "../transport/coalesce-writes";
 import { createRecoveryAdapter } from "../transport/recovery-adapter";
 import { createPresence, type SharedPresence } from "../activity/presence";
 import { createTyping } from "../activity/typing";
@@ -229,6 +230,7 @@ export function createRealtimeServer(httpServer: HttpServer, options: RealtimeOp
   io.on("connection", (socket) => {
     const address = addressOf(socket);
     connectionLimiter.opened(address);
+    coalesceFlushedWrites(socket);
     metrics.connections.inc();
     socket.on("disconnect", () => {
       connectionLimiter.closed(address);
