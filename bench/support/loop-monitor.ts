@@ -12,6 +12,7 @@ import { constants, monitorEventLoopDelay, PerformanceObserver } from "node:perf
 /**
  * With BENCH_WINDOW_PROFILE_DIR set, each measured window is also CPU-profiled on its own (a .cpuprofile per
  * window, read with bench/profile-summary.ts): unlike `--cpu-prof`, start-up and the scenarios' set-up stay out.
+ * BENCH_WINDOW_PROFILE_INTERVAL_US sets the sampling interval (default 1,000 µs).
  */
 function windowProfiler(dir: string | undefined) {
   if (!dir) return { start() {}, stop() {} };
@@ -21,7 +22,9 @@ function windowProfiler(dir: string | undefined) {
   let windows = 0;
   return {
     start() {
-      session.post("Profiler.enable", () => session.post("Profiler.start"));
+      // V8 samples every 1,000 µs by default: too coarse for a window of a few tens of milliseconds.
+      const interval = Number(process.env.BENCH_WINDOW_PROFILE_INTERVAL_US ?? 1000);
+      session.post("Profiler.enable", () => session.post("Profiler.setSamplingInterval", { interval }, () => session.post("Profiler.start")));
     },
     stop() {
       const file = path.join(dir, `${path.basename(process.argv[1] ?? "server", ".ts")}-${process.pid}-window${++windows}.cpuprofile`);
