@@ -2,7 +2,7 @@
  * Writes the packets Engine.IO flushes together to a WebSocket connection in one system call instead of one each.
  *
  * Engine.IO sends a connection's first packet at once and queues the ones that follow until that write completes;
- * it then hands the whole queue to the transport, and `ws` writes each packet as its own frame, one `write()` each.
+ * it then hands the whole queue to the transport, and `ws` writes each packet as its own frame, one system call each.
  * Under a steady stream (every sender's messages, acks and updates, delivered one group commit at a time) a
  * connection's queue holds tens of packets, and the syscalls were about as much of the server's CPU time as all
  * of its JavaScript. Corking the TCP socket for the length of such a flush lets Node write the frames with one
