@@ -12,6 +12,7 @@ import { envWarnings, loadEnv } from "./lib/server/env";
 import { createTetherServer } from "./lib/server/create-tether-server";
 import { createSessionSigner, resolveSessionSecret } from "./lib/server/identity/session-cookie";
 import { settleHeapBeforeServing } from "./lib/server/settle-heap";
+import { warmPages } from "./lib/server/warm-pages";
 import { createLogger } from "./lib/server/logger";
 import { createMetrics } from "./lib/server/metrics";
 import { connectRedisStreamsAdapter } from "./lib/server/realtime/redis-streams-adapter";
@@ -52,6 +53,12 @@ async function main() {
     extraHealthChecks: cluster ? [{ name: "adapter", check: () => cluster.ping() }] : [],
     pages: { handle: (req, res) => void handlePage(req, res), dev },
   });
+  // The first render's leftovers go out of the young generation with the rest of the start-up (warm-pages.ts).
+  if (!dev)
+    await warmPages(
+      (req, res) => void handlePage(req, res),
+      (err) => logger.warn({ err }, "could not render the home page before serving"),
+    );
   settleHeapBeforeServing();
   const port = await tether.listen(env.PORT, env.HOST);
   logger.info(
