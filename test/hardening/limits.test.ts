@@ -69,7 +69,7 @@ describe("rate limiting of message:send", () => {
     expect(serverSide.isPaused()).toBe(true);
     let closed = false;
     serverSide.once("close", () => (closed = true));
-    // As on shutdown. Still paused, the socket would never read the client's close frame, and \`ws\` would wait
+    // As on shutdown. Still paused, the socket would never read the client's close frame, and `ws` would wait
     // 30 s for it before destroying the socket.
     serverSocket.disconnect(true);
     expect(serverSide.isPaused()).toBe(false);
