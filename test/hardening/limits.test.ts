@@ -1,4 +1,4 @@
-import { webSocketStream } from "../../lib/server/transport/pause-reading";
+import { webSocketStream } from "../../lib/server/transport/websocket-stream";
 import { io } from "socket.io-client";
 import { describe, expect, it } from "vitest";
 import type { Ack } from "../../lib/shared/ack";

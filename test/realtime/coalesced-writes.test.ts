@@ -1,6 +1,6 @@
 import type { Socket as NetSocket } from "node:net";
 import { describe, expect, it } from "vitest";
-import { webSocketStream } from "../../lib/server/transport/pause-reading";
+import { webSocketStream } from "../../lib/server/transport/websocket-stream";
 import { useRealtimeHarness } from "../support/harness";
 import { waitFor } from "../support/test-client";
 

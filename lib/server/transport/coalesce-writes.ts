@@ -9,11 +9,11 @@
  * `writev()`; uncorked in the same turn, nothing waits longer than before.
  *
  * Public APIs only: Engine.IO's documented `flush` and `drain` socket events (emitted around `transport.send` of
- * the queue), and Node's `cork()`/`uncork()` on the TCP socket a WebSocket-born connection reads from (see
- * pause-reading.ts). A connection that began as long-polling is left as it is.
+ * the queue), and Node's `cork()`/`uncork()` on the TCP socket a WebSocket-born connection writes to (see
+ * websocket-stream.ts). A connection that began as long-polling is left as it is.
  */
-import { webSocketStream } from "./pause-reading";
 import type { TetherSocket } from "../realtime/types";
+import { webSocketStream } from "./websocket-stream";
 
 export function coalesceFlushedWrites(socket: TetherSocket): void {
   const stream = webSocketStream(socket);

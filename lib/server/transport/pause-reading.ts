@@ -11,15 +11,8 @@
  * exactly what `ws`'s own `pause()` does. A long-polling client (or one upgraded from polling, whose first request
  * used another TCP connection) is slow by nature and is left alone.
  */
-import type { Socket as NetSocket } from "node:net";
 import type { TetherSocket } from "../realtime/types";
-
-/** The TCP socket a WebSocket-born connection reads from, or null for any other. */
-export function webSocketStream(socket: TetherSocket): NetSocket | null {
-  const request = socket.request;
-  if (socket.conn.transport.name !== "websocket" || request.headers.upgrade?.toLowerCase() !== "websocket") return null;
-  return request.socket;
-}
+import { webSocketStream } from "./websocket-stream";
 
 export function pauseReading(socket: TetherSocket, ms: number): void {
   const stream = webSocketStream(socket);
