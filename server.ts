@@ -2,6 +2,7 @@
  * Composition root: validated env → database → HTTP server → Next.js handler → Socket.IO → listen → graceful
  * shutdown. Nothing else lives here.
  */
+import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import next from "next";
 import { openAccountsStore } from "./db/auth-database";
@@ -46,19 +47,16 @@ async function main() {
 
   const nextApp = next({ dev, hostname: env.HOST ?? "localhost", port: env.PORT });
   const handlePage = nextApp.getRequestHandler();
+  const servePage = (req: IncomingMessage, res: ServerResponse) => void handlePage(req, res);
   await nextApp.prepare();
 
   const tether = createTetherServer({
     ...realtimeOptionsFromEnv(env, { store, signer, accounts, logger, metrics, clusterAdapter: cluster?.adapter, sharedPresence: cluster?.presence }),
     extraHealthChecks: cluster ? [{ name: "adapter", check: () => cluster.ping() }] : [],
-    pages: { handle: (req, res) => void handlePage(req, res), dev },
+    pages: { handle: servePage, dev },
   });
   // The first render's leftovers go out of the young generation with the rest of the start-up (warm-pages.ts).
-  if (!dev)
-    await warmPages(
-      (req, res) => void handlePage(req, res),
-      (err) => logger.warn({ err }, "could not render the home page before serving"),
-    );
+  if (!dev) await warmPages(servePage, (err) => logger.warn({ err }, "could not render the home page before serving"));
   settleHeapBeforeServing();
   const port = await tether.listen(env.PORT, env.HOST);
   logger.info(
