@@ -55,11 +55,7 @@ function blockUntil(condition: () => boolean): void {
 /** A checkpoint that copied everything the WAL held, so that the next write starts it over. */
 const complete = (result: CheckpointResult) => result.busy === 0 && result.converged && result.log >= 0 && result.checkpointed === result.log;
 
-/**
- * A writer like the store's: WAL, synchronous=NORMAL (its default: a commit syncs nothing, a checkpoint syncs), and
- * no checkpoint of its own. With SQLite's default FULL every commit would wait for an fsync: thousands of them made a
- * test below take 8 s alone and over 60 s on a CI machine busy with the whole suite.
- */
+/** A writer like the store's: WAL, synchronous=NORMAL (its default: a commit syncs nothing), no checkpoint of its own. */
 function openWriter(file: string) {
   const db = new Database(file);
   db.pragma("journal_mode = WAL");
@@ -172,7 +168,7 @@ describe("WAL checkpointer", () => {
       // Bursts of writes bracketed as the store brackets them, one event-loop turn apart (where the worker's
       // replies are handled): the worker's passes keep meeting writes, and some meet the writer's locks. Nearly every
       // checkpoint then runs all of the worker's passes (each with its syncs) and finishes on the writer: 25 of them
-      // take about 1 s here, and 100 took over 60 s on a CI machine whose disk the whole suite was syncing.
+      // take under 2 s here, and 100 took over 60 s on a CI machine whose disk the whole suite was syncing.
       while (results.length < 25) {
         for (let i = 0; i < 10; i++) {
           checkpointer.writing(() => writer.write(1));
