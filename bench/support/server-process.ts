@@ -28,7 +28,7 @@ export interface LoopDelay {
 }
 
 /** Each thread's CPU time so far, user and system apart, by thread id, with its name — from /proc (Linux only). */
-function threadTimes(pid: number): Map<string, { name: string; userMs: number; sysMs: number }> {
+export function threadTimes(pid: number): Map<string, { name: string; userMs: number; sysMs: number }> {
   const times = new Map<string, { name: string; userMs: number; sysMs: number }>();
   let tids: string[];
   try {
