@@ -75,6 +75,15 @@ function cpuMs(pid: number): number {
 const start = (side: Side): Promise<Target> =>
   side.target === "tether" ? startTether({ env: side.env, nodeFlags: side.nodeFlags }) : startCeiling({ nodeFlags: side.nodeFlags });
 
+/** Both servers, or neither: one that started is stopped when the other fails, rather than left running. */
+async function startBoth(sides: readonly Side[]): Promise<Target[]> {
+  const started = await Promise.allSettled(sides.map(start));
+  const failed = started.find((result) => result.status === "rejected");
+  if (!failed) return started.map((result) => (result as PromiseFulfilledResult<Target>).value);
+  await Promise.all(started.flatMap((result) => (result.status === "fulfilled" ? [result.value.stop()] : [])));
+  throw failed.reason;
+}
+
 /** Sends `count` messages to each sender at `rate` per second, each message to all of them in the same tick. */
 async function sendToAll(senders: readonly BenchSocket[], rate: number, count: number, prefix: string): Promise<void> {
   const acks: Promise<number>[] = [];
@@ -104,7 +113,7 @@ async function main() {
   console.log(`A: ${describe(options.sides[0])}\nB: ${describe(options.sides[1])}`);
   const ratios: number[] = [];
   for (let round = 1; round <= options.rounds; round++) {
-    const targets = await Promise.all(options.sides.map(start));
+    const targets = await startBoth(options.sides);
     /** Per server, per receiver: how often each message arrived. */
     const received = targets.map(() => Array.from({ length: options.receivers }, () => new Map<string, number>()));
     const sockets: BenchSocket[] = [];
