@@ -65,7 +65,7 @@ function parseArgs(argv: string[]) {
   };
 }
 
-/** CPU time (user + system, every thread) a process has used so far, ms. */
+/** CPU time (user + system, every thread, child processes included) a server has used so far, ms. */
 function cpuMs(pid: number): number {
   let total = 0;
   for (const { userMs, sysMs } of threadTimes(pid).values()) total += userMs + sysMs;

@@ -13,7 +13,7 @@ export interface LoopDelay {
   p50: number;
   p99: number;
   max: number;
-  /** CPU time (user + system) the server used in the window, ms. */
+  /** CPU time (user + system) the server used in the window, ms: its own and its child processes' (threadTimes). */
   cpuMs: number;
   /** Longest and total garbage-collection pause in the window, ms. */
   gcMaxMs: number;
@@ -27,8 +27,12 @@ export interface LoopDelay {
   cpuByThread?: Record<string, number>;
 }
 
-/** Each thread's CPU time so far, user and system apart, by thread id, with its name — from /proc (Linux only). */
-export function threadTimes(pid: number): Map<string, { name: string; userMs: number; sysMs: number }> {
+/**
+ * Each thread's CPU time so far, user and system apart, by thread id, with its name — from /proc (Linux only) — of
+ * the process and of every process it started (Tether's pages process, tsx's esbuild), whose threads are named
+ * "child:<command>…": a server's CPU is what its whole process tree spends.
+ */
+export function threadTimes(pid: number, prefix = ""): Map<string, { name: string; userMs: number; sysMs: number }> {
   const times = new Map<string, { name: string; userMs: number; sysMs: number }>();
   let tids: string[];
   try {
@@ -42,13 +46,21 @@ export function threadTimes(pid: number): Map<string, { name: string; userMs: nu
       const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
       // The name is in parentheses and may hold spaces; the fields after it are space-separated.
       const close = stat.lastIndexOf(")");
-      const name = tid === String(pid) ? "main" : stat.slice(stat.indexOf("(") + 1, close);
+      const command = stat.slice(stat.indexOf("(") + 1, close);
+      const name = prefix ? `${prefix}${command}${tid === String(pid) ? "" : ":thread"}` : tid === String(pid) ? "main" : command;
       const fields = stat.slice(close + 2).split(" ");
       // utime and stime are fields 14 and 15 of stat(5); fields[0] here is field 3.
       times.set(tid, { name, userMs: Number(fields[11]) * msPerTick, sysMs: Number(fields[12]) * msPerTick });
     } catch {
       // The thread ended between the listing and the read.
     }
+    let children: string[] = [];
+    try {
+      children = fs.readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" ").filter(Boolean);
+    } catch {
+      // As above.
+    }
+    for (const child of children) for (const [key, value] of threadTimes(Number(child), "child:")) times.set(key, value);
   }
   return times;
 }
@@ -118,12 +130,17 @@ export class ServerProcess {
     const add = (key: string, spent: number) => {
       if (spent > 0) cpuByThread[key] = (cpuByThread[key] ?? 0) + spent;
     };
+    // The server's own CPU comes from the process itself (finer than /proc's ticks); its child processes' from /proc.
+    let childrenMs = 0;
     for (const [tid, now] of threadTimes(this.child.pid!)) {
       const before = this.threadsAtReset.get(tid);
-      add(`${now.name}.user`, now.userMs - (before?.userMs ?? 0));
-      add(`${now.name}.sys`, now.sysMs - (before?.sysMs ?? 0));
+      const user = now.userMs - (before?.userMs ?? 0);
+      const sys = now.sysMs - (before?.sysMs ?? 0);
+      add(`${now.name}.user`, user);
+      add(`${now.name}.sys`, sys);
+      if (now.name.startsWith("child:")) childrenMs += user + sys;
     }
-    return { p50, p99, max, cpuMs, gcMaxMs, gcMaxKind, gcTotalMs, cpuByThread };
+    return { p50, p99, max, cpuMs: cpuMs + childrenMs, gcMaxMs, gcMaxKind, gcTotalMs, cpuByThread };
   }
 
   /** Polls until `probe` succeeds, failing early with the server's output if it exits. */
