@@ -4,7 +4,6 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
-import next from "next";
 import { openAccountsStore } from "./db/auth-database";
 import { openMessageStore, redactUrl } from "./db/open-message-store";
 import { accountsOptionsFromEnv } from "./lib/server/auth/accounts-options";
@@ -12,6 +11,8 @@ import { createAccounts } from "./lib/server/auth/create-accounts";
 import { envWarnings, loadEnv } from "./lib/server/env";
 import { createTetherServer } from "./lib/server/create-tether-server";
 import { createSessionSigner, resolveSessionSecret } from "./lib/server/identity/session-cookie";
+import { dataDirOf } from "./lib/server/data-dir";
+import { startPagesProcess } from "./lib/server/pages/pages-process";
 import { settleHeapBeforeServing } from "./lib/server/settle-heap";
 import { warmPages } from "./lib/server/warm-pages";
 import { createLogger } from "./lib/server/logger";
@@ -36,8 +37,7 @@ async function main() {
     synchronous: env.SQLITE_SYNCHRONOUS,
     onWarning: (message, err) => logger.warn({ err }, message),
   });
-  const dataDir = env.DATABASE_URL.startsWith("file:") ? path.dirname(env.DATABASE_URL.slice("file:".length)) : "./data";
-  const sessionSecret = resolveSessionSecret(env.SESSION_SECRET, dataDir);
+  const sessionSecret = resolveSessionSecret(env.SESSION_SECRET, dataDirOf(env.DATABASE_URL));
   const signer = createSessionSigner(sessionSecret);
   // After the store: opening it applied the migrations, the accounts tables' included.
   const authDatabase = openAccountsStore(env.DATABASE_URL);
@@ -45,18 +45,24 @@ async function main() {
   const metrics = createMetrics();
   const cluster = env.REDIS_URL ? await connectRedisStreamsAdapter(env.REDIS_URL, { keyPrefix: env.REDIS_KEY_PREFIX, logger }) : null;
 
-  const nextApp = next({ dev, hostname: env.HOST ?? "localhost", port: env.PORT });
-  const handlePage = nextApp.getRequestHandler();
-  const servePage = (req: IncomingMessage, res: ServerResponse) => void handlePage(req, res);
-  await nextApp.prepare();
+  // Production renders pages in a process of its own (pages-process.ts); development keeps Next.js (and its hot
+  // reloading) here.
+  const pagesProcess = !dev && env.PAGES_PROCESS ? await startPagesProcess({ logger, entry: path.join(__dirname, "pages-server.ts") }) : null;
+  // Not even loaded when the pages process renders them: this process then runs none of Next.js's code.
+  const nextApp = pagesProcess ? null : (await import("next")).default({ dev, hostname: env.HOST ?? "localhost", port: env.PORT });
+  const handlePage = nextApp?.getRequestHandler();
+  const servePage = (req: IncomingMessage, res: ServerResponse) => void handlePage?.(req, res);
+  await nextApp?.prepare();
 
   const tether = createTetherServer({
     ...realtimeOptionsFromEnv(env, { store, signer, accounts, logger, metrics, clusterAdapter: cluster?.adapter, sharedPresence: cluster?.presence }),
+    // The pages process is not among them: /healthz is about what the realtime path needs, and a pages process that
+    // died is started again by this one.
     extraHealthChecks: cluster ? [{ name: "adapter", check: () => cluster.ping() }] : [],
-    pages: { handle: servePage, dev },
+    ...(pagesProcess ? { pagesProcess } : { pages: { handle: servePage, dev } }),
   });
   // The first render's leftovers go out of the young generation with the rest of the start-up (warm-pages.ts).
-  if (!dev) await warmPages(servePage, (err) => logger.warn({ err }, "could not render the home page before serving"));
+  if (nextApp && !dev) await warmPages(servePage, (err) => logger.warn({ err }, "could not render the home page before serving"));
   settleHeapBeforeServing();
   const port = await tether.listen(env.PORT, env.HOST);
   logger.info(
@@ -71,7 +77,8 @@ async function main() {
     logger.info({ signal }, "shutting down");
     await tether.close();
     await cluster?.close();
-    await nextApp.close();
+    await pagesProcess?.close();
+    await nextApp?.close();
     await authDatabase.close();
     await store.close();
     logger.info("stopped");

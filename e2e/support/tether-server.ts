@@ -75,6 +75,15 @@ export class TetherServer {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** The processes the server started (its pages process), by pid, from /proc (Linux only). */
+  childPids(): number[] {
+    const pid = this.child?.pid;
+    if (!pid) return [];
+    return fs
+      .readdirSync(`/proc/${pid}/task`)
+      .flatMap((tid) => fs.readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" ").filter(Boolean).map(Number));
+  }
+
   /**
    * Starts the server and resolves once it has said it is ready (its own log line, not just any answer on the
    * port). The first start takes a free port of this worker's block (workerPort); if something else binds it

@@ -3,18 +3,28 @@
  * accounts API (/api/auth), the pages (Next.js, when given) behind their gate (identity, sign-in redirects) and
  * security headers, and Socket.IO with the delivery core. server.ts builds it from the environment with Next.js; the realtime tests build it the same way without
  * pages, so what they test is what runs.
+ *
+ * The pages are either rendered in this process (`pages`: development, or PAGES_PROCESS=false) or by the pages
+ * process (`pagesProcess`: production), to which the listening socket hands every connection that asks for a page
+ * (pages/route-connections.ts).
  */
-import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
-import { createOperationalRoutes, type HealthCheck } from "./http/operational-routes";
-import { applySecurityHeaders } from "./http/security-headers";
-import { createPageGate } from "./auth/page-gate";
+import { createServer, type Server as HttpServer } from "node:http";
+import type { Server as NetServer } from "node:net";
+import { AUTH_BASE_PATH } from "./auth/create-accounts";
+import { createOperationalRoutes, OPERATIONAL_PATHS, type HealthCheck } from "./http/operational-routes";
+import type { PagesProcess } from "./pages/pages-process";
+import type { RequestLine } from "./pages/request-head";
+import { routeConnections } from "./pages/route-connections";
+import { createPageServer, type PageHandler } from "./pages/serve-pages";
 import { createRealtimeServer, type RealtimeOptions, type RealtimeServer } from "./realtime/create-realtime-server";
 
 export interface TetherServerOptions extends RealtimeOptions {
   /** Health checks beyond the database's (the cluster adapter's, say). */
   extraHealthChecks?: HealthCheck[];
-  /** The pages; without them (realtime tests) every page request is a 404. */
-  pages?: { handle: (req: IncomingMessage, res: ServerResponse) => void; dev: boolean };
+  /** The pages, rendered in this process; without them or `pagesProcess` (realtime tests) every page request is a 404. */
+  pages?: { handle: PageHandler; dev: boolean };
+  /** The pages process, which the connections that ask for a page are handed to. */
+  pagesProcess?: Pick<PagesProcess, "handOff">;
 }
 
 export interface TetherServer {
@@ -33,27 +43,32 @@ export function createTetherServer(options: TetherServerOptions): TetherServer {
     metrics,
     logger,
   });
-  const gatePage = createPageGate({ accounts: options.accounts, signer, guestAccess: options.guestAccess, trustProxy: options.trustProxy });
+  const servePage = pages
+    ? createPageServer({ ...pages, accounts: options.accounts, signer, guestAccess: options.guestAccess, trustProxy: options.trustProxy, logger })
+    : null;
   const httpServer = createServer((req, res) => {
     if (handleOperationalRequest(req, res)) return;
     if (options.accounts.handleRequest(req, res)) return;
-    if (!pages) {
-      res.writeHead(404).end();
-      return;
-    }
-    applySecurityHeaders(res, { dev: pages.dev });
-    // Page loads get their identity here, before Next renders (and may be sent to /sign-in); assets need none.
-    gatePage(req, res).then(
-      (answered) => {
-        if (!answered) pages.handle(req, res);
-      },
-      (error: unknown) => {
-        logger.error({ err: error, url: req.url }, "could not identify a page request");
-        res.writeHead(503, { "Content-Type": "text/plain", "Retry-After": "5" }).end("Tether cannot reach its database; try again shortly.");
-      },
-    );
+    if (servePage) servePage(req, res);
+    else res.writeHead(404).end();
   });
   const realtime = createRealtimeServer(httpServer, options);
+  const { pagesProcess } = options;
+  let router: NetServer | null = null;
+  if (pagesProcess) {
+    // One request per connection (an upgrade excepted): the next one on it might be for the pages process. Runs
+    // before Socket.IO's own listener, so its long-polling responses carry it too.
+    httpServer.prependListener("request", (_req, res) => res.setHeader("Connection", "close"));
+    const ioPath = realtime.io.path();
+    const servesHere = ({ method, path }: RequestLine) =>
+      (method !== "GET" && method !== "HEAD") ||
+      path === ioPath ||
+      path.startsWith(`${ioPath}/`) ||
+      path === AUTH_BASE_PATH ||
+      path.startsWith(`${AUTH_BASE_PATH}/`) ||
+      OPERATIONAL_PATHS.includes(path);
+    router = routeConnections({ servesHere, httpServer, toPages: (socket, received) => pagesProcess.handOff(socket, received) });
+  }
   return {
     httpServer,
     realtime,
@@ -62,16 +77,21 @@ export function createTetherServer(options: TetherServerOptions): TetherServer {
       await realtime.delivery.ready();
       // A port already taken must fail the start-up: Next's own uncaughtException handler would only log the
       // listen error, leaving a process that never serves.
+      const listening = router ?? httpServer;
       await new Promise<void>((resolve, reject) => {
-        httpServer.once("error", reject);
-        httpServer.listen(port, host, () => {
-          httpServer.off("error", reject);
+        listening.once("error", reject);
+        listening.listen(port, host, () => {
+          listening.off("error", reject);
           resolve();
         });
       });
-      const address = httpServer.address();
+      const address = listening.address();
       return typeof address === "object" && address ? address.port : port;
     },
-    close: () => realtime.close(),
+    close: () => {
+      // No new connections; those open are closed by Socket.IO's shutdown or end with their one request.
+      router?.close();
+      return realtime.close();
+    },
   };
 }

@@ -109,6 +109,14 @@ const envFields = z.object({
     .enum(["0", "1", "true", "false"], { message: "must be true or false" })
     .default("true")
     .transform((value) => value === "1" || value === "true"),
+  /**
+   * Production only: whether Next.js renders pages in a process of its own, to which the server hands each
+   * connection that asks for a page (lib/server/pages/pages-process.ts). false: pages render in the server's process.
+   */
+  PAGES_PROCESS: z
+    .enum(["0", "1", "true", "false"], { message: "must be true or false" })
+    .default("true")
+    .transform((value) => value === "1" || value === "true"),
   /** Failed sign-ins allowed per username, and per client address, within SIGN_IN_FAILURE_WINDOW_MS. */
   SIGN_IN_MAX_FAILURES_PER_USERNAME: integer(5, 1, 1_000_000),
   SIGN_IN_MAX_FAILURES_PER_ADDRESS: integer(20, 1, 1_000_000),

@@ -21,7 +21,7 @@ import { createAccounts, type Accounts, type AccountsOptions } from "../../lib/s
 import { createSessionSigner, type SessionSigner } from "../../lib/server/identity/session-cookie";
 import { createLogger } from "../../lib/server/logger";
 import { createMetrics } from "../../lib/server/metrics";
-import { createTetherServer } from "../../lib/server/create-tether-server";
+import { createTetherServer, type TetherServerOptions } from "../../lib/server/create-tether-server";
 import type { RealtimeOptions, RealtimeServer } from "../../lib/server/realtime/create-realtime-server";
 import { connectRedisStreamsAdapter } from "../../lib/server/realtime/redis-streams-adapter";
 import { createRedisNamespace, createTestDatabase, TEST_REDIS_URL, type TestDatabase } from "./scale-out-services";
@@ -158,10 +158,12 @@ export interface StartTestServerOptions extends Partial<RealtimeOptions> {
   wrapStore?: (store: MessageStore) => MessageStore;
   /** Failed sign-ins allowed (default: far more than any test makes, except the limit's own). */
   signInLimit?: AccountsOptions["signInLimit"];
+  /** Connections that ask for a page go here instead (route-connections.ts), as in production. */
+  pagesProcess?: TetherServerOptions["pagesProcess"];
 }
 
 export async function startTestServer(overrides: StartTestServerOptions = {}): Promise<TestServer> {
-  const { backend = defaultBackend(), dbPath: givenDbPath, joinCluster, wrapStore, signInLimit, ...realtimeOverrides } = overrides;
+  const { backend = defaultBackend(), dbPath: givenDbPath, joinCluster, wrapStore, signInLimit, pagesProcess, ...realtimeOverrides } = overrides;
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? "silent");
   let store: MessageStore;
   let countMessages: TestServer["countMessages"];
@@ -229,6 +231,7 @@ export async function startTestServer(overrides: StartTestServerOptions = {}): P
     clusterAdapter,
     sharedPresence,
     ...realtimeOverrides,
+    pagesProcess,
   });
   const port = await tether.listen(0, "127.0.0.1");
   const { realtime, httpServer } = tether;

@@ -11,6 +11,9 @@ export interface HealthCheck {
   check: () => Promise<void>;
 }
 
+/** The paths served here, before anything else. */
+export const OPERATIONAL_PATHS: readonly string[] = ["/healthz", "/metrics"];
+
 export function createOperationalRoutes({ checks, metrics, logger }: { checks: HealthCheck[]; metrics: Metrics; logger: Logger }) {
   async function healthz(res: ServerResponse) {
     const results = await Promise.all(
