@@ -45,8 +45,8 @@ async function main() {
   const metrics = createMetrics();
   const cluster = env.REDIS_URL ? await connectRedisStreamsAdapter(env.REDIS_URL, { keyPrefix: env.REDIS_KEY_PREFIX, logger }) : null;
 
-  // Production renders pages in a process of its own (pages-process.ts); development keeps Next.js (and its hot
-  // reloading) here.
+  // With PAGES_PROCESS (production only, experimental) pages render in a process of their own (pages-process.ts);
+  // otherwise Next.js (with hot reloading in development) runs here.
   const pagesProcess = !dev && env.PAGES_PROCESS ? await startPagesProcess({ logger, entry: path.join(__dirname, "pages-server.ts") }) : null;
   // Not even loaded when the pages process renders them: this process then runs none of Next.js's code.
   const nextApp = pagesProcess ? null : (await import("next")).default({ dev, hostname: env.HOST ?? "localhost", port: env.PORT });

@@ -8,7 +8,8 @@ import { io } from "socket.io-client";
 import { expect, test } from "./support/test";
 import { TetherServer } from "./support/tether-server";
 
-const server = new TetherServer();
+// Experimental and off by default (PAGES_PROCESS): this spec turns it on.
+const server = new TetherServer({ env: { PAGES_PROCESS: "true" } });
 
 test.beforeAll(async () => {
   await server.start();

@@ -5,7 +5,7 @@
  * pages, so what they test is what runs.
  *
  * The pages are either rendered in this process (`pages`: development, or PAGES_PROCESS=false) or by the pages
- * process (`pagesProcess`: production), to which the listening socket hands every connection that asks for a page
+ * process (`pagesProcess`: production with PAGES_PROCESS=true), to which the listening socket hands every connection that asks for a page
  * (pages/route-connections.ts).
  */
 import { createServer, type Server as HttpServer } from "node:http";

@@ -67,6 +67,13 @@ describe("loadEnv: read state, typing and presence", () => {
     });
   });
 
+  it("keeps pages in the server's process unless PAGES_PROCESS turns the experimental pages process on", () => {
+    expect(loadEnv({}).PAGES_PROCESS).toBe(false);
+    expect(loadEnv({ PAGES_PROCESS: "true" }).PAGES_PROCESS).toBe(true);
+    expect(loadEnv({ PAGES_PROCESS: "1" }).PAGES_PROCESS).toBe(true);
+    expect(() => loadEnv({ PAGES_PROCESS: "yes" })).toThrow(/PAGES_PROCESS: must be true or false/);
+  });
+
   it("takes a fractional @channel rate, and 0 to turn it off", () => {
     expect(loadEnv({ CHANNEL_MENTION_RATE_LIMIT_PER_SECOND: "0.5" }).CHANNEL_MENTION_RATE_LIMIT_PER_SECOND).toBe(0.5);
     expect(loadEnv({ CHANNEL_MENTION_RATE_LIMIT_PER_SECOND: "0" }).CHANNEL_MENTION_RATE_LIMIT_PER_SECOND).toBe(0);

@@ -110,12 +110,13 @@ const envFields = z.object({
     .default("true")
     .transform((value) => value === "1" || value === "true"),
   /**
-   * Production only: whether Next.js renders pages in a process of its own, to which the server hands each
-   * connection that asks for a page (lib/server/pages/pages-process.ts). false: pages render in the server's process.
+   * Production only, experimental: whether Next.js renders pages in a process of its own, to which the server hands
+   * each connection that asks for a page (lib/server/pages/pages-process.ts). Off by default until it is shown to
+   * cost no bench target anything (docs/performance.md, optimisation 15).
    */
   PAGES_PROCESS: z
     .enum(["0", "1", "true", "false"], { message: "must be true or false" })
-    .default("true")
+    .default("false")
     .transform((value) => value === "1" || value === "true"),
   /** Failed sign-ins allowed per username, and per client address, within SIGN_IN_FAILURE_WINDOW_MS. */
   SIGN_IN_MAX_FAILURES_PER_USERNAME: integer(5, 1, 1_000_000),

@@ -1,17 +1,17 @@
 /**
- * The pages process: in production, Next.js renders pages in a child process of the server, which hands it the
- * connections that ask for a page (route-connections.ts). The server's own event loop then runs only the realtime
- * path, the accounts API and the operational routes.
+ * The pages process: in production with PAGES_PROCESS=true (experimental, off by default), Next.js renders pages in
+ * a child process of the server, which hands it the connections that ask for a page (route-connections.ts). The
+ * server's own event loop then runs only the realtime path, the accounts API and the operational routes.
  *
  * Why: a page render on the event loop that delivers messages delays every delivery behind it, and leaves that
  * loop slower for good — it enables Next.js's AsyncLocalStorage hooks (a cost on every promise and tick from then
  * on) and runs React's and Next.js's code through the same Node stream and HTTP functions as the sockets, which V8
  * then optimises for both. Measured side by side (`npm run bench:paired`, docs/performance.md, optimisation 15),
- * a server that never loaded Next.js spent about 12% less CPU per fan-out message.
+ * a server that never loaded Next.js spent about 12% less CPU per fan-out message; this layout, about 5% less.
  *
- * The child is the repository's pages-server.ts, started with the same environment; it exits when this process
- * goes away (its IPC channel closes), even on SIGKILL. If it dies, it is started again; meanwhile page requests
- * get a 503.
+ * The child is the repository's pages-server.ts, started with the same environment once the server has opened (and
+ * migrated) the database; it exits when this process goes away (its IPC channel closes), even on SIGKILL. If it
+ * dies, it is started again; meanwhile page requests get a 503.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import type { Socket } from "node:net";
