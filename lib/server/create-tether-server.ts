@@ -4,9 +4,9 @@
  * security headers, and Socket.IO with the delivery core. server.ts builds it from the environment with Next.js; the realtime tests build it the same way without
  * pages, so what they test is what runs.
  *
- * The pages are either rendered in this process (`pages`: development, or PAGES_PROCESS=false) or by the pages
- * process (`pagesProcess`: production with PAGES_PROCESS=true), to which the listening socket hands every connection that asks for a page
- * (pages/route-connections.ts).
+ * The pages are either rendered in this process (`pages`: the default, and always in development) or by the pages
+ * process (`pagesProcess`: production with PAGES_PROCESS=true), to which the listening socket hands every connection
+ * that asks for a page (pages/route-connections.ts).
  */
 import { createServer, type Server as HttpServer } from "node:http";
 import type { Server as NetServer } from "node:net";

@@ -1,6 +1,6 @@
 /**
- * How a page request is answered, wherever Next.js runs (in this process in development, in the pages process in
- * production: pages-process.ts): security headers, then the gate (identity, sign-in redirects), then Next.js.
+ * How a page request is answered, wherever Next.js runs (in the server's process by default, in the pages process with
+ * PAGES_PROCESS=true: pages-process.ts): security headers, then the gate (identity, sign-in redirects), then Next.js.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Accounts } from "../auth/create-accounts";
