@@ -64,14 +64,16 @@ interface Running {
 export async function startPagesProcess({ logger, entry }: { logger: Logger; entry: string }): Promise<PagesProcess> {
   let current: Running | null = null;
   let closing = false;
+  /** Once one pages process has served, one that fails to start is retried; the first one's failure is the start-up's. */
+  let served = false;
   let nextId = 0;
 
   const spawn = () =>
     new Promise<void>((resolve, reject) => {
       // tsx runs the TypeScript entry; --expose-gc lets it settle its heap after the warm-up render as server.ts does.
       // --no-memory-reducer: an idle pages process would otherwise run full collections to shrink its heap, several
-      // after the start-up and after every burst of pages, on the cores that deliver messages (measured: about 7%
-      // more CPU per fan-out message during those seconds, docs/performance.md, optimisation 15). Its heap then stays
+      // after the start-up and after every burst of pages, on the cores that deliver messages (measured: 7–13% more
+      // server CPU per fan-out message during those seconds, docs/performance.md, optimisation 15). Its heap then stays
       // at its high-water mark, some 40 MB more.
       const started = fork(entry, [], { execArgv: ["--import", "tsx", "--expose-gc", "--no-memory-reducer"], env: process.env, stdio: "inherit" });
       const running: Running = { process: started, ready: false, handed: new Map() };
@@ -79,6 +81,7 @@ export async function startPagesProcess({ logger, entry }: { logger: Logger; ent
       started.on("message", (message: Partial<TakenConnection> | { type?: unknown }) => {
         if (message?.type === PAGES_READY) {
           running.ready = true;
+          served = true;
           resolve();
         } else if (message?.type === PAGES_TAKEN && "id" in message && typeof message.id === "number") {
           // The pages process has its own descriptor of the connection: this one is closed, the connection lives on.
@@ -92,20 +95,15 @@ export async function startPagesProcess({ logger, entry }: { logger: Logger; ent
         for (const socket of running.handed.values()) socket.end(UNAVAILABLE);
         running.handed.clear();
         if (!running.ready) reject(new Error(`the pages process exited before serving (${signal ?? code})`));
-        if (closing) return;
+        if (closing || !served) return;
         logger.error({ code, signal }, "the pages process exited; starting it again");
         setTimeout(() => {
           if (!closing) spawn().catch((error: unknown) => logger.error({ err: error }, "the pages process could not start"));
         }, RESTART_DELAY_MS).unref();
       });
     });
-  try {
-    await spawn();
-  } catch (error) {
-    // Failing the server's start-up, not retried behind its back.
-    closing = true;
-    throw error;
-  }
+  // A failure here fails the server's start-up (server.ts exits), and is not retried.
+  await spawn();
 
   return {
     handOff(socket, received) {
