@@ -79,9 +79,13 @@ export class TetherServer {
   childPids(): number[] {
     const pid = this.child?.pid;
     if (!pid) return [];
-    return fs
-      .readdirSync(`/proc/${pid}/task`)
-      .flatMap((tid) => fs.readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" ").filter(Boolean).map(Number));
+    return fs.readdirSync(`/proc/${pid}/task`).flatMap((tid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" ").filter(Boolean).map(Number);
+      } catch {
+        return []; // the thread ended between the listing and the read
+      }
+    });
   }
 
   /**
