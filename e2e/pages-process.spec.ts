@@ -1,6 +1,6 @@
 /**
- * In production the pages are rendered by a process of their own, which the server hands every connection that
- * asks for a page (lib/server/pages). What that must never cost: a chat connection, when the pages process dies;
+ * With PAGES_PROCESS=true the pages are rendered by a process of their own, which the server hands every connection
+ * that asks for a page (lib/server/pages). What that must never cost: a chat connection, when the pages process dies;
  * a process left behind, when the server dies.
  */
 import fs from "node:fs";
