@@ -3,7 +3,7 @@
  * production with the same environment. It listens on no port: server.ts hands it each connection that asks for a
  * page, and it answers that one request and closes the connection. Composition only, as server.ts.
  */
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import next from "next";
 import { openAccountsStore } from "./db/auth-database";
@@ -13,6 +13,7 @@ import { loadEnv } from "./lib/server/env";
 import { createSessionSigner, resolveSessionSecret } from "./lib/server/identity/session-cookie";
 import { createLogger } from "./lib/server/logger";
 import { PAGES_CONNECTION, PAGES_READY, PAGES_TAKEN, type HandedConnection, type TakenConnection } from "./lib/server/pages/pages-process";
+import { adoptConnection } from "./lib/server/pages/route-connections";
 import { createPageServer } from "./lib/server/pages/serve-pages";
 import { settleHeapBeforeServing } from "./lib/server/settle-heap";
 import { warmPages } from "./lib/server/warm-pages";
@@ -29,6 +30,7 @@ async function main() {
 
   const nextApp = next({ dev: false, hostname: env.HOST ?? "localhost", port: env.PORT });
   const handlePage = nextApp.getRequestHandler();
+  const renderPage = (req: IncomingMessage, res: ServerResponse) => void handlePage(req, res);
   await nextApp.prepare();
   const servePage = createPageServer({
     accounts,
@@ -36,7 +38,7 @@ async function main() {
     guestAccess: env.GUEST_ACCESS,
     trustProxy: env.TRUST_PROXY,
     logger,
-    handle: (req, res) => void handlePage(req, res),
+    handle: renderPage,
     dev: false,
   });
   const server = createServer((req, res) => {
@@ -44,17 +46,12 @@ async function main() {
     res.setHeader("Connection", "close");
     servePage(req, res);
   });
-  await warmPages(
-    (req, res) => void handlePage(req, res),
-    (err) => logger.warn({ err }, "could not render the home page before serving"),
-  );
+  await warmPages(renderPage, (err) => logger.warn({ err }, "could not render the home page before serving"));
   settleHeapBeforeServing();
 
   process.on("message", (message: Partial<HandedConnection> | undefined, socket: Socket | undefined) => {
     if (message?.type !== PAGES_CONNECTION || !socket) return;
-    server.emit("connection", socket);
-    socket.emit("data", Buffer.from(message.received ?? "", "latin1"));
-    socket.resume();
+    adoptConnection(server, socket, Buffer.from(message.received ?? "", "latin1"));
     const taken: TakenConnection = { type: PAGES_TAKEN, id: message.id ?? 0 };
     process.send?.(taken);
   });

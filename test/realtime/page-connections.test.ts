@@ -6,6 +6,7 @@
 import { createServer, get, request, type IncomingHttpHeaders, type Server as HttpServer } from "node:http";
 import { connect, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { adoptConnection } from "../../lib/server/pages/route-connections";
 import { useRealtimeHarness } from "../support/harness";
 import { waitFor } from "../support/test-client";
 
@@ -68,12 +69,8 @@ describe("connections of a server whose pages run elsewhere", () => {
     const pagesServer = pages;
     const server = await start({
       pagesProcess: {
-        handOff(socket, received) {
-          // What pages-server.ts does with a connection it is given.
-          pagesServer.emit("connection", socket);
-          socket.emit("data", received);
-          socket.resume();
-        },
+        // What pages-server.ts does with a connection it is given.
+        handOff: (socket, received) => adoptConnection(pagesServer, socket, received),
       },
     });
     return { server, served };

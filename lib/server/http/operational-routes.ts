@@ -11,8 +11,10 @@ export interface HealthCheck {
   check: () => Promise<void>;
 }
 
+const HEALTHZ = "/healthz";
+const METRICS = "/metrics";
 /** The paths served here, before anything else. */
-export const OPERATIONAL_PATHS: readonly string[] = ["/healthz", "/metrics"];
+export const OPERATIONAL_PATHS: readonly string[] = [HEALTHZ, METRICS];
 
 export function createOperationalRoutes({ checks, metrics, logger }: { checks: HealthCheck[]; metrics: Metrics; logger: Logger }) {
   async function healthz(res: ServerResponse) {
@@ -41,8 +43,8 @@ export function createOperationalRoutes({ checks, metrics, logger }: { checks: H
   return function handleOperationalRequest(req: IncomingMessage, res: ServerResponse): boolean {
     if (req.method !== "GET" && req.method !== "HEAD") return false;
     const pathname = (req.url ?? "").split("?")[0];
-    if (pathname === "/healthz") void healthz(res);
-    else if (pathname === "/metrics") void metricsText(res);
+    if (pathname === HEALTHZ) void healthz(res);
+    else if (pathname === METRICS) void metricsText(res);
     else return false;
     return true;
   };

@@ -26,6 +26,16 @@ export interface ConnectionRoutes {
   headTimeoutMs?: number;
 }
 
+/**
+ * Gives an HTTP server a connection that was read from before: emitted as a new connection, with the bytes already
+ * read as its first data. Used here, by the pages process for each connection it is handed, and by the tests.
+ */
+export function adoptConnection(server: HttpServer, socket: Socket, received: Buffer): void {
+  server.emit("connection", socket);
+  socket.emit("data", received);
+  socket.resume();
+}
+
 export function routeConnections(routes: ConnectionRoutes): NetServer {
   const headTimeoutMs = routes.headTimeoutMs ?? 60_000;
   return createServer((socket) => {
@@ -57,9 +67,7 @@ export function routeConnections(routes: ConnectionRoutes): NetServer {
         routes.toPages(socket, received);
         return;
       }
-      routes.httpServer.emit("connection", socket);
-      socket.emit("data", received);
-      socket.resume();
+      adoptConnection(routes.httpServer, socket, received);
     };
     socket.on("data", onData);
     socket.on("error", onError);
