@@ -3,9 +3,8 @@
  * production with the same environment. It listens on no port: server.ts hands it each connection that asks for a
  * page, and it answers that one request and closes the connection. Composition only, as server.ts.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer } from "node:http";
 import type { Socket } from "node:net";
-import next from "next";
 import { openAccountsStore } from "./db/auth-database";
 import { accountsOptionsFromEnv } from "./lib/server/auth/accounts-options";
 import { createAccounts } from "./lib/server/auth/create-accounts";
@@ -13,6 +12,7 @@ import { loadEnv } from "./lib/server/env";
 import { createSessionSigner, resolveSessionSecret } from "./lib/server/identity/session-cookie";
 import { createLogger } from "./lib/server/logger";
 import { PAGES_CONNECTION, PAGES_READY, PAGES_TAKEN, type HandedConnection, type TakenConnection } from "./lib/server/pages/pages-process";
+import { startNextPages } from "./lib/server/pages/next-pages";
 import { adoptConnection } from "./lib/server/pages/route-connections";
 import { createPageServer } from "./lib/server/pages/serve-pages";
 import { settleHeapBeforeServing } from "./lib/server/settle-heap";
@@ -28,17 +28,14 @@ async function main() {
   const authDatabase = openAccountsStore(env.DATABASE_URL);
   const { accounts } = createAccounts(accountsOptionsFromEnv(env, { database: authDatabase, secret, logger }));
 
-  const nextApp = next({ dev: false, hostname: env.HOST ?? "localhost", port: env.PORT });
-  const handlePage = nextApp.getRequestHandler();
-  const renderPage = (req: IncomingMessage, res: ServerResponse) => void handlePage(req, res);
-  await nextApp.prepare();
+  const nextPages = await startNextPages({ dev: false, hostname: env.HOST ?? "localhost", port: env.PORT });
   const servePage = createPageServer({
     accounts,
     signer: createSessionSigner(secret),
     guestAccess: env.GUEST_ACCESS,
     trustProxy: env.TRUST_PROXY,
     logger,
-    handle: renderPage,
+    handle: nextPages.render,
     dev: false,
   });
   const server = createServer((req, res) => {
@@ -46,7 +43,7 @@ async function main() {
     res.setHeader("Connection", "close");
     servePage(req, res);
   });
-  await warmPages(renderPage, (err) => logger.warn({ err }, "could not render the home page before serving"));
+  await warmPages(nextPages.render, (err) => logger.warn({ err }, "could not render the home page before serving"));
   settleHeapBeforeServing();
 
   process.on("message", (message: Partial<HandedConnection> | undefined, socket: Socket | undefined) => {
@@ -59,7 +56,7 @@ async function main() {
   process.on("disconnect", () => process.exit(0));
   process.on("SIGTERM", () => {
     server.close();
-    void Promise.allSettled([nextApp.close(), authDatabase.close()]).then(() => process.exit(0));
+    void Promise.allSettled([nextPages.close(), authDatabase.close()]).then(() => process.exit(0));
   });
   process.send?.({ type: PAGES_READY });
 }

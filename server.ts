@@ -2,7 +2,6 @@
  * Composition root: validated env → database → HTTP server → Next.js handler → Socket.IO → listen → graceful
  * shutdown. Nothing else lives here.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import { openAccountsStore } from "./db/auth-database";
 import { openMessageStore, redactUrl } from "./db/open-message-store";
@@ -12,6 +11,7 @@ import { envWarnings, loadEnv } from "./lib/server/env";
 import { createTetherServer } from "./lib/server/create-tether-server";
 import { createSessionSigner, resolveSessionSecret } from "./lib/server/identity/session-cookie";
 import { dataDirOf } from "./lib/server/data-dir";
+import { startNextPages } from "./lib/server/pages/next-pages";
 import { startPagesProcess } from "./lib/server/pages/pages-process";
 import { settleHeapBeforeServing } from "./lib/server/settle-heap";
 import { warmPages } from "./lib/server/warm-pages";
@@ -49,20 +49,18 @@ async function main() {
   // otherwise Next.js (with hot reloading in development) runs here.
   const pagesProcess = !dev && env.PAGES_PROCESS ? await startPagesProcess({ logger, entry: path.join(__dirname, "pages-server.ts") }) : null;
   // Not even loaded when the pages process renders them: this process then runs none of Next.js's code.
-  const nextApp = pagesProcess ? null : (await import("next")).default({ dev, hostname: env.HOST ?? "localhost", port: env.PORT });
-  const handlePage = nextApp?.getRequestHandler();
-  const servePage = (req: IncomingMessage, res: ServerResponse) => void handlePage?.(req, res);
-  await nextApp?.prepare();
+  const nextPages = pagesProcess ? null : await startNextPages({ dev, hostname: env.HOST ?? "localhost", port: env.PORT });
 
   const tether = createTetherServer({
     ...realtimeOptionsFromEnv(env, { store, signer, accounts, logger, metrics, clusterAdapter: cluster?.adapter, sharedPresence: cluster?.presence }),
     // The pages process is not among them: /healthz is about what the realtime path needs, and a pages process that
     // died is started again by this one.
     extraHealthChecks: cluster ? [{ name: "adapter", check: () => cluster.ping() }] : [],
-    ...(pagesProcess ? { pagesProcess } : { pages: { handle: servePage, dev } }),
+    ...(nextPages && { pages: { handle: nextPages.render, dev } }),
+    ...(pagesProcess && { pagesProcess }),
   });
   // The first render's leftovers go out of the young generation with the rest of the start-up (warm-pages.ts).
-  if (nextApp && !dev) await warmPages(servePage, (err) => logger.warn({ err }, "could not render the home page before serving"));
+  if (nextPages && !dev) await warmPages(nextPages.render, (err) => logger.warn({ err }, "could not render the home page before serving"));
   settleHeapBeforeServing();
   const port = await tether.listen(env.PORT, env.HOST);
   logger.info(
@@ -78,7 +76,7 @@ async function main() {
     await tether.close();
     await cluster?.close();
     await pagesProcess?.close();
-    await nextApp?.close();
+    await nextPages?.close();
     await authDatabase.close();
     await store.close();
     logger.info("stopped");
